@@ -1,0 +1,41 @@
+# Per-chain xoshiro256++ generator (Blackman & Vigna), shared by the kernels.
+# The state lives in a small struct that each kernel copies into a local
+# variable, so the compiler keeps it in registers: spins are int8 and a char
+# store may alias any memory, which would otherwise force reloads.
+from libc.stdint cimport uint64_t
+
+cdef struct Xoshiro:
+    uint64_t s0
+    uint64_t s1
+    uint64_t s2
+    uint64_t s3
+
+
+cdef inline uint64_t _rotl(uint64_t x, int k) noexcept nogil:
+    return (x << k) | (x >> (64 - k))
+
+
+cdef inline uint64_t xoshiro_next(Xoshiro* r) noexcept nogil:
+    cdef uint64_t result = _rotl(r.s0 + r.s3, 23) + r.s0
+    cdef uint64_t t = r.s1 << 17
+    r.s2 ^= r.s0
+    r.s3 ^= r.s1
+    r.s1 ^= r.s2
+    r.s0 ^= r.s3
+    r.s2 ^= t
+    r.s3 = _rotl(r.s3, 45)
+    return result
+
+
+cdef inline uint64_t uniform53(Xoshiro* r) noexcept nogil:
+    """A uniform integer in [0, 2^53): compare with a threshold p * 2^53."""
+    return xoshiro_next(r) >> 11
+
+
+cdef inline double uniform01(Xoshiro* r) noexcept nogil:
+    return (xoshiro_next(r) >> 11) * (1.0 / 9007199254740992.0)
+
+
+cdef inline int bounded(Xoshiro* r, int n) noexcept nogil:
+    """A uniform integer in [0, n) by Lemire's multiply-shift (bias < n / 2^32)."""
+    return <int>(((xoshiro_next(r) >> 32) * <uint64_t>n) >> 32)
