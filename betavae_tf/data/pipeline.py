@@ -1,0 +1,146 @@
+"""tf.data input over a dataset directory, and a NumPy loader for analysis.
+
+One chain, streamed from the shards (no whole-array constants in the graph):
+  shards -> (shuffle files) -> interleave records with their global index
+  -> keep the split -> (cache) -> (shuffle) -> (repeat) -> batch
+  -> parse and unpack bits per batch -> prefetch.
+The train/validation split is a deterministic function of each record's
+index (its position in the shuffled write order): a record is validation when
+frac(index * phi) < validation_fraction, phi the golden ratio (computed in
+32-bit fixed point). That Weyl sequence is equidistributed with discrepancy
+O(log N / N), so even a tiny dataset gets the asked-for fraction.
+"""
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from betavae_tf.data import format as fmt
+
+SPLITS = ("train", "validation", "all")
+_GOLDEN_32 = 0x9E3779B9  # 2^32 / phi
+
+
+def _feature_spec():
+    spec = {"spins": tf.io.FixedLenFeature([], tf.string)}
+    spec.update({k: tf.io.FixedLenFeature([], tf.float32) for k in fmt.FLOAT_LABELS})
+    spec.update({k: tf.io.FixedLenFeature([], tf.int64) for k in fmt.INT_LABELS})
+    return spec
+
+
+def unpack_spins(packed, lattice_size):
+    """[B] bytes of np.packbits output -> float32 [B, L, L, 1] of sigma in {0, 1}."""
+    n_sites = lattice_size * lattice_size
+    raw = tf.io.decode_raw(packed, tf.uint8, fixed_length=(n_sites + 7) // 8)
+    shifts = tf.constant([7, 6, 5, 4, 3, 2, 1, 0], dtype=tf.uint8)
+    bits = tf.bitwise.bitwise_and(tf.bitwise.right_shift(raw[..., None], shifts), 1)
+    bits = tf.reshape(bits, [-1, ((n_sites + 7) // 8) * 8])[:, :n_sites]
+    return tf.reshape(tf.cast(bits, tf.float32), [-1, lattice_size, lattice_size, 1])
+
+
+def is_validation(index, validation_fraction):
+    """NumPy version of the split rule, for analysis code and tests."""
+    index = np.asarray(index, dtype=np.int64)
+    return ((index * _GOLDEN_32) & 0xFFFFFFFF) < int(round(validation_fraction * 2**32))
+
+
+def _validation_keep(fraction, split):
+    threshold = tf.constant(int(round(fraction * 2**32)), tf.int64)
+
+    def keep(index, record):
+        del record
+        is_validation = tf.bitwise.bitwise_and(index * _GOLDEN_32, 0xFFFFFFFF) < threshold
+        return is_validation if split == "validation" else tf.logical_not(is_validation)
+    return keep
+
+
+def make_dataset(data_dir, *, split="train", batch_size=128, shuffle=None, seed=0,
+                 validation_fraction=0.1, with_labels=False, repeat=False, drop_remainder=None,
+                 shuffle_buffer=16384, cache=False, input_context=None):
+    """A batched tf.data.Dataset of float32 [B, L, L, 1] spins (and labels on request).
+
+    Args:
+      data_dir: a dataset directory (manifest.json + shards).
+      split: "train", "validation" or "all".
+      batch_size: per-replica batch when input_context is given, else global.
+      shuffle: shuffle files and examples (default: only for "train").
+      seed: seeds both shuffles; the same seed gives the same order.
+      validation_fraction: share of records in the validation split.
+      with_labels: yield (spins, labels) with labels a dict of [B] tensors.
+      repeat: repeat forever.
+      drop_remainder: default True for training (static batch shape).
+      cache: cache the parsed records of this split in memory.
+      input_context: a tf.distribute.InputContext; files are sharded per input
+        pipeline (use with strategy.distribute_datasets_from_function). Without
+        it, experimental_distribute_dataset auto-shards by file, else by data.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
+    if not 0.0 <= validation_fraction < 1.0:
+        raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}.")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
+    manifest = fmt.read_manifest(data_dir)
+    lattice_size = manifest["lattice_size"]
+    shuffle = (split == "train") if shuffle is None else shuffle
+    drop_remainder = (split == "train") if drop_remainder is None else drop_remainder
+    files = [os.path.join(data_dir, s["file"]) for s in manifest["shards"]]
+    offsets = [s["first_index"] for s in manifest["shards"]]
+
+    ds = tf.data.Dataset.from_tensor_slices((files, tf.constant(offsets, tf.int64)))
+    if input_context is not None and input_context.num_input_pipelines > 1:
+        if len(files) < input_context.num_input_pipelines:
+            raise ValueError(f"{len(files)} shards cannot feed {input_context.num_input_pipelines} "
+                             "input pipelines; regenerate with more --n_shards.")
+        ds = ds.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
+    if shuffle:
+        ds = ds.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.interleave(
+        lambda f, first: tf.data.TFRecordDataset(f).enumerate(start=first),
+        cycle_length=min(4, len(files)), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if split != "all":
+        ds = ds.filter(_validation_keep(validation_fraction, split))
+    ds = ds.map(lambda index, record: record)
+    if cache:
+        ds = ds.cache()
+    if shuffle:
+        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        ds = ds.repeat()
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    spec = _feature_spec()
+
+    def decode(serialized):
+        parsed = tf.io.parse_example(serialized, spec)
+        spins = unpack_spins(parsed.pop("spins"), lattice_size)
+        return (spins, parsed) if with_labels else spins
+
+    ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.AUTO
+    options.deterministic = True
+    return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+def load_numpy(data_dir, *, split="all", validation_fraction=0.1):
+    """The whole split as NumPy: {"spins": uint8 (N, L, L), label: (N,) ...}, in index order."""
+    manifest = fmt.read_manifest(data_dir)
+    L = manifest["lattice_size"]
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
+    files = [os.path.join(data_dir, s["file"]) for s in manifest["shards"]]
+    records = tf.data.TFRecordDataset(files).enumerate()
+    if split != "all":
+        records = records.filter(_validation_keep(validation_fraction, split))
+    records = records.map(lambda index, record: record).batch(4096).map(
+        lambda s: tf.io.parse_example(s, _feature_spec()))
+    parts = {k: [] for k in ("spins",) + fmt.LABELS}
+    for batch in records.as_numpy_iterator():
+        packed = np.frombuffer(b"".join(batch["spins"]), dtype=np.uint8).reshape(len(batch["spins"]), -1)
+        parts["spins"].append(np.unpackbits(packed, axis=1, count=L * L).reshape(-1, L, L))
+        for k in fmt.LABELS:
+            parts[k].append(batch[k])
+    out = {k: (np.concatenate(v) if v else np.zeros((0,))) for k, v in parts.items()}
+    if not parts["spins"]:
+        out["spins"] = np.zeros((0, L, L), dtype=np.uint8)
+    return out
