@@ -15,7 +15,7 @@ One "step" of each algorithm (the unit of every count passed in here):
               clusters);
   hybrid:     one wolff step followed by one metropolis sweep.
 """
-from libc.stdint cimport uint64_t, int64_t, int32_t, int8_t, uint8_t
+from libc.stdint cimport uint64_t, uint32_t, int64_t, int32_t, int8_t, uint8_t
 from libc.math cimport exp, fabs
 from cython.parallel cimport prange
 from ._xoshiro cimport Xoshiro, xoshiro_next, uniform53, bounded
@@ -23,6 +23,7 @@ from ._xoshiro cimport Xoshiro, xoshiro_next, uniform53, bounded
 import numpy as np
 
 cdef double TWO53 = 9007199254740992.0
+cdef double TWO32 = 4294967296.0
 
 cdef enum:
     ALGO_METROPOLIS = 0
@@ -103,54 +104,85 @@ def random_spins(uint64_t[:, ::1] rng, int L):
     return out
 
 
-cdef inline uint64_t _threshold(double p) noexcept nogil:
-    """Accept a move of probability p when uniform53() < threshold."""
+cdef inline uint64_t _threshold(double p, double scale) noexcept nogil:
+    """Accept a move of probability p when a uniform integer in [0, scale) < threshold."""
     if p >= 1.0:
-        return <uint64_t>TWO53
+        return <uint64_t>scale
     if p <= 0.0:
         return 0
-    return <uint64_t>(p * TWO53)
+    return <uint64_t>(p * scale)
 
 
-cdef void _metropolis_sweep(int8_t* s, int L, const uint64_t* thr, Xoshiro* rng) noexcept nogil:
+cdef inline int _metropolis_site(int8_t* row, int j, int nb, const uint64_t* thr,
+                                 Xoshiro* r, uint64_t* bits, int have) noexcept nogil:
+    """Metropolis update of row[j] given its neighbour sum; returns the new `have`.
+
+    Each 64-bit draw serves two sites through its two 32-bit halves (`bits`
+    keeps the unused half), so the acceptance is exact to 2^-32. The flip is
+    branch-free: acceptance is unpredictable near Tc.
+    """
+    cdef int si = row[j]
+    cdef uint64_t u
+    if have:
+        u = bits[0] >> 32
+    else:
+        bits[0] = xoshiro_next(r)
+        u = bits[0] & 0xFFFFFFFFULL
+    cdef int accept = u < thr[5 * si + nb + 9]
+    row[j] = <int8_t>(si - 2 * si * accept)
+    return 1 - have
+
+
+cdef void _metropolis_sweep(int8_t* s, int L, const uint64_t* thr_in, Xoshiro* rng) noexcept nogil:
     """One checkerboard sweep: all even sites (i + j even), then all odd ones.
 
-    thr[5 * (S_i + 1) / 2 + (nb + 4) / 2] is the tabulated acceptance
-    min(1, exp(-2 S_i (J nb + h) / T)) scaled to 2^53, nb = sum of neighbours.
-    The flip is branch-free: acceptance is unpredictable near Tc.
+    thr[5 S_i + nb + 9] (S_i = +-1, nb = sum of the four neighbours) is the
+    tabulated acceptance min(1, exp(-2 S_i (J nb + h) / T)) scaled to 2^32.
+    The wrap-around of a row is handled for its first and last site only, so
+    the interior loop reads its left and right neighbours directly.
     """
     cdef Xoshiro r = rng[0]
-    cdef int parity, i, j, row, up, down, left, right, nb, si, accept
+    cdef uint64_t thr[19]
+    cdef uint64_t bits = 0
+    cdef int parity, i, j, have = 0, k
+    cdef int8_t* row
+    cdef int8_t* up
+    cdef int8_t* down
+    for k in range(19):
+        thr[k] = thr_in[k]
     for parity in range(2):
         for i in range(L):
-            row = i * L
-            up = (L - 1 if i == 0 else i - 1) * L
-            down = (0 if i == L - 1 else i + 1) * L
+            row = s + i * L
+            up = s + (L - 1 if i == 0 else i - 1) * L
+            down = s + (0 if i == L - 1 else i + 1) * L
             j = (i + parity) & 1
-            while j < L:
-                left = L - 1 if j == 0 else j - 1
-                right = 0 if j == L - 1 else j + 1
-                nb = s[up + j] + s[down + j] + s[row + left] + s[row + right]
-                si = s[row + j]
-                accept = uniform53(&r) < thr[5 * ((si + 1) >> 1) + ((nb + 4) >> 1)]
-                s[row + j] = <int8_t>(si - 2 * si * accept)
+            if j == 0:
+                have = _metropolis_site(row, 0, up[0] + down[0] + row[L - 1] + row[1 % L],
+                                        thr, &r, &bits, have)
+                j = 2
+            while j < L - 1:
+                have = _metropolis_site(row, j, up[j] + down[j] + row[j - 1] + row[j + 1],
+                                        thr, &r, &bits, have)
                 j += 2
+            if j == L - 1:
+                have = _metropolis_site(row, j, up[j] + down[j] + row[j - 1] + row[0],
+                                        thr, &r, &bits, have)
     rng[0] = r
 
 
-cdef int64_t _wolff_cluster(int8_t* s, int L, int sgn_j, uint64_t p_add, int32_t* stack,
-                            int32_t* mark, int32_t label, Xoshiro* r) noexcept nogil:
+cdef int64_t _wolff_cluster(int8_t* s, int L, const int32_t* nbr, int sgn_j, uint64_t p_add,
+                            int32_t* stack, int32_t* mark, int32_t label, Xoshiro* r) noexcept nogil:
     """Grow and flip one Wolff cluster; returns its size.
 
     A bond (i, k) is satisfied when J S_i S_k > 0 (parallel for J > 0,
     antiparallel for J < 0) and is added with p_add = 1 - exp(-2 |J| / T).
     Sites are flipped as they join, so mark[] (== label) tells cluster
     membership; the test on the old spin -S_i stays correct for either sign.
+    nbr[4 i + d] are the four neighbours of site i (a table, no divisions).
     """
     cdef int N = L * L
     cdef int seed = bounded(r, N)
-    cdef int top = 1, i, k, x, y, want, n
-    cdef int nbrs[4]
+    cdef int top = 1, i, k, want, n
     cdef int64_t size = 1
     stack[0] = seed
     mark[seed] = label
@@ -160,14 +192,8 @@ cdef int64_t _wolff_cluster(int8_t* s, int L, int sgn_j, uint64_t p_add, int32_t
         i = stack[top]
         # s[i] is already flipped: its old value is -s[i].
         want = -sgn_j * s[i]
-        x = i // L
-        y = i - x * L
-        nbrs[0] = (N - L + i) if x == 0 else i - L
-        nbrs[1] = (i + L - N) if x == L - 1 else i + L
-        nbrs[2] = (i + L - 1) if y == 0 else i - 1
-        nbrs[3] = (i - L + 1) if y == L - 1 else i + 1
         for n in range(4):
-            k = nbrs[n]
+            k = nbr[4 * i + n]
             if mark[k] != label and s[k] == want and uniform53(r) < p_add:
                 mark[k] = label
                 s[k] = -s[k]
@@ -196,7 +222,7 @@ cdef void _measure(const int8_t* s, int L, double J, double h, double* out) noex
 
 
 cdef void _run_chain(int8_t* s, uint64_t* state, int32_t* mark, int32_t* label, int32_t* stack,
-                     int L, double J, double h, int sgn_j, const uint64_t* thr, uint64_t p_add,
+                     int L, const int32_t* nbr, double J, double h, int sgn_j, const uint64_t* thr, uint64_t p_add,
                      int algorithm, Py_ssize_t clusters_per_step, Py_ssize_t n_steps,
                      double* trace, bint do_trace, uint8_t* rec, Py_ssize_t n_records,
                      Py_ssize_t record_every, int64_t* flipped) noexcept nogil:
@@ -215,7 +241,7 @@ cdef void _run_chain(int8_t* s, uint64_t* state, int32_t* mark, int32_t* label, 
                         mark[k] = 0
                     label[0] = 0
                 label[0] += 1
-                flipped[0] += _wolff_cluster(s, L, sgn_j, p_add, stack, mark, label[0], &r)
+                flipped[0] += _wolff_cluster(s, L, nbr, sgn_j, p_add, stack, mark, label[0], &r)
         if algorithm == ALGO_METROPOLIS or algorithm == ALGO_HYBRID:
             _metropolis_sweep(s, L, thr, &r)
         if do_trace:
@@ -243,20 +269,30 @@ def run_chains(int8_t[:, :, ::1] spins, uint64_t[:, ::1] rng, int32_t[:, ::1] ma
     """
     cdef Py_ssize_t n_chains = spins.shape[0], c
     cdef int L = spins.shape[1]
-    cdef uint64_t thr[10]
+    cdef uint64_t thr[19]
     cdef int si, nb
-    for si in range(2):
-        for nb in range(5):
-            # dE = 2 S_i (J nb + h) for S_i = 2 si - 1 and nb = 2 nb - 4
-            thr[5 * si + nb] = _threshold(exp(-2.0 * (2 * si - 1) * (coupling * (2 * nb - 4) + field)
-                                              / temperature))
-    cdef uint64_t p_add = _threshold(1.0 - exp(-2.0 * fabs(coupling) / temperature))
+    for si in range(19):
+        thr[si] = 0
+    for si in range(-1, 2, 2):
+        for nb in range(-4, 5, 2):
+            # dE = 2 S_i (J nb + h); the sweep looks the threshold up at 5 S_i + nb + 9.
+            thr[5 * si + nb + 9] = _threshold(exp(-2.0 * si * (coupling * nb + field) / temperature), TWO32)
+    cdef uint64_t p_add = _threshold(1.0 - exp(-2.0 * fabs(coupling) / temperature), TWO53)
     cdef int sgn_j = 1 if coupling >= 0 else -1
     cdef bint do_trace = trace.shape[1] == n_steps and n_steps > 0
+    neighbours = np.empty((L * L, 4), dtype=np.int32)
+    cdef int32_t[:, ::1] nbr = neighbours
+    cdef int x, y
+    for x in range(L):
+        for y in range(L):
+            nbr[x * L + y, 0] = ((x - 1 + L) % L) * L + y
+            nbr[x * L + y, 1] = ((x + 1) % L) * L + y
+            nbr[x * L + y, 2] = x * L + (y - 1 + L) % L
+            nbr[x * L + y, 3] = x * L + (y + 1) % L
     cdef Py_ssize_t n_records = records.shape[1]
     for c in prange(n_chains, nogil=True, num_threads=n_threads, schedule="dynamic", chunksize=1):
         _run_chain(&spins[c, 0, 0], &rng[c, 0], &mark[c, 0], &label[c], &stack[c, 0],
-                   L, coupling, field, sgn_j, thr, p_add, algorithm, clusters_per_step, n_steps,
+                   L, &nbr[0, 0], coupling, field, sgn_j, thr, p_add, algorithm, clusters_per_step, n_steps,
                    &trace[c, 0, 0] if do_trace else NULL, do_trace,
                    &records[c, 0, 0, 0] if n_records > 0 else NULL, n_records, record_every,
                    &flipped[c])

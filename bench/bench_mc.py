@@ -1,0 +1,141 @@
+"""Benchmark of the Monte Carlo extension and the input pipeline; prints its figures.
+
+  python bench/bench_mc.py [--quick]
+
+Figures (L = 32 unless said):
+  1. Cython checkerboard Metropolis: ns per spin-flip attempt on 1 and 2 threads.
+  2. Wolff: ns per flipped spin at Tc; independent samples per second at Tc
+     for Metropolis alone and for the auto sampler, from the measured tau_int.
+  3. NumPy checkerboard Metropolis baseline (one lattice, and 16 batched).
+  4. Wall time to generate the paper-scale data set (100,000 samples).
+  5. tf.data throughput into batches of 128 over that data set.
+"""
+import argparse
+import os
+import platform
+import tempfile
+import time
+
+import numpy as np
+
+import mc_ext
+from mc_ext import _ising
+
+L = 32
+TC = mc_ext.ising_critical_temperature()
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def time_chains(algorithm, temperature, n_chains, n_threads, n_steps, repeats=3):
+    """Best-of-repeats seconds for n_steps on thermalized chains, and spins flipped."""
+    chains = mc_ext._Chains(L, n_chains, seed=1)
+    chains.thermalize(algorithm, 1.0, 0.0, temperature, 100, n_threads)
+    best, flipped = np.inf, 0
+    for _ in range(repeats):
+        before = chains.flipped.sum()
+        start = time.perf_counter()
+        chains.run(algorithm, 1.0, 0.0, temperature, n_steps, n_threads)
+        elapsed = time.perf_counter() - start
+        if elapsed < best:
+            best, flipped = elapsed, chains.flipped.sum() - before
+    return best, flipped, chains.clusters_per_step
+
+
+def numpy_metropolis(spins, temperature, n_sweeps, rng):
+    """Plain NumPy checkerboard Metropolis on a batch (B, L, L) of +-1 spins."""
+    mask = (np.indices((L, L)).sum(axis=0) % 2).astype(bool)
+    for _ in range(n_sweeps):
+        for parity in (False, True):
+            sub = mask == parity
+            nb = (np.roll(spins, 1, -1) + np.roll(spins, -1, -1) + np.roll(spins, 1, -2)
+                  + np.roll(spins, -1, -2))
+            accept = rng.random(spins.shape) < np.exp(-2.0 * spins * nb / temperature)
+            spins[:] = np.where(sub & accept, -spins, spins)
+    return spins
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="shorter runs, skip the paper-scale data set")
+    args = parser.parse_args()
+    scale = 0.2 if args.quick else 1.0
+    n_sites = L * L
+    print(f"machine: {cpu_name()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+
+    print("\n1. Cython checkerboard Metropolis, L = 32, T = Tc")
+    steps = int(4000 * scale)
+    t1, _, _ = time_chains("metropolis", TC, 2, 1, steps)
+    t2, _, _ = time_chains("metropolis", TC, 2, 2, steps)
+    ns1 = t1 / (2 * steps * n_sites) * 1e9
+    ns2 = t2 / (2 * steps * n_sites) * 1e9
+    print(f"   1 thread : {ns1:6.2f} ns per spin-flip attempt   (target <= 3)")
+    print(f"   2 threads: {ns2:6.2f} ns per attempt (wall)     throughput x{ns1 / ns2:.2f} (target >= 1.7)")
+
+    print("\n2. Cluster updates at Tc, L = 32, 16 chains on 2 threads")
+    tw, flipped, cps = time_chains("wolff", TC, 16, 2, int(400 * scale))
+    print(f"   Wolff: {tw / flipped * 1e9 * 2:6.2f} ns per flipped spin per thread "
+          f"({cps} clusters per step, {flipped / (16 * int(400 * scale)):.0f} spins flipped per step)")
+    rates = {}
+    for algorithm in ("metropolis", "auto"):
+        _, info = mc_ext.sample_ising(L, TC, 16, algorithm=algorithm, seed=2, return_info=True)
+        chosen = info["algorithm"]
+        n = int((4000 if chosen == "metropolis" else 400) * scale)
+        t, _, _ = time_chains(chosen, TC, 16, 2, n)
+        tau = max(info["tau_int"].values())
+        steps_per_s = 16 * n / t
+        rates[algorithm] = steps_per_s / (2 * tau)
+        print(f"   {algorithm:10s} ({chosen:10s}): tau_int = {tau:6.2f} steps, {steps_per_s:9.0f} steps/s, "
+              f"{rates[algorithm]:8.0f} independent samples/s")
+    print(f"   auto / metropolis independent samples per second: x{rates['auto'] / rates['metropolis']:.1f} "
+          "(target >= 5)")
+
+    print("\n3. NumPy checkerboard Metropolis baseline, L = 32, T = Tc")
+    rng = np.random.default_rng(0)
+    for batch in (1, 16):
+        spins = rng.choice(np.array([-1, 1], dtype=np.int64), size=(batch, L, L))
+        sweeps = max(2, int(200 * scale / batch))
+        start = time.perf_counter()
+        numpy_metropolis(spins, TC, sweeps, rng)
+        ns = (time.perf_counter() - start) / (batch * sweeps * n_sites) * 1e9
+        print(f"   batch {batch:2d}: {ns:7.1f} ns per attempt  (Cython 1 thread is x{ns / ns1:.0f} faster)")
+
+    if args.quick:
+        return
+    from betavae_tf.data import GenerateConfig, generate, read_manifest
+    from betavae_tf.data.pipeline import make_dataset
+    print("\n4. Paper-scale data set: L = 32, J = +-1, 16 temperatures in [1, 3.5], 100,000 samples")
+    with tempfile.TemporaryDirectory() as tmp:
+        config = GenerateConfig(samples_per_point=3125, n_shards=16)
+        start = time.perf_counter()
+        path = generate(config, os.path.join(tmp, "paper"), log=None)
+        wall = time.perf_counter() - start
+        manifest = read_manifest(path)
+        worst = max(max(p["tau_int"].values()) for p in manifest["points"])
+        print(f"   {manifest['n_samples']} samples: sampling {manifest['sampling_seconds']:.1f} s, "
+              f"total with labels and TFRecord writing {wall:.1f} s wall (target <= 60)")
+        print(f"   every point spaced by >= 2 tau_int; largest tau_int {worst:.2f} steps")
+
+        print("\n5. tf.data: train split, shuffled, batches of 128, float32 [128, 32, 32, 1]")
+        ds = make_dataset(path, split="train", batch_size=128, seed=0)
+        for _ in ds.take(20):  # warm-up
+            pass
+        start, n = time.perf_counter(), 0
+        for _ in range(2):
+            for batch in ds:
+                n += int(batch.shape[0])
+        rate = n / (time.perf_counter() - start)
+        print(f"   {rate:,.0f} samples/s over {n} samples (target >= 20,000)")
+
+
+if __name__ == "__main__":
+    main()
