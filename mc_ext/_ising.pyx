@@ -18,7 +18,7 @@ One "step" of each algorithm (the unit of every count passed in here):
 from libc.stdint cimport uint64_t, uint32_t, int64_t, int32_t, int8_t, uint8_t
 from libc.math cimport exp, fabs
 from cython.parallel cimport prange
-from ._xoshiro cimport Xoshiro, xoshiro_next, uniform53, bounded
+from ._xoshiro cimport Xoshiro, xoshiro_next, bounded
 
 import numpy as np
 
@@ -171,18 +171,22 @@ cdef void _metropolis_sweep(int8_t* s, int L, const uint64_t* thr_in, Xoshiro* r
 
 
 cdef int64_t _wolff_cluster(int8_t* s, int L, const int32_t* nbr, int sgn_j, uint64_t p_add,
-                            int32_t* stack, int32_t* mark, int32_t label, Xoshiro* r) noexcept nogil:
+                            int32_t* stack, int32_t* mark, int32_t label, Xoshiro* rng) noexcept nogil:
     """Grow and flip one Wolff cluster; returns its size.
 
     A bond (i, k) is satisfied when J S_i S_k > 0 (parallel for J > 0,
-    antiparallel for J < 0) and is added with p_add = 1 - exp(-2 |J| / T).
+    antiparallel for J < 0) and is added with p_add = 1 - exp(-2 |J| / T)
+    (a threshold on a 32-bit uniform, exact to 2^-32).
     Sites are flipped as they join, so mark[] (== label) tells cluster
     membership; the test on the old spin -S_i stays correct for either sign.
     nbr[4 i + d] are the four neighbours of site i (a table, no divisions).
     """
+    cdef Xoshiro local = rng[0]  # a local copy stays in registers (int8 stores alias)
+    cdef Xoshiro* r = &local
     cdef int N = L * L
     cdef int seed = bounded(r, N)
-    cdef int top = 1, i, k, want, n
+    cdef int top = 1, i, k, want, n, join
+    cdef uint64_t x0, x1, u
     cdef int64_t size = 1
     stack[0] = seed
     mark[seed] = label
@@ -192,14 +196,20 @@ cdef int64_t _wolff_cluster(int8_t* s, int L, const int32_t* nbr, int sgn_j, uin
         i = stack[top]
         # s[i] is already flipped: its old value is -s[i].
         want = -sgn_j * s[i]
+        # Branch-free: whether a bond joins is unpredictable, so every
+        # neighbour gets a 32-bit uniform (two per draw) and a masked update.
+        x0 = xoshiro_next(r)
+        x1 = xoshiro_next(r)
         for n in range(4):
             k = nbr[4 * i + n]
-            if mark[k] != label and s[k] == want and uniform53(r) < p_add:
-                mark[k] = label
-                s[k] = -s[k]
-                stack[top] = k
-                top += 1
-                size += 1
+            u = (x0 >> (32 * n)) & 0xFFFFFFFFULL if n < 2 else (x1 >> (32 * (n - 2))) & 0xFFFFFFFFULL
+            join = (mark[k] != label) & (s[k] == want) & (u < p_add)
+            mark[k] = label if join else mark[k]
+            s[k] = <int8_t>(s[k] - 2 * s[k] * join)
+            stack[top] = k
+            top += join
+            size += join
+    rng[0] = local
     return size
 
 
@@ -277,7 +287,7 @@ def run_chains(int8_t[:, :, ::1] spins, uint64_t[:, ::1] rng, int32_t[:, ::1] ma
         for nb in range(-4, 5, 2):
             # dE = 2 S_i (J nb + h); the sweep looks the threshold up at 5 S_i + nb + 9.
             thr[5 * si + nb + 9] = _threshold(exp(-2.0 * si * (coupling * nb + field) / temperature), TWO32)
-    cdef uint64_t p_add = _threshold(1.0 - exp(-2.0 * fabs(coupling) / temperature), TWO53)
+    cdef uint64_t p_add = _threshold(1.0 - exp(-2.0 * fabs(coupling) / temperature), TWO32)
     cdef int sgn_j = 1 if coupling >= 0 else -1
     cdef bint do_trace = trace.shape[1] == n_steps and n_steps > 0
     neighbours = np.empty((L * L, 4), dtype=np.int32)

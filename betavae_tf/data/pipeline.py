@@ -4,6 +4,8 @@ One chain, streamed from the shards (no whole-array constants in the graph):
   shards -> (shuffle files) -> interleave records with their global index
   -> keep the split -> (cache) -> (shuffle) -> (repeat) -> batch
   -> parse and unpack bits per batch -> prefetch.
+Per-record work is kept to the split test; parsing and bit unpacking are
+vectorized over whole batches.
 The train/validation split is a deterministic function of each record's
 index (its position in the shuffled write order): a record is validation when
 frac(index * phi) < validation_fraction, phi the golden ratio (computed in
@@ -44,13 +46,15 @@ def is_validation(index, validation_fraction):
     return ((index * _GOLDEN_32) & 0xFFFFFFFF) < int(round(validation_fraction * 2**32))
 
 
-def _validation_keep(fraction, split):
+def _split_mask(fraction, split):
+    """A function of a block of indices giving which records belong to split."""
     threshold = tf.constant(int(round(fraction * 2**32)), tf.int64)
 
-    def keep(index, record):
-        del record
-        is_validation = tf.bitwise.bitwise_and(index * _GOLDEN_32, 0xFFFFFFFF) < threshold
-        return is_validation if split == "validation" else tf.logical_not(is_validation)
+    def keep(index):
+        if split == "all":
+            return tf.ones_like(index, dtype=tf.bool)
+        validation = tf.bitwise.bitwise_and(index * _GOLDEN_32, 0xFFFFFFFF) < threshold
+        return validation if split == "validation" else tf.logical_not(validation)
     return keep
 
 
@@ -95,12 +99,18 @@ def make_dataset(data_dir, *, split="train", batch_size=128, shuffle=None, seed=
         ds = ds.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
     if shuffle:
         ds = ds.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.interleave(
-        lambda f, first: tf.data.TFRecordDataset(f).enumerate(start=first),
-        cycle_length=min(4, len(files)), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    if split != "all":
-        ds = ds.filter(_validation_keep(validation_fraction, split))
-    ds = ds.map(lambda index, record: record)
+    keep = _split_mask(validation_fraction, split)
+
+    def records_of_split(path, first):
+        # The split test runs on blocks of records: a per-record filter costs
+        # tens of microseconds each and would starve training.
+        block = tf.data.TFRecordDataset(path).enumerate(start=first).batch(1024)
+        block = block.map(lambda index, record: (tf.boolean_mask(index, keep(index)),
+                                                 tf.boolean_mask(record, keep(index))))
+        return block.unbatch()
+
+    ds = ds.interleave(records_of_split, cycle_length=min(4, len(files)),
+                       num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     if cache:
         ds = ds.cache()
     if shuffle:
@@ -110,7 +120,8 @@ def make_dataset(data_dir, *, split="train", batch_size=128, shuffle=None, seed=
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     spec = _feature_spec()
 
-    def decode(serialized):
+    def decode(index, serialized):
+        del index  # the parsed "index" feature carries the same number
         parsed = tf.io.parse_example(serialized, spec)
         spins = unpack_spins(parsed.pop("spins"), lattice_size)
         return (spins, parsed) if with_labels else spins
@@ -129,11 +140,9 @@ def load_numpy(data_dir, *, split="all", validation_fraction=0.1):
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
     files = [os.path.join(data_dir, s["file"]) for s in manifest["shards"]]
-    records = tf.data.TFRecordDataset(files).enumerate()
-    if split != "all":
-        records = records.filter(_validation_keep(validation_fraction, split))
-    records = records.map(lambda index, record: record).batch(4096).map(
-        lambda s: tf.io.parse_example(s, _feature_spec()))
+    keep = _split_mask(validation_fraction, split)
+    records = tf.data.TFRecordDataset(files).enumerate().batch(4096).map(
+        lambda index, record: tf.io.parse_example(tf.boolean_mask(record, keep(index)), _feature_spec()))
     parts = {k: [] for k in ("spins",) + fmt.LABELS}
     for batch in records.as_numpy_iterator():
         packed = np.frombuffer(b"".join(batch["spins"]), dtype=np.uint8).reshape(len(batch["spins"]), -1)
