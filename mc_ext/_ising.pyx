@@ -243,15 +243,19 @@ cdef void _run_chain(int8_t* s, uint64_t* state, int32_t* mark, int32_t* label, 
     r.s3 = state[3]
     cdef Py_ssize_t step, k, cluster, n_rec = 0
     cdef int N = L * L
+    # Per-chain counters live in locals: neighbouring chains' entries share a
+    # cache line, and writing them per cluster would bounce it between threads.
+    cdef int32_t current_label = label[0]
+    cdef int64_t n_flipped = 0
     for step in range(n_steps):
         if algorithm == ALGO_WOLFF or algorithm == ALGO_HYBRID:
             for cluster in range(clusters_per_step):
-                if label[0] == 2147483647:
+                if current_label == 2147483647:
                     for k in range(N):
                         mark[k] = 0
-                    label[0] = 0
-                label[0] += 1
-                flipped[0] += _wolff_cluster(s, L, nbr, sgn_j, p_add, stack, mark, label[0], &r)
+                    current_label = 0
+                current_label += 1
+                n_flipped += _wolff_cluster(s, L, nbr, sgn_j, p_add, stack, mark, current_label, &r)
         if algorithm == ALGO_METROPOLIS or algorithm == ALGO_HYBRID:
             _metropolis_sweep(s, L, thr, &r)
         if do_trace:
@@ -260,6 +264,8 @@ cdef void _run_chain(int8_t* s, uint64_t* state, int32_t* mark, int32_t* label, 
             for k in range(N):
                 rec[n_rec * N + k] = <uint8_t>((s[k] + 1) >> 1)
             n_rec += 1
+    label[0] = current_label
+    flipped[0] += n_flipped
     state[0] = r.s0
     state[1] = r.s1
     state[2] = r.s2
