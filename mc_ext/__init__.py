@@ -12,7 +12,12 @@ import warnings
 
 import numpy as np
 
-from . import _ising
+try:
+    from . import _ising
+except ImportError as e:  # e.g. importing the source tree instead of the installed package
+    raise ImportError(
+        f"mc_ext's compiled kernels are not built in {os.path.dirname(__file__)}; install the package "
+        "(make install, or pip install .) and import it from outside the source directory.") from e
 from .autocorr import binning_error, integrated_autocorrelation_time
 
 __all__ = [
