@@ -213,7 +213,7 @@ def sample_ising(L, temperature, n_samples, *, coupling=1.0, field=0.0, seed=0,
 
     chains = _Chains(L, n_chains, seed)
     chains.thermalize(chosen, coupling, field, temperature, n_thermalize, n_threads)
-    pilot_steps = max(MIN_PILOT_STEPS, 8)
+    pilot_steps = MIN_PILOT_STEPS
     while True:
         trace, _ = chains.run(chosen, coupling, field, temperature, pilot_steps, n_threads, trace=True)
         taus = _pilot_tau(trace)

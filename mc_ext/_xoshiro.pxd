@@ -27,15 +27,6 @@ cdef inline uint64_t xoshiro_next(Xoshiro* r) noexcept nogil:
     return result
 
 
-cdef inline uint64_t uniform53(Xoshiro* r) noexcept nogil:
-    """A uniform integer in [0, 2^53): compare with a threshold p * 2^53."""
-    return xoshiro_next(r) >> 11
-
-
-cdef inline double uniform01(Xoshiro* r) noexcept nogil:
-    return (xoshiro_next(r) >> 11) * (1.0 / 9007199254740992.0)
-
-
 cdef inline int bounded(Xoshiro* r, int n) noexcept nogil:
     """A uniform integer in [0, n) by Lemire's multiply-shift (bias < n / 2^32)."""
     return <int>(((xoshiro_next(r) >> 32) * <uint64_t>n) >> 32)
