@@ -39,7 +39,6 @@ def config_from_flags():
         algorithm=FLAGS.algorithm, n_threads=FLAGS.n_threads, n_shards=FLAGS.n_shards)
     if FLAGS.n_threads is not None and FLAGS.n_threads < 1:
         raise ValueError(f"--n_threads must be at least 1, got {FLAGS.n_threads}.")
-    config.validate()
     return config
 
 
@@ -50,7 +49,6 @@ def main(argv):
     config = config_from_flags()
     from betavae_tf.data import format as fmt
     from betavae_tf.data.generate import generate
-    fmt.check_output_dir(FLAGS.out, FLAGS.overwrite)
     path = generate(config, FLAGS.out, overwrite=FLAGS.overwrite)
     print(fmt.summarize(path))
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from betavae_tf.data import format as fmt
 from betavae_tf.physics import (ISING_CRITICAL_TEMPERATURE, energy_per_site, magnetization,
-                                staggered_magnetization)
+                                staggered_magnetization, to_spins)
 
 SPIN_KEYS = ("spins", "configurations", "x")
 TEMPERATURE_KEYS = ("temperatures", "temperature", "T")
@@ -41,17 +41,8 @@ def load_spins(path, temperatures_path=None):
         raw = raw[..., 0]
     if raw.ndim != 3 or raw.shape[1] != raw.shape[2] or raw.shape[0] < 1:
         raise ValueError(f"spins must have shape (N, L, L) or (N, L, L, 1) with N >= 1, got {raw.shape}.")
-    if raw.dtype.kind not in "biuf":
-        raise ValueError(f"spins must be numeric, got dtype {raw.dtype}.")
-    if raw.dtype.kind == "f" and not np.all(np.isfinite(raw)):
-        raise ValueError("spins contain NaN or infinite values.")
-    values = np.unique(raw)
-    if np.isin(values, (0, 1)).all():
-        sigma = raw.astype(np.uint8)
-    elif np.isin(values, (-1, 1)).all():
-        sigma = ((raw.astype(np.int8) + 1) // 2).astype(np.uint8)
-    else:
-        raise ValueError(f"spins must take values in {{0, 1}} or {{-1, +1}}, found {values[:6].tolist()}.")
+    # The same spin-encoding rules as every observable: {0, 1} or {-1, +1}, finite.
+    sigma = ((to_spins(raw) + 1) // 2).astype(np.uint8)
     n = sigma.shape[0]
     if temperatures is None:
         temperatures = np.full(n, np.nan)

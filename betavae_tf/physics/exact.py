@@ -10,6 +10,8 @@ import math
 import numpy as np
 from scipy.special import ellipk, logsumexp
 
+from betavae_tf.physics.observables import energy_per_site, magnetization, staggered_magnetization
+
 ISING_CRITICAL_TEMPERATURE = 2.0 / math.log1p(math.sqrt(2.0))  # Tc / |J| ~ 2.269
 
 
@@ -116,7 +118,6 @@ def enumerate_ising(L, temperature, coupling=1.0, field=0.0):
     n_sites = L * L
     states = np.arange(2**n_sites, dtype=np.int64)
     s = (((states[:, None] >> np.arange(n_sites)) & 1) * 2 - 1).astype(np.int8).reshape(-1, L, L)
-    from betavae_tf.physics.observables import energy_per_site, magnetization, staggered_magnetization
     e = energy_per_site(s, coupling, field)
     m = magnetization(s)
     ms = staggered_magnetization(s)

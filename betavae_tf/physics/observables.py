@@ -13,6 +13,8 @@ def to_spins(configurations):
     x = np.asarray(configurations)
     if x.ndim < 2:
         raise ValueError(f"configurations must have shape (..., L, L), got {x.shape}.")
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"configurations must be numeric, got dtype {x.dtype}.")
     if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
         raise ValueError("configurations contain NaN or infinite values.")
     values = np.unique(x)
@@ -21,7 +23,7 @@ def to_spins(configurations):
     if np.isin(values, (-1, 1)).all():
         return x.astype(np.int8)
     raise ValueError(
-        f"configurations must hold spins in {{0, 1}} or {{-1, +1}}, found values {values[:5].tolist()}.")
+        f"configurations must hold spins in {{0, 1}} or {{-1, +1}}, found values in {values[:6].tolist()}.")
 
 
 def _staggering(L):
