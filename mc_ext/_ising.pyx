@@ -113,24 +113,14 @@ cdef inline uint64_t _threshold(double p, double scale) noexcept nogil:
     return <uint64_t>(p * scale)
 
 
-cdef inline int _metropolis_site(int8_t* row, int j, int nb, const uint64_t* thr,
-                                 Xoshiro* r, uint64_t* bits, int have) noexcept nogil:
-    """Metropolis update of row[j] given its neighbour sum; returns the new `have`.
-
-    Each 64-bit draw serves two sites through its two 32-bit halves (`bits`
-    keeps the unused half), so the acceptance is exact to 2^-32. The flip is
-    branch-free: acceptance is unpredictable near Tc.
-    """
+cdef inline void _metropolis_site(int8_t* row, const int8_t* up, const int8_t* down, int j, int left,
+                                  int right, const uint64_t* thr, uint64_t u) noexcept nogil:
+    """Metropolis update of row[j] with a 32-bit uniform u; branch-free, as
+    acceptance is unpredictable near Tc."""
     cdef int si = row[j]
-    cdef uint64_t u
-    if have:
-        u = bits[0] >> 32
-    else:
-        bits[0] = xoshiro_next(r)
-        u = bits[0] & 0xFFFFFFFFULL
+    cdef int nb = up[j] + down[j] + row[left] + row[right]
     cdef int accept = u < thr[5 * si + nb + 9]
     row[j] = <int8_t>(si - 2 * si * accept)
-    return 1 - have
 
 
 cdef void _metropolis_sweep(int8_t* s, int L, const uint64_t* thr_in, Xoshiro* rng) noexcept nogil:
@@ -138,13 +128,14 @@ cdef void _metropolis_sweep(int8_t* s, int L, const uint64_t* thr_in, Xoshiro* r
 
     thr[5 S_i + nb + 9] (S_i = +-1, nb = sum of the four neighbours) is the
     tabulated acceptance min(1, exp(-2 S_i (J nb + h) / T)) scaled to 2^32.
-    The wrap-around of a row is handled for its first and last site only, so
-    the interior loop reads its left and right neighbours directly.
+    Sites are taken in pairs (j, j + 2) that share one 64-bit draw, one
+    32-bit half each (acceptance exact to 2^-32); a row's wrap-around is
+    only tested where it can occur.
     """
     cdef Xoshiro r = rng[0]
     cdef uint64_t thr[19]
-    cdef uint64_t bits = 0
-    cdef int parity, i, j, have = 0, k
+    cdef uint64_t x
+    cdef int parity, i, j, k
     cdef int8_t* row
     cdef int8_t* up
     cdef int8_t* down
@@ -156,17 +147,15 @@ cdef void _metropolis_sweep(int8_t* s, int L, const uint64_t* thr_in, Xoshiro* r
             up = s + (L - 1 if i == 0 else i - 1) * L
             down = s + (0 if i == L - 1 else i + 1) * L
             j = (i + parity) & 1
-            if j == 0:
-                have = _metropolis_site(row, 0, up[0] + down[0] + row[L - 1] + row[1 % L],
-                                        thr, &r, &bits, have)
-                j = 2
-            while j < L - 1:
-                have = _metropolis_site(row, j, up[j] + down[j] + row[j - 1] + row[j + 1],
-                                        thr, &r, &bits, have)
-                j += 2
-            if j == L - 1:
-                have = _metropolis_site(row, j, up[j] + down[j] + row[j - 1] + row[0],
-                                        thr, &r, &bits, have)
+            while j + 2 < L:
+                x = xoshiro_next(&r)
+                _metropolis_site(row, up, down, j, L - 1 if j == 0 else j - 1, j + 1, thr, x & 0xFFFFFFFFULL)
+                _metropolis_site(row, up, down, j + 2, j + 1, 0 if j + 3 == L else j + 3, thr, x >> 32)
+                j += 4
+            if j < L:
+                x = xoshiro_next(&r)
+                _metropolis_site(row, up, down, j, L - 1 if j == 0 else j - 1,
+                                 0 if j == L - 1 else j + 1, thr, x & 0xFFFFFFFFULL)
     rng[0] = r
 
 

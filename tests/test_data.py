@@ -190,3 +190,28 @@ def test_import_temperature_count_mismatch(tmp_path):
 def test_manifest_is_json_with_version(tiny_dir):
     with open(os.path.join(tiny_dir, "manifest.json")) as f:
         assert json.load(f)["format_version"] == fmt.FORMAT_VERSION
+
+
+def test_pipeline_under_mirrored_strategy(tiny_dir):
+    """Two logical CPUs must be configured before TensorFlow starts: use a fresh process."""
+    import subprocess
+    import sys
+    script = f"""
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from betavae_tf.data import make_dataset
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+dist = strategy.experimental_distribute_dataset(make_dataset({tiny_dir!r}, split="all", batch_size=8))
+shapes = [tuple(t.shape) for t in strategy.experimental_local_results(next(iter(dist)))]
+assert shapes == [(4, 8, 8, 1), (4, 8, 8, 1)], shapes
+per_replica = strategy.distribute_datasets_from_function(lambda ctx: make_dataset(
+    {tiny_dir!r}, split="all", batch_size=ctx.get_per_replica_batch_size(8), input_context=ctx))
+shapes = [tuple(t.shape) for t in strategy.experimental_local_results(next(iter(per_replica)))]
+assert shapes == [(4, 8, 8, 1), (4, 8, 8, 1)], shapes
+print("ok")
+"""
+    # Run outside the source tree, which would shadow the installed, compiled mc_ext.
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                            cwd=os.path.dirname(tiny_dir))
+    assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-2000:]

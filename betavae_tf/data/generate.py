@@ -91,6 +91,7 @@ def sample_grid(config: GenerateConfig, log=print):
             "n_chains": info["n_chains"], "n_thermalize": info["n_thermalize"],
             "pilot_steps": info["pilot_steps"], "clusters_per_step": info["clusters_per_step"],
             "tau_int": info["tau_int"], "spacing": info["spacing"],
+            "production_steps_per_chain": info["production_steps_per_chain"],
             "seconds": round(time.perf_counter() - start, 3),
         })
         if log:
