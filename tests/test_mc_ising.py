@@ -127,6 +127,15 @@ def test_bad_arguments_raise_value_error(kwargs, match):
         mc_ext.sample_ising(L, t, n, **args)
 
 
+@pytest.mark.parametrize("coupling", (1.0, -1.0))
+def test_wolff_on_odd_torus_matches_exact_enumeration(coupling):
+    """L = 3: for J < 0 the torus is frustrated (the cluster code's marked path)."""
+    spins = mc_ext.sample_ising(3, 2.0, 6000, coupling=coupling, algorithm="wolff", seed=9)
+    exact = enumerate_ising(3, 2.0, coupling)
+    _within(energy_per_site(spins, coupling), exact["energy"])
+    _within(magnetization(spins) ** 2, exact["magnetization_sq"])
+
+
 def test_wolff_accepts_odd_lattice():
     spins = mc_ext.sample_ising(5, 2.0, 8, algorithm="wolff", seed=0)
     assert spins.shape == (8, 5, 5)
