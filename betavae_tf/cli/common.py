@@ -11,6 +11,9 @@ USER_ERRORS = (ValueError, FileExistsError, FileNotFoundError, NotADirectoryErro
 def run(main, program):
     """app.run(main), turning a user error into 'program: error: <sentence>' and exit 2."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # TensorFlow logs its SavedModel and checkpoint internals at INFO through absl;
+    # show warnings and up unless the user asks for --verbosity=0.
+    flags.FLAGS.set_default("verbosity", -1)
     # --help lists the main module's key flags; here the main module is the
     # console-script wrapper, so adopt the flags of the module that defines main.
     for flag in flags.FLAGS.get_flags_for_module(main.__module__):
@@ -20,11 +23,15 @@ def run(main, program):
         try:
             return main(argv)
         except USER_ERRORS as e:
-            message = e.args[0] if e.args and isinstance(e.args[0], str) else str(e)
-            print(f"{program}: error: {message}", file=sys.stderr)
-            sys.exit(2)
+            fail(program, e.args[0] if e.args and isinstance(e.args[0], str) else str(e))
 
     app.run(guarded)
+
+
+def fail(program, message, code=2):
+    """Print 'program: error: message' and exit (2: bad input, 1: the run failed)."""
+    print(f"{program}: error: {message}", file=sys.stderr)
+    sys.exit(code)
 
 
 def float_list(name, values):

@@ -1,0 +1,1 @@
+"""Analysis of trained models: images, latent codes, metrics and figures."""

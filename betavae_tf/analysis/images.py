@@ -1,0 +1,65 @@
+"""Images of a model's output: sample grids and latent scatter plots."""
+import io
+
+import numpy as np
+
+from betavae_tf.data.format import PHASE_NAMES
+
+PHASE_COLOURS = {"FM": "tab:blue", "AFM": "tab:red", "PM": "tab:gray", "unknown": "black"}
+
+
+def tile(images, columns=4, gap=1, fill=1.0):
+    """[N, H, W, C] in [0, 1] -> one [rows*(H+gap)-gap, cols*(W+gap)-gap, C] mosaic."""
+    images = np.asarray(images, dtype=np.float32)
+    n, h, w, c = images.shape
+    rows = -(-n // columns)
+    out = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap, c), fill, np.float32)
+    for k in range(n):
+        r, q = divmod(k, columns)
+        out[r * (h + gap):r * (h + gap) + h, q * (w + gap):q * (w + gap) + w] = images[k]
+    return out
+
+
+def displayable(params_mean):
+    """The head's mean parameter as an image: 1 channel gray, 3 channels RGB, else channel 0."""
+    m = np.asarray(params_mean, dtype=np.float32)
+    if m.shape[-1] in (1, 3):
+        return np.clip(m, 0.0, 1.0)
+    return np.clip(m[..., :1], 0.0, 1.0)
+
+
+def generated_grid(model, n=16, seed=0):
+    """Mean parameters (m_k, Fig. 2's convention) decoded from n prior draws z ~ N(0, I)."""
+    import tensorflow as tf
+
+    from betavae_tf.models import mean_parameter
+    z = tf.random.stateless_normal([n, model.config.latent_dim], seed=[seed, 2**20])
+    params = model.decoder(z, training=False)
+    return tile(displayable(params[mean_parameter(model.config.decoder)].numpy()))
+
+
+def latent_scatter_png(latent, phases, title=""):
+    """PNG bytes of the first two latent coordinates coloured by phase (Fig. 3 style)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    latent = np.asarray(latent, dtype=np.float64)
+    phases = np.asarray(phases)
+    x = latent[:, 0]
+    y = latent[:, 1] if latent.shape[1] > 1 else np.zeros_like(x)
+    fig, ax = plt.subplots(figsize=(4, 4), dpi=80)
+    for code in np.unique(phases):
+        name = PHASE_NAMES.get(int(code), "unknown")
+        sel = phases == code
+        ax.scatter(x[sel], y[sel], s=3, alpha=0.6, label=name,
+                   color=PHASE_COLOURS.get(name, "black"))
+    ax.set_xlabel("z0")
+    ax.set_ylabel("z1" if latent.shape[1] > 1 else "")
+    ax.set_title(title)
+    ax.legend(loc="best", markerscale=3, fontsize=8)
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()

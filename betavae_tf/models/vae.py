@@ -1,0 +1,135 @@
+"""BetaVAE: the loss of Eq. 4 as a Keras 3 model with TFP distributions.
+
+    L = E_{x ~ data} [ -E_{z ~ q(z|x)} ln p(x|z) ] + beta * E_x KL[q(z|x) || N(0, I)]
+      =            distortion                     + beta * rate
+
+distortion is -log p(x|z) summed over all sites and channels, rate is the
+analytic KL summed over latent dimensions, both averaged over the batch
+(DESIGN.md's beta convention: the paper's beta = 100 at L = 32 then means what
+the paper says). One reparameterised sample z = mean + stddev * eps per input.
+"""
+import dataclasses
+
+import keras
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from betavae_tf.models import heads as heads_lib
+from betavae_tf.models import networks
+from betavae_tf.models.config import ModelConfig
+
+tfd = tfp.distributions
+
+
+def kl_per_dimension(mean, stddev):
+    """KL[N(mean, stddev^2) || N(0, 1)] per latent dimension, [N, d_z].
+
+    Analytic: (mean^2 + stddev^2 - 1) / 2 - ln stddev; TFP's Normal-Normal KL
+    registration gives exactly this.
+    """
+    return tfd.kl_divergence(tfd.Normal(mean, stddev), tfd.Normal(0.0, 1.0))
+
+
+@keras.saving.register_keras_serializable(package="betavae_tf")
+class BetaVAE(keras.Model):
+    """beta-VAE (Eq. 4) with the Table I networks and a TFP likelihood head.
+
+    call(x) returns the decoder's parameters at the posterior mean (a
+    deterministic reconstruction); encode(x) gives the posterior q(z|x) and
+    likelihood(params) the decoder's p(x|z) as TFP distributions.
+    """
+
+    def __init__(self, lattice_size=32, channels=1, latent_dim=2, decoder="bernoulli",
+                 beta=100.0, learned_scale=False, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        self.config = ModelConfig(lattice_size, channels, latent_dim, decoder, float(beta),
+                                  bool(learned_scale), int(seed)).validate()
+        self.encoder = networks.build_encoder(lattice_size, channels, latent_dim)
+        trunk = networks.build_decoder_trunk(lattice_size, latent_dim)
+        params = heads_lib.apply_head(decoder, trunk.output, channels, learned_scale)
+        self.decoder = keras.Model(trunk.input, params, name=f"{decoder}_decoder")
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.distortion_tracker = keras.metrics.Mean(name="distortion")
+        self.rate_tracker = keras.metrics.Mean(name="rate")
+        self.kl_trackers = [keras.metrics.Mean(name=f"kl_z{i}") for i in range(latent_dim)]
+        self.built = True  # both sub-models are functional, hence already built
+
+    @classmethod
+    def from_model_config(cls, config):
+        return cls(**dataclasses.asdict(config))
+
+    def get_config(self):
+        return {**super().get_config(), **dataclasses.asdict(self.config)}
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.distortion_tracker, self.rate_tracker] + self.kl_trackers
+
+    # -- distributions -------------------------------------------------------
+    def encode(self, x, training=False):
+        """q(z|x): a diagonal Gaussian over d_z."""
+        out = self.encoder(x, training=training)
+        return tfd.Independent(tfd.Normal(out["mean"], out["stddev"]), reinterpreted_batch_ndims=1)
+
+    def decode(self, z, training=False):
+        """The head's parameters (local fields etc.) at z."""
+        return self.decoder(z, training=training)
+
+    def likelihood(self, params):
+        """p(x|z) over the lattice, from decode()'s parameters."""
+        return heads_lib.distribution(self.config.decoder, params)
+
+    def call(self, x, training=False):
+        return self.decoder(self.encoder(x, training=training)["mean"], training=training)
+
+    # -- the loss of Eq. 4 ---------------------------------------------------
+    def _noise_seed(self, stream):
+        """A stateless seed from (seed, stream, replica, step): repeatable and resumable."""
+        context = tf.distribute.get_replica_context()
+        replica = 0 if context is None else context.replica_id_in_sync_group
+        step = tf.cast(self.optimizer.iterations, tf.int32) if self.optimizer is not None else 0
+        base = self.config.seed * 1009 + stream * 7919
+        return tf.stack([tf.cast(base, tf.int32) + tf.cast(replica, tf.int32), step])
+
+    def compute_terms(self, x, training, seed):
+        """Per-example distortion [N], rate [N] and KL per dimension [N, d_z]."""
+        out = self.encoder(x, training=training)
+        mean, stddev = out["mean"], out["stddev"]
+        eps = tf.random.stateless_normal(tf.shape(mean), seed=seed, dtype=mean.dtype)
+        params = self.decoder(mean + stddev * eps, training=training)
+        distortion = -self.likelihood(params).log_prob(tf.cast(x, tf.float32))
+        kl = kl_per_dimension(mean, stddev)
+        return distortion, tf.reduce_sum(kl, axis=-1), kl
+
+    def _step_loss(self, x, training, stream):
+        distortion, rate, kl = self.compute_terms(x, training, self._noise_seed(stream))
+        distortion, rate = tf.reduce_mean(distortion), tf.reduce_mean(rate)
+        loss = distortion + self.config.beta * rate
+        self.loss_tracker.update_state(loss)
+        self.distortion_tracker.update_state(distortion)
+        self.rate_tracker.update_state(rate)
+        for i, tracker in enumerate(self.kl_trackers):
+            tracker.update_state(tf.reduce_mean(kl[:, i]))
+        return loss
+
+    def train_step(self, data):
+        x = data[0] if isinstance(data, (tuple, list)) else data
+        with tf.GradientTape() as tape:
+            loss = self._step_loss(x, True, stream=0)
+            # Gradients are summed over replicas; each replica's batch mean
+            # is a 1/num_replicas share of the global mean.
+            replicas = tf.distribute.get_strategy().num_replicas_in_sync
+            scaled = self.optimizer.scale_loss(loss / replicas)
+        grads = tape.gradient(scaled, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        x = data[0] if isinstance(data, (tuple, list)) else data
+        self._step_loss(x, False, stream=1)
+        return {m.name: m.result() for m in self.metrics}
+
+
+def paper_optimizer(learning_rate=1e-3, beta_1=0.5, beta_2=0.999):
+    """Adam as in the appendix: lr 1e-3, beta_1 = 0.5, beta_2 = 0.999."""
+    return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2)
