@@ -102,6 +102,13 @@ def make_strategy(name, tpu=""):
     """A tf.distribute strategy by name; 'auto' picks GPUs when present, else the CPU."""
     import tensorflow as tf
 
+    if name == "multi_worker":
+        # First of all: collective ops must be configured before TensorFlow
+        # initialises its devices (even listing them would be too late).
+        if "TF_CONFIG" not in os.environ:
+            raise ValueError("strategy multi_worker needs the TF_CONFIG environment variable "
+                             "describing the cluster and this worker's task.")
+        return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")
     if name == "auto":
         if len(gpus) > 1:
@@ -122,11 +129,6 @@ def make_strategy(name, tpu=""):
         except (ValueError, tf.errors.OpError) as e:
             raise ValueError(f"strategy tpu found no TPU{' at ' + tpu if tpu else ''} ({e}).") from None
         return tf.distribute.TPUStrategy(resolver)
-    if name == "multi_worker":
-        if "TF_CONFIG" not in os.environ:
-            raise ValueError("strategy multi_worker needs the TF_CONFIG environment variable "
-                             "describing the cluster and this worker's task.")
-        return tf.distribute.MultiWorkerMirroredStrategy()
     raise ValueError(f"unknown strategy {name!r}; expected one of {', '.join(STRATEGIES)}.")
 
 
@@ -346,6 +348,8 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
     strategy = make_strategy(config.strategy, config.tpu)
     task_type, task_id, chief = _task(strategy)
     replicas = strategy.num_replicas_in_sync
+    # Before the datasets: a seeded tf.data shuffle also depends on the global seed.
+    keras.utils.set_random_seed(config.seed)
     train, steps, validation, val_steps = _datasets(config, manifest, replicas)
     if chief:
         os.makedirs(workdir, exist_ok=True)
@@ -356,7 +360,7 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
     previous_policy = keras.mixed_precision.dtype_policy()
     keras.mixed_precision.set_dtype_policy(config.precision)
     try:
-        keras.utils.set_random_seed(config.seed)
+        keras.utils.set_random_seed(config.seed)  # the same initial weights for the same seed
         with strategy.scope():
             model = BetaVAE.from_model_config(model_config)
             optimizer = paper_optimizer(config.learning_rate, config.adam_beta_1, config.adam_beta_2)
@@ -372,6 +376,9 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
         done = latest_epoch(checkpoint_dir)
         if done:
             checkpoint.restore(tf.train.latest_checkpoint(checkpoint_dir)).assert_existing_objects_matched()
+            # The checkpoint carries the learning rate it was saved with; the
+            # flags of this run decide it (a resumed run may lower it).
+            optimizer.learning_rate = config.learning_rate
             logging.info("resuming %s from epoch %d", workdir, done)
         manager = tf.train.CheckpointManager(checkpoint, own_dir, max_to_keep=config.keep_checkpoints)
         probe = _probe_samples(config, manifest) if chief and config.summary_images else None

@@ -122,12 +122,22 @@ class BetaVAE(keras.Model):
             scaled = self.optimizer.scale_loss(loss / replicas)
         grads = tape.gradient(scaled, self.trainable_variables)
         self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
-        return {m.name: m.result() for m in self.metrics}
+        return self._logs()
 
     def test_step(self, data):
         x = data[0] if isinstance(data, (tuple, list)) else data
         self._step_loss(x, False, stream=1)
-        return {m.name: m.result() for m in self.metrics}
+        return self._logs()
+
+    def _logs(self):
+        logs = {m.name: m.result() for m in self.metrics}
+        strategy = tf.distribute.get_strategy()
+        if (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+                and strategy.extended._in_multi_worker_mode()):
+            # Keras 3.15 reduces multi-worker logs with strategy.reduce(MEAN, axis=0),
+            # which needs a leading axis; [1]-shaped values come out as scalars.
+            logs = {k: tf.reshape(v, [1]) for k, v in logs.items()}
+        return logs
 
 
 def paper_optimizer(learning_rate=1e-3, beta_1=0.5, beta_2=0.999):
