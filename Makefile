@@ -17,14 +17,17 @@ $(STAMP): $(SOURCES)
 	$(BIN)/python -m pip install --quiet '.[test]'
 	touch $(STAMP)
 
-# Until training exists: the quick three-phase Ising data set and its summary
-# (reused when it is already there).
+# The quick three-phase Ising data set (reused when it is already there), then
+# a beta = 100 beta-VAE trained on it for a few epochs; running it again
+# resumes the same workdir.
 demo: install
 	@if [ -f $(DEMO_DIR)/data/manifest.json ]; then \
 	  $(BIN)/betavae-info --data=$(DEMO_DIR)/data; \
 	else \
 	  $(BIN)/betavae-generate --flagfile=flags/data/ising_three_phase_quick.flags --out=$(DEMO_DIR)/data; \
 	fi
+	$(BIN)/betavae-train --flagfile=flags/train/ising_beta100_quick.flags \
+	  --data_dir=$(DEMO_DIR)/data --workdir=$(DEMO_DIR)/train --verbose=2
 
 test: install
 	$(BIN)/pytest -q
@@ -34,6 +37,7 @@ test-slow: install
 
 bench: install
 	$(BIN)/python bench/bench_mc.py
+	$(BIN)/python bench/bench_train.py
 
 clean:
 	rm -rf build *.egg-info mc_ext/*.c mc_ext/*.so
