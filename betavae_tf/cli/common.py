@@ -3,6 +3,7 @@ import os
 import sys
 
 from absl import app, flags
+from absl import logging as absl_logging
 
 # Errors a user can cause and fix; anything else is a bug and keeps its traceback.
 USER_ERRORS = (ValueError, FileExistsError, FileNotFoundError, NotADirectoryError)
@@ -11,15 +12,16 @@ USER_ERRORS = (ValueError, FileExistsError, FileNotFoundError, NotADirectoryErro
 def run(main, program):
     """app.run(main), turning a user error into 'program: error: <sentence>' and exit 2."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    # TensorFlow logs its SavedModel and checkpoint internals at INFO through absl;
-    # show warnings and up unless the user asks for --verbosity=0.
-    flags.FLAGS.set_default("verbosity", -1)
     # --help lists the main module's key flags; here the main module is the
     # console-script wrapper, so adopt the flags of the module that defines main.
     for flag in flags.FLAGS.get_flags_for_module(main.__module__):
         flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
 
+    # TensorFlow logs its SavedModel and checkpoint internals at INFO through
+    # absl; show warnings and up unless the user asks for --verbosity=0.
     def guarded(argv):
+        if not flags.FLAGS["verbosity"].present:
+            absl_logging.set_verbosity(absl_logging.WARNING)
         try:
             return main(argv)
         except USER_ERRORS as e:
