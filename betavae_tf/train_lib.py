@@ -316,7 +316,10 @@ def _ImageSummaries(logdir, probe, seed):
             model = self.model
             samples = images.generated_grid(model, n=16, seed=seed)
             spins, phases = probe
-            mean = model.encoder.predict(spins, batch_size=256, verbose=0)["mean"]
+            # Direct calls, not predict(): under a multi-worker strategy predict
+            # would wait for collectives the other workers never join.
+            mean = np.concatenate([model.encoder(spins[i:i + 256], training=False)["mean"].numpy()
+                                   for i in range(0, len(spins), 256)])
             scatter = images.latent_scatter_png(mean, phases, title=f"epoch {epoch + 1}")
             with self.writer.as_default(step=epoch + 1):
                 tf.summary.image("generated_samples", samples[None])

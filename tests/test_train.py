@@ -175,7 +175,7 @@ def test_multi_worker_mirrored_two_local_workers(train_data_dir, tmp_path):
         procs.append(subprocess.Popen(
             [TRAIN, f"--data_dir={train_data_dir}", f"--workdir={workdir}", "--batch_size=32",
              "--epochs=1", "--steps_per_epoch=3", "--verbose=0", "--strategy=multi_worker",
-             "--nosummary_images"],
+             "--summary_images"],
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     outputs = [p.communicate(timeout=500) for p in procs]
     for p, (out, err) in zip(procs, outputs):
@@ -244,3 +244,17 @@ def test_training_flagfiles_parse(tmp_path):
                                  "--verbose=0"], cwd=REPO_ROOT, env=_env(), capture_output=True,
                                 text=True, timeout=300)
         assert result.returncode == 2 and "--workdir is required" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("precision,jit", [("mixed_bfloat16", False), ("float32", True)])
+def test_precision_and_xla_runs_export_float32(precision, jit, train_data_dir, tmp_path):
+    workdir = str(tmp_path / "run")
+    result = train_lib.train_and_evaluate(
+        _config(train_data_dir, epochs=1, precision=precision, jit_compile=jit, export=True), workdir)
+    assert np.isfinite(result["final"]["loss"]) and result["precision"] == precision
+    import keras
+    assert keras.mixed_precision.dtype_policy().name == "float32"  # the global policy is restored
+    from betavae_tf import export
+    loaded = export.load(result["export_dir"])
+    x = np.zeros((2, 8, 8, 1), np.float32)
+    assert loaded.signatures["encode"](x=x)["mean"].dtype == "float32"
