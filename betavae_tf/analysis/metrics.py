@@ -1,0 +1,266 @@
+"""Metrics of Sec. III-IV as small pure functions on NumPy arrays.
+
+Conventions: configurations or Bernoulli maps are arrays [N, L, L] (a
+trailing channel of 1 is accepted) with values in [0, 1]: sigma in {0, 1} for
+samples, m_k in [0, 1] for maps (1 = up). Latent codes are [N, d_z].
+"""
+import numpy as np
+from scipy import stats
+
+PHASE_CODES = {"FM": 0, "AFM": 1, "PM": 2, "mixed": 3}
+PHASE_LABELS = {v: k for k, v in PHASE_CODES.items()}
+# Phase of one configuration or map from its order parameters, with M = mean
+# of (2 m_k - 1) and M_s the same with the checkerboard sign (-1)^(i+j):
+#   FM     |M| >= 0.5  and |M_s| < 0.25
+#   AFM    |M_s| >= 0.5 and |M| < 0.25
+#   PM     |M| < 0.25 and |M_s| < 0.25
+#   mixed  anything else (e.g. domain walls, half-ordered maps)
+# Below Tc the finite L = 32 lattice has |m| >= 0.6 at the grid's T <= 2.17,
+# and above Tc |m| is O(L^-1/8 ...) falling to below 0.25 by T = 2.5.
+ORDERED, DISORDERED = 0.5, 0.25
+
+
+def _lattice(x):
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim != 3 or x.shape[1] != x.shape[2]:
+        raise ValueError(f"expected configurations or maps [N, L, L], got shape {x.shape}.")
+    return x
+
+
+def order_parameters(x):
+    """(M, M_s) per configuration/map, each [N], from values in [0, 1]."""
+    s = 2.0 * _lattice(x) - 1.0
+    L = s.shape[1]
+    sign = np.where((np.add.outer(np.arange(L), np.arange(L)) % 2) == 0, 1.0, -1.0)
+    return s.mean(axis=(1, 2)), (s * sign).mean(axis=(1, 2))
+
+
+def classify_phase(x, ordered=ORDERED, disordered=DISORDERED):
+    """Phase codes (PHASE_CODES) of configurations or Bernoulli maps [N, L, L]."""
+    m, ms = (np.abs(v) for v in order_parameters(x))
+    phase = np.full(m.shape, PHASE_CODES["mixed"], dtype=np.int64)
+    phase[(m >= ordered) & (ms < disordered)] = PHASE_CODES["FM"]
+    phase[(ms >= ordered) & (m < disordered)] = PHASE_CODES["AFM"]
+    phase[(m < disordered) & (ms < disordered)] = PHASE_CODES["PM"]
+    return phase
+
+
+def phase_fractions(phases):
+    """{"FM": f, "AFM": f, "PM": f, "mixed": f} of an array of phase codes."""
+    phases = np.asarray(phases)
+    n = max(len(phases), 1)
+    return {name: float(np.sum(phases == code)) / n for name, code in PHASE_CODES.items()}
+
+
+def latent_correlations(latent, factors):
+    """Pearson and Spearman correlation of each latent coordinate with each factor.
+
+    Args: latent [N, d_z]; factors {name: [N]}.
+    Returns {"pearson": {name: [d_z]}, "spearman": {name: [d_z]}}.
+    """
+    z = np.asarray(latent, dtype=np.float64)
+    out = {"pearson": {}, "spearman": {}}
+    for name, f in factors.items():
+        f = np.asarray(f, dtype=np.float64)
+        if len(f) != len(z):
+            raise ValueError(f"factor {name} has {len(f)} values for {len(z)} latent codes.")
+        out["pearson"][name] = [_safe(stats.pearsonr, z[:, i], f) for i in range(z.shape[1])]
+        out["spearman"][name] = [_safe(stats.spearmanr, z[:, i], f) for i in range(z.shape[1])]
+    return out
+
+
+def _safe(fn, a, b):
+    if np.std(a) == 0 or np.std(b) == 0:
+        return 0.0  # a constant carries no correlation
+    return float(fn(a, b)[0])
+
+
+def axis_alignment(corr_m, corr_ms):
+    """Which latent axes carry m and m_s, and how exclusively.
+
+    Args: |corr| or corr of each latent coordinate with m and with m_s ([d_z] each).
+    Returns (axis_m, axis_ms, score): the pair of different axes maximising
+    |c_m[a]| + |c_ms[b]|, and score = ((|c_m[a]| - |c_m[b]|) + (|c_ms[b]| - |c_ms[a]|)) / 2,
+    1 when each order parameter lives on its own axis alone, 0 when both axes
+    see both equally. With one latent dimension both share axis 0 and score 0.
+    """
+    cm, cs = np.abs(np.asarray(corr_m, float)), np.abs(np.asarray(corr_ms, float))
+    d = len(cm)
+    if d == 1:
+        return 0, 0, 0.0
+    best = max(((a, b) for a in range(d) for b in range(d) if a != b),
+               key=lambda ab: cm[ab[0]] + cs[ab[1]])
+    a, b = best
+    return a, b, float(((cm[a] - cm[b]) + (cs[b] - cs[a])) / 2)
+
+
+def cluster_direction(latent, center):
+    """Unit principal axis of codes about a center (the +-order clusters lie along it)."""
+    d = np.asarray(latent, float) - np.asarray(center, float)
+    if len(d) == 0:
+        raise ValueError("no latent codes to find a direction from.")
+    _, vecs = np.linalg.eigh(d.T @ d / len(d))
+    return vecs[:, -1]
+
+
+def fm_afm_cosine(latent, phase):
+    """|cos| of the angle between the FM and AFM cluster axes, both about the PM mean.
+
+    The paper's |z_FM^T z_AFM| ~ 0. phase holds the data's PHASES codes
+    (0 FM, 1 AFM, 2 PM).
+    """
+    latent, phase = np.asarray(latent, float), np.asarray(phase)
+    center = latent[phase == 2].mean(axis=0) if np.any(phase == 2) else latent.mean(axis=0)
+    v_fm = cluster_direction(latent[phase == 0], center)
+    v_afm = cluster_direction(latent[phase == 1], center)
+    return float(abs(v_fm @ v_afm))
+
+
+def mmd2(x, y):
+    """Eq. 9: squared MMD over the scaling functions f(x) = c x, 0 <= c <= 1.
+
+    sup_c |c (E x - E y)|^2 = ||E[x] - E[y]||^2, the squared distance of first
+    moments; x, y are [N, ...] samples (flattened per sample).
+    """
+    x = np.asarray(x, float).reshape(len(x), -1)
+    y = np.asarray(y, float).reshape(len(y), -1)
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"samples of different dimension: {x.shape[1]} and {y.shape[1]}.")
+    diff = x.mean(axis=0) - y.mean(axis=0)
+    return float(diff @ diff)
+
+
+def mmd_isometry(spins, latent, magnetization, phase):
+    """MMD between P+, P- (FM with m > 0, m < 0) and P_PM in input and latent space.
+
+    spins in {0, 1} are mapped to S = 2 sigma - 1. Returns {pair: {"input":
+    MMD, "latent": MMD, "ratio": latent / input}} for the pairs (+,-), (+,PM),
+    (-,PM), with MMD = sqrt(MMD^2), and "ratio_spread" = max/min ratio (1 for
+    an isometry up to one scale factor).
+    """
+    s = 2.0 * _lattice(spins) - 1.0
+    latent, m, phase = np.asarray(latent, float), np.asarray(magnetization), np.asarray(phase)
+    groups = {"+": (phase == 0) & (m > 0), "-": (phase == 0) & (m < 0), "PM": phase == 2}
+    out = {}
+    for a, b in (("+", "-"), ("+", "PM"), ("-", "PM")):
+        if not (groups[a].any() and groups[b].any()):
+            continue
+        d_in = np.sqrt(mmd2(s[groups[a]], s[groups[b]]))
+        d_z = np.sqrt(mmd2(latent[groups[a]], latent[groups[b]]))
+        out[f"{a},{b}"] = {"input": d_in, "latent": d_z, "ratio": d_z / d_in if d_in else np.nan}
+    ratios = [v["ratio"] for v in out.values() if np.isfinite(v["ratio"])]
+    out["ratio_spread"] = float(max(ratios) / min(ratios)) if ratios and min(ratios) > 0 else np.nan
+    return out
+
+
+def cosine_similarity_matrix(latent):
+    """[N, N] inner products of the normalised latent codes (Fig. 5d, 6c)."""
+    z = np.asarray(latent, float)
+    norms = np.linalg.norm(z, axis=1, keepdims=True)
+    u = z / np.where(norms > 0, norms, 1.0)
+    return u @ u.T
+
+
+def _discrete_mutual_information(a, b):
+    """I(a; b) in nats of two integer-coded arrays."""
+    _, a = np.unique(a, return_inverse=True)
+    _, b = np.unique(b, return_inverse=True)
+    joint = np.zeros((a.max() + 1, b.max() + 1))
+    np.add.at(joint, (a, b), 1.0)
+    joint /= joint.sum()
+    pa, pb = joint.sum(1, keepdims=True), joint.sum(0, keepdims=True)
+    nz = joint > 0
+    return float((joint[nz] * np.log(joint[nz] / (pa @ pb)[nz])).sum())
+
+
+def _entropy(a):
+    _, counts = np.unique(a, return_counts=True)
+    p = counts / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def mutual_information_gap(latent, factors, n_bins=20):
+    """MIG (Chen et al. 2018): per factor, (I_top1 - I_top2) / H(factor), and their mean.
+
+    Latent coordinates are discretised into n_bins equal-width bins; factors
+    are discrete ({name: [N] int}). Returns {"mig": mean, name: gap, ...}; a
+    constant representation scores 0.
+    """
+    z = np.asarray(latent, float)
+    bins = []
+    for i in range(z.shape[1]):
+        col = z[:, i]
+        edges = np.linspace(col.min(), col.max(), n_bins + 1)[1:-1] if np.ptp(col) > 0 else []
+        bins.append(np.digitize(col, edges))
+    out = {}
+    for name, f in factors.items():
+        h = _entropy(f)
+        if h == 0:
+            continue
+        mi = sorted((_discrete_mutual_information(b, f) for b in bins), reverse=True)
+        out[name] = (mi[0] - (mi[1] if len(mi) > 1 else 0.0)) / h
+    out["mig"] = float(np.mean(list(out.values()))) if out else 0.0
+    return out
+
+
+def local_field_stats(maps, eps=1e-6):
+    """Sec. IV: h_k = logit(m_k) of Bernoulli maps; per phase the mean and spread over sites.
+
+    Returns {phase: {"n", "mean_h", "mean_abs_h", "spatial_std_h"}} with the
+    phase of each map from classify_phase; mean_h of the spins' sign
+    convention (h > 0 favours up).
+    """
+    m = np.clip(_lattice(maps), eps, 1 - eps)
+    h = np.log(m) - np.log1p(-m)
+    phases = classify_phase(m)
+    out = {}
+    for name, code in PHASE_CODES.items():
+        sel = phases == code
+        if sel.any():
+            out[name] = {"n": int(sel.sum()), "mean_h": float(h[sel].mean()),
+                         "mean_abs_h": float(np.abs(h[sel]).mean()),
+                         "spatial_std_h": float(h[sel].std(axis=(1, 2)).mean())}
+    return out
+
+
+def _logistic(t, top, bottom, tc, width):
+    return bottom + (top - bottom) / (1.0 + np.exp((t - tc) / width))
+
+
+def critical_temperature(temperature, order, n_bootstrap=200, seed=0):
+    """Tc from a latent order parameter alone: the inflection of its mean vs T.
+
+    order is a per-sample latent order parameter (e.g. |z_a| of FM samples).
+    Its mean at each temperature is fitted with a logistic step
+    bottom + (top - bottom) / (1 + exp((T - Tc) / w)); Tc is the step's
+    midpoint, where the curve changes fastest. The error is the spread over
+    bootstrap resamples of the samples at each temperature.
+    Returns (tc, tc_error, {"temperatures", "mean"}).
+    """
+    from scipy.optimize import curve_fit
+
+    t = np.asarray(temperature, float)
+    order = np.asarray(order, float)
+    grid = np.unique(t)
+    if len(grid) < 4:
+        raise ValueError(f"need at least 4 temperatures to locate Tc, got {len(grid)}.")
+    groups = [order[t == g] for g in grid]
+
+    def fit(means):
+        p0 = [means.max(), means.min(), grid[np.argmax(-np.diff(means))] + np.diff(grid).mean() / 2,
+              np.diff(grid).mean()]
+        try:
+            params, _ = curve_fit(_logistic, grid, means, p0=p0, maxfev=10000)
+        except RuntimeError:
+            return np.nan
+        return params[2] if grid[0] <= params[2] <= grid[-1] else np.nan
+
+    means = np.array([g.mean() for g in groups])
+    tc = fit(means)
+    rng = np.random.default_rng(seed)
+    boots = [fit(np.array([rng.choice(g, len(g)).mean() for g in groups])) for _ in range(n_bootstrap)]
+    boots = np.array([b for b in boots if np.isfinite(b)])
+    err = float(boots.std()) if len(boots) > 1 else np.nan
+    return float(tc), err, {"temperatures": grid.tolist(), "mean": means.tolist()}
