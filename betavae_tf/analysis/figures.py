@@ -1,0 +1,139 @@
+"""The paper's Ising figures (2-4), an MMD chart and the latent order parameter vs T.
+
+Each function takes arrays, writes PNG and PDF next to each other and returns
+the PNG path. Gray scale as in the paper: m_k = 0 white, 1 black, 1/2 gray.
+"""
+import os
+
+import numpy as np
+
+from betavae_tf.analysis.images import tile
+from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
+
+PHASE_STYLE = {0: ("FM", "tab:blue"), 1: ("AFM", "tab:red"), 2: ("PM", "tab:gray"), -1: ("unknown", "k")}
+
+
+def _plt():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "savefig.dpi": 150})
+    return plt
+
+
+def _save(fig, path):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path + ".png", bbox_inches="tight")
+    fig.savefig(path + ".pdf", bbox_inches="tight")
+    _plt().close(fig)
+    return path + ".png"
+
+
+def _panel(letter, beta):
+    return f"({letter}) $\\beta$ = {beta:g}"
+
+
+def figure2(maps_by_beta, path):
+    """Fig. 2: 16 generated Bernoulli maps m_k per beta, 4 x 4 in each panel."""
+    plt = _plt()
+    betas = list(maps_by_beta)
+    fig, axes = plt.subplots(1, len(betas), figsize=(2.6 * len(betas), 2.9), squeeze=False)
+    for k, (ax, beta) in enumerate(zip(axes[0], betas)):
+        grid = tile(np.asarray(maps_by_beta[beta])[:16, ..., None], columns=4, gap=2, fill=np.nan)
+        ax.imshow(grid[..., 0], cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(_panel("abcdefgh"[k], beta))
+        ax.axis("off")
+    return _save(fig, path)
+
+
+def figure3(latent_by_beta, phase, temperature, path):
+    """Fig. 3: latent means per beta, coloured by phase (top) and by temperature (bottom)."""
+    plt = _plt()
+    betas = list(latent_by_beta)
+    fig, axes = plt.subplots(2, len(betas), figsize=(2.9 * len(betas), 5.6), squeeze=False)
+    order = np.random.default_rng(0).permutation(len(phase))  # no phase drawn on top of the others
+    for k, beta in enumerate(betas):
+        z = np.asarray(latent_by_beta[beta])[order]
+        y = z[:, 1] if z.shape[1] > 1 else np.zeros(len(z))
+        ax = axes[0, k]
+        colours = [PHASE_STYLE.get(int(p), PHASE_STYLE[-1])[1] for p in phase[order]]
+        ax.scatter(z[:, 0], y, s=2, c=colours, alpha=0.5, linewidths=0)
+        ax.set_title(_panel("abcdefgh"[k], beta))
+        ax.set_xlabel("$z_0$")
+        ax.set_ylabel("$z_1$")
+        sc = axes[1, k].scatter(z[:, 0], y, s=2, c=temperature[order], cmap="coolwarm", alpha=0.6,
+                                linewidths=0)
+        axes[1, k].set_xlabel("$z_0$")
+        axes[1, k].set_ylabel("$z_1$")
+    handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=n) for code, (n, c) in PHASE_STYLE.items()
+               if code in set(np.unique(phase).tolist())]
+    axes[0, -1].legend(handles=handles, loc="upper right", fontsize=7)
+    fig.colorbar(sc, ax=axes[1, :].tolist(), label="T / |J|", shrink=0.8)
+    return _save(fig, path)
+
+
+def figure4(decode_fn, axis_m, axis_ms, latent_dim, path, corr_m=None, corr_ms=None, n=7, extent=2.5):
+    """Fig. 4: maps decoded on a grid of the two order-parameter axes (others at 0).
+
+    decode_fn(z [K, d_z]) -> maps [K, L, L].
+    """
+    plt = _plt()
+    values = np.linspace(-extent, extent, n)
+    z = np.zeros((n * n, latent_dim), np.float32)
+    for r, vy in enumerate(values[::-1]):
+        for c, vx in enumerate(values):
+            z[r * n + c, axis_m] = vx
+            if axis_ms != axis_m:
+                z[r * n + c, axis_ms] = vy
+    maps = np.asarray(decode_fn(z))
+    grid = tile(maps[..., None], columns=n, gap=2, fill=np.nan)[..., 0]
+    fig, ax = plt.subplots(figsize=(5.2, 5.2))
+    ax.imshow(grid, cmap="gray_r", vmin=0, vmax=1, extent=(-extent, extent, -extent, extent),
+              interpolation="nearest")
+    label_m = f"$z_{axis_m}$: magnetization m" + (f" (corr {corr_m:+.2f})" if corr_m is not None else "")
+    label_ms = f"$z_{axis_ms}$: staggered magnetization $m_s$" + (
+        f" (corr {corr_ms:+.2f})" if corr_ms is not None else "")
+    ax.set_xlabel(label_m)
+    ax.set_ylabel(label_ms)
+    ax.set_title("decoded $m_k$ across the latent plane, $\\beta$ = 100")
+    return _save(fig, path)
+
+
+def mmd_chart(mmd_by_beta, path):
+    """MMD between P+, P-, P_PM in input and latent space, each scaled by its (+,PM) value."""
+    plt = _plt()
+    pairs = ["+,-", "+,PM", "-,PM"]
+    betas = [b for b in mmd_by_beta if all(p in mmd_by_beta[b] for p in pairs)]
+    fig, ax = plt.subplots(figsize=(1.6 + 1.6 * max(len(betas), 1), 3.2))
+    width = 0.8 / (len(betas) + 1)
+    base = mmd_by_beta[betas[0]] if betas else {}
+    x = np.arange(len(pairs))
+    if base:
+        ax.bar(x, [base[p]["input"] / base["+,PM"]["input"] for p in pairs], width, label="input", color="k")
+    for k, beta in enumerate(betas):
+        d = mmd_by_beta[beta]
+        ax.bar(x + (k + 1) * width, [d[p]["latent"] / d["+,PM"]["latent"] for p in pairs], width,
+               label=f"latent, $\\beta$ = {beta:g}")
+    ax.set_xticks(x + width * len(betas) / 2, [f"({p})" for p in pairs])
+    ax.set_ylabel("MMD / MMD(+, PM)")
+    ax.legend(fontsize=7)
+    return _save(fig, path)
+
+
+def order_parameter_vs_temperature(tc_by_name, path, beta=100):
+    """Mean |z| on the m axis (J > 0 samples) and on the m_s axis (J < 0) against T, with Tc."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4.6, 3.2))
+    for (name, entry), colour in zip(((k, v) for k, v in tc_by_name.items() if isinstance(v, dict)),
+                                     ("tab:blue", "tab:red")):
+        curve = entry["curve"]
+        label = {"from_m_axis": "|z| on the m axis, J = +1", "from_ms_axis": "|z| on the m_s axis, J = -1"}[name]
+        ax.plot(curve["temperatures"], curve["mean"], "o-", color=colour, ms=3,
+                label=f"{label}: Tc = {entry['tc']:.3f} ± {entry['error']:.3f}")
+        ax.axvline(entry["tc"], color=colour, ls=":", lw=1)
+    ax.axvline(ISING_CRITICAL_TEMPERATURE, color="k", ls="--", lw=1, label="exact Tc = 2.269")
+    ax.set_xlabel("T / |J|")
+    ax.set_ylabel("mean |z|")
+    ax.set_title(f"latent order parameter, $\\beta$ = {beta:g}")
+    ax.legend(fontsize=6.5)
+    return _save(fig, path)

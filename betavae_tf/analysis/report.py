@@ -1,0 +1,131 @@
+"""report.md and report.html from reproduce()'s summary: one list of blocks, two renderings."""
+import html
+import math
+import os
+
+from betavae_tf.analysis import metrics as mt
+
+
+def _f(x, digits=3):
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a"
+    return f"{x:.{digits}f}"
+
+
+def _pct(x):
+    return f"{100 * x:.1f}%"
+
+
+def blocks(summary):
+    runs = summary["runs"]
+    cfg = summary["config"]
+    out = [("h1", "Reproduction of the Ising results (Figs. 2-4, Sec. III-IV)"),
+           ("p", f"Scale `{cfg['scale']}`: {summary['dataset']['n_samples']:,} samples, "
+                 f"L = {summary['dataset']['lattice_size']}, seed {cfg['seed']}, betas "
+                 f"{', '.join(f'{b:g}' for b in cfg['betas'])}. Every number below is measured on "
+                 "the whole dataset by the trained models; generated fractions come from "
+                 f"{cfg['n_generated']} maps decoded from z ~ N(0, I)."),
+           ("h2", "The paper's claims"),
+           ("table", ["claim", "where", "verdict", "measured"],
+            [[c["claim"], c["source"], f"**{c['verdict']}**", c["evidence"]] for c in summary["claims"]])]
+    header = ["beta", "epochs", "distortion", "rate", "gen FM", "gen AFM", "gen PM", "gen mixed",
+              "|corr| z0 m / m_s", "|corr| z1 m / m_s", "alignment", "FM-AFM |cos|",
+              "MMD ratio max/min", "MIG", "Tc (latent)"]
+    rows = []
+    for beta, r in runs.items():
+        g = r["generated_fractions"]
+        corr = [f"{abs(r['pearson']['m'][i]):.3f} / {abs(r['pearson']['ms'][i]):.3f}"
+                for i in range(min(2, len(r["pearson"]["m"])))] + ["n/a"] * (2 - min(2, len(r["pearson"]["m"])))
+        tc = r["tc"].get("combined")
+        rows.append([beta, r["epochs"], _f(r["distortion"], 1), _f(r["rate"], 2), _pct(g["FM"]),
+                     _pct(g["AFM"]), _pct(g["PM"]), _pct(g["mixed"]), *corr, _f(r["alignment"]),
+                     _f(r["fm_afm_cos"]), _f(r["mmd"].get("ratio_spread")), _f(r["mig"]["mig"]),
+                     _f(tc) if tc is not None else "n/a"])
+    out += [("h2", "Per beta"), ("table", header, rows)]
+    first = next(iter(runs.values()))
+    out.append(("p", "Data phase fractions (labels from the generating T and J): " + ", ".join(
+        f"{k} {_pct(v)}" for k, v in first["data_fractions_labels"].items()) +
+        "; classified from the configurations with the same thresholds as the generated maps: " +
+        ", ".join(f"{k} {_pct(v)}" for k, v in first["data_fractions_classified"].items()) + "."))
+    out.append(("p", f"Phase of a map or configuration: FM if |M| >= {mt.ORDERED} and |M_s| < "
+                     f"{mt.DISORDERED}, AFM if |M_s| >= {mt.ORDERED} and |M| < {mt.DISORDERED}, PM if "
+                     f"both < {mt.DISORDERED}, else mixed (M, M_s: mean of 2 m_k - 1 without and with "
+                     "the checkerboard sign). Alignment: 1 when m and m_s each live on one axis alone. "
+                     "MMD ratio: latent MMD / input MMD for the pairs (+,-), (+,PM), (-,PM); max/min = 1 "
+                     "is an isometry up to one scale factor. MIG over phase, sign of m (FM), sign of "
+                     "m_s (AFM) and temperature bin."))
+    if "100" in runs:
+        r = runs["100"]
+        out += [("h2", "beta = 100 in detail")]
+        out.append(("table", ["pair", "input MMD", "latent MMD", "latent / input"],
+                    [[f"({k})", _f(v["input"], 2), _f(v["latent"], 3), _f(v["ratio"], 4)]
+                     for k, v in r["mmd"].items() if isinstance(v, dict)]))
+        out.append(("table", ["generated phase", "maps", "mean h", "mean |h|", "spatial std of h"],
+                    [[k, v["n"], _f(v["mean_h"], 2), _f(v["mean_abs_h"], 2), _f(v["spatial_std_h"], 2)]
+                     for k, v in r["local_fields"].items()]))
+        tc_rows = [[name, _f(v["tc"]), _f(v["error"]), _pct(v["relative_deviation"])]
+                   for name, v in r["tc"].items() if isinstance(v, dict)]
+        if tc_rows:
+            out.append(("table", ["Tc estimate", "Tc", "bootstrap error", "deviation from 2.269"], tc_rows))
+        out.append(("table", ["MIG factor", "gap / entropy"], [[k, _f(v)] for k, v in r["mig"].items()]))
+    out.append(("h2", "Figures"))
+    for caption, path in summary["figures"].items():
+        out.append(("img", path, caption))
+    timings = summary.get("timings_seconds", {})
+    if timings:
+        out.append(("p", "Wall time of this call: " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
+                    + " (0 s means a finished run was reused)."))
+    return out
+
+
+def to_markdown(items):
+    lines = []
+    for item in items:
+        kind = item[0]
+        if kind in ("h1", "h2"):
+            lines += [("# " if kind == "h1" else "## ") + item[1], ""]
+        elif kind == "p":
+            lines += [item[1], ""]
+        elif kind == "table":
+            header, rows = item[1], item[2]
+            lines.append("| " + " | ".join(str(h) for h in header) + " |")
+            lines.append("|" + "---|" * len(header))
+            lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+            lines.append("")
+        elif kind == "img":
+            lines += [f"![{item[2]}]({item[1]})", "", f"*{item[2]}*", ""]
+    return "\n".join(lines)
+
+
+def to_html(items):
+    def cell(c):
+        text = html.escape(str(c))
+        return text.replace("**", "") if not text.startswith("**") else f"<b>{text.strip('*')}</b>"
+
+    body = []
+    for item in items:
+        kind = item[0]
+        if kind in ("h1", "h2"):
+            body.append(f"<{kind}>{html.escape(item[1])}</{kind}>")
+        elif kind == "p":
+            body.append(f"<p>{html.escape(item[1]).replace('`', '')}</p>")
+        elif kind == "table":
+            head = "".join(f"<th>{html.escape(str(h))}</th>" for h in item[1])
+            rows = "".join("<tr>" + "".join(f"<td>{cell(c)}</td>" for c in row) + "</tr>" for row in item[2])
+            body.append(f"<table><tr>{head}</tr>{rows}</table>")
+        elif kind == "img":
+            body.append(f'<figure><img src="{html.escape(item[1])}" style="max-width:100%">'
+                        f"<figcaption>{html.escape(item[2])}</figcaption></figure>")
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse;"
+             "margin:1em 0}td,th{border:1px solid #999;padding:3px 6px;font-size:13px}")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>betavae_tf reproduction</title>"
+            f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")
+
+
+def write_report(summary, out):
+    items = blocks(summary)
+    for name, text in (("report.md", to_markdown(items)), ("report.html", to_html(items))):
+        tmp = os.path.join(out, f".{name}.tmp")
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, os.path.join(out, name))

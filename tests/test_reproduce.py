@@ -1,0 +1,74 @@
+"""betavae-reproduce end to end on a tiny scale, and the figures from a tiny run."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import REPO_ROOT
+
+REPRODUCE = os.path.join(os.path.dirname(sys.executable), "betavae-reproduce")
+TINY_DATA = ["--data_flag=--lattice_size=8", "--data_flag=--samples_per_point=8",
+             "--data_flag=--n_shards=2"]
+TINY_TRAIN = ["--train_flag=--epochs=1", "--train_flag=--steps_per_epoch=2",
+              "--train_flag=--batch_size=32", "--train_flag=--nosummary_images",
+              "--train_flag=--noexport"]
+
+
+def _env():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
+    env.pop("TF_CONFIG", None)
+    return env
+
+
+def _reproduce(out, *extra):
+    return subprocess.run([REPRODUCE, f"--out={out}", "--betas=1,100", "--n_generated=64",
+                           *TINY_DATA, *TINY_TRAIN, *extra], cwd=REPO_ROOT, env=_env(),
+                          capture_output=True, text=True, timeout=900)
+
+
+def test_reproduce_tiny_end_to_end(tmp_path):
+    out = tmp_path / "repro"
+    result = _reproduce(out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = (out / "report.md").read_text()
+    for section in ("# Reproduction of the Ising results", "## The paper's claims", "## Per beta",
+                    "## beta = 100 in detail", "## Figures"):
+        assert section in report, section
+    for name in ("fig2_generated", "fig3_latent", "fig4_traversal", "mmd"):
+        for ext in ("png", "pdf"):
+            path = out / "figures" / f"{name}.{ext}"
+            assert path.exists() and path.stat().st_size > 1000, path
+    html = (out / "report.html").read_text()
+    assert html.count("<table>") >= 3 and "fig2_generated.png" in html
+    summary = json.load(open(out / "summary.json"))
+    assert set(summary["runs"]) == {"1", "100"}
+    r = summary["runs"]["100"]
+    assert r["n_samples"] == 256 and sum(r["generated_fractions"].values()) == pytest.approx(1.0)
+    assert 0 <= r["best_abs_corr_m"] <= 1 and 0 <= r["fm_afm_cos"] <= 1
+    verdicts = {c["verdict"] for c in summary["claims"]}
+    assert verdicts <= {"holds", "does not hold", "not tested"} and len(summary["claims"]) >= 5
+    # Each claim printed with its verdict.
+    assert result.stdout.count("[holds]") + result.stdout.count("[does not hold]") == len(summary["claims"])
+    # Run again: finished runs are reused (the dataset is not regenerated, no epoch retrained).
+    again = _reproduce(out)
+    assert again.returncode == 0, again.stderr[-3000:]
+    history = [json.loads(line) for line in open(out / "beta100" / "history.jsonl")]
+    assert [h["epoch"] for h in history] == [1]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--figures=5"], "figures must be among (2, 3, 4)"),
+    (["--scale=huge"], "unknown scale 'huge'"),
+    (["--betas=1,10", "--figures=4"], "figure 4 is the beta = 100 model"),
+    (["--flags_dir=/nonexistent"], "flagfile /nonexistent/data/ising_three_phase_quick.flags not found"),
+])
+def test_reproduce_bad_flags(args, message, tmp_path):
+    result = subprocess.run([REPRODUCE, f"--out={tmp_path / 'r'}", *args], cwd=REPO_ROOT, env=_env(),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("betavae-reproduce: error: ")
+    assert message in result.stderr
+    assert not (tmp_path / "r").exists()
