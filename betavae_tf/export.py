@@ -103,7 +103,8 @@ def model_from_workdir(workdir, checkpoint=None):
     """
     import json
 
-    from betavae_tf.models import BetaVAE, ModelConfig
+    from betavae_tf.models import ModelConfig
+    from betavae_tf.models.vae import float32_model
     config_path = os.path.join(workdir, "config.json")
     if not os.path.isfile(config_path):
         raise FileNotFoundError(f"{workdir} is not a training workdir: it has no config.json.")
@@ -115,12 +116,7 @@ def model_from_workdir(workdir, checkpoint=None):
             raise FileNotFoundError(f"{workdir} has no checkpoint yet.")
     elif not tf.io.gfile.exists(checkpoint + ".index"):
         raise FileNotFoundError(f"no checkpoint {checkpoint} (expected {checkpoint}.index).")
-    previous = keras.mixed_precision.dtype_policy()
-    keras.mixed_precision.set_dtype_policy("float32")
-    try:
-        model = BetaVAE.from_model_config(model_config)
-    finally:
-        keras.mixed_precision.set_dtype_policy(previous)
+    model = float32_model(model_config)
     status = tf.train.Checkpoint(model=model).read(checkpoint)
     status.expect_partial().assert_existing_objects_matched()
     return model, int(checkpoint.rsplit("-", 1)[1])

@@ -13,7 +13,6 @@ at any moment loses at most the epoch in progress, because the checkpoint
 index is replaced atomically only after a checkpoint is complete.
 """
 import dataclasses
-import io
 import json
 import math
 import os
@@ -207,15 +206,8 @@ def _write_json_atomic(path, obj):
 
 def float32_copy(model):
     """A float32 BetaVAE outside any strategy scope, with model's weights (for export)."""
-    import keras
-
-    from betavae_tf.models import BetaVAE
-    previous = keras.mixed_precision.dtype_policy()
-    keras.mixed_precision.set_dtype_policy("float32")
-    try:
-        copy = BetaVAE.from_model_config(model.config)
-    finally:
-        keras.mixed_precision.set_dtype_policy(previous)
+    from betavae_tf.models.vae import float32_model
+    copy = float32_model(model.config)
     copy.set_weights(model.get_weights())
     return copy
 
@@ -259,7 +251,6 @@ def latest_epoch(checkpoint_dir):
 # -- callbacks -------------------------------------------------------------------
 def _make_callbacks(model, config, workdir, manager, chief, probe):
     import keras
-    import tensorflow as tf
 
     class CheckpointAndGuard(keras.callbacks.Callback):
         """Checkpoint after each finite epoch; stop at the first non-finite loss."""

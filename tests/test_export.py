@@ -7,7 +7,6 @@ import sys
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from betavae_tf import export
 from betavae_tf.models import BetaVAE, paper_optimizer
@@ -41,10 +40,10 @@ out = {}
 for name, arg in (("encode", "x"), ("decode", "z"), ("reconstruct", "x")):
     for k, v in loaded.signatures[name](**{arg: tf.constant(data[arg])}).items():
         out[name + "/" + k] = v.numpy()
-for seed in (7, 7, 8):
+for tag, seed in (("7", 7), ("7again", 7), ("8", 8)):
     res = loaded.signatures["sample"](n=tf.constant(5), seed=tf.constant(seed))
     for k, v in res.items():
-        out[f"sample{seed}/{k}"] = v.numpy()
+        out[f"sample{tag}/{k}"] = v.numpy()
 np.savez(sys.argv[3], **out)
 print(sorted(loaded.signatures))
 """
@@ -85,6 +84,9 @@ def test_fresh_process_matches_keras(decoder, C, tmp_path):
     mean_key = "mean" if decoder == "gaussian" else "probs"
     np.testing.assert_allclose(out[f"sample7/{mean_key}"], params[mean_key].numpy(), rtol=1e-5, atol=1e-6)
     assert not np.array_equal(out["sample7/z"], out["sample8/z"])
+    assert not np.array_equal(conf7, conf8)
+    np.testing.assert_array_equal(out["sample7again/configurations"], conf7)
+    np.testing.assert_array_equal(out["sample7again/z"], out["sample7/z"])
 
 
 def test_saved_model_cli_run_matches_keras(tmp_path):

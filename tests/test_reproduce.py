@@ -4,10 +4,9 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, subprocess_env
 
 REPRODUCE = os.path.join(os.path.dirname(sys.executable), "betavae-reproduce")
 TINY_DATA = ["--data_flag=--lattice_size=8", "--data_flag=--samples_per_point=8",
@@ -17,10 +16,7 @@ TINY_TRAIN = ["--train_flag=--epochs=1", "--train_flag=--steps_per_epoch=2",
               "--train_flag=--noexport"]
 
 
-def _env():
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-    env.pop("TF_CONFIG", None)
-    return env
+_env = subprocess_env
 
 
 def _reproduce(out, *extra):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from betavae_tf import train_lib
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, subprocess_env
 
 TRAIN = os.path.join(os.path.dirname(sys.executable), "betavae-train")
 EXPORT = os.path.join(os.path.dirname(sys.executable), "betavae-export")
@@ -26,10 +26,7 @@ def _config(data_dir, **overrides):
     return train_lib.TrainConfig(**base)
 
 
-def _env():
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-    env.pop("TF_CONFIG", None)
-    return env
+_env = subprocess_env
 
 
 def test_workdir_contents_and_resume(train_data_dir, tmp_path):

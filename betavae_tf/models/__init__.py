@@ -8,7 +8,7 @@ import importlib
 from betavae_tf.models.config import HEADS, ModelConfig, check_lattice_size
 
 _LAZY = {
-    "BetaVAE": "vae", "FusedAdam": "vae", "kl_per_dimension": "vae", "paper_optimizer": "vae",
+    "BetaVAE": "vae", "FusedAdam": "vae", "float32_model": "vae", "kl_per_dimension": "vae", "paper_optimizer": "vae",
     "build_encoder": "networks", "build_decoder_trunk": "networks",
     "distribution": "heads", "head_output_names": "heads", "mean_parameter": "heads",
 }

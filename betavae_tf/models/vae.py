@@ -21,6 +21,16 @@ from betavae_tf.models.config import ModelConfig
 tfd = tfp.distributions
 
 
+def float32_model(config):
+    """A BetaVAE built under the float32 policy whatever the global one (for export, analysis)."""
+    previous = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_dtype_policy("float32")
+    try:
+        return BetaVAE.from_model_config(config)
+    finally:
+        keras.mixed_precision.set_dtype_policy(previous)
+
+
 def kl_per_dimension(mean, stddev):
     """KL[N(mean, stddev^2) || N(0, 1)] per latent dimension, [N, d_z].
 
