@@ -68,3 +68,25 @@ def test_reproduce_bad_flags(args, message, tmp_path):
     assert result.stderr.strip().splitlines()[-1].startswith("betavae-reproduce: error: ")
     assert message in result.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_reproduce_fig7_tiny(tmp_path):
+    out = tmp_path / "repro7"
+    data = ["--data_flag=--lattice_size=8", "--data_flag=--samples_per_point=64", "--data_flag=--n_shards=2"]
+    result = subprocess.run([REPRODUCE, f"--out={out}", "--figures=7", "--n_generated=64", *data, *TINY_TRAIN],
+                            cwd=REPO_ROOT, env=_env(), capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.load(open(out / "summary.json"))
+    fig7 = summary["fig7"]
+    assert fig7["temperatures"] == {"FM": {"T": 2.0, "J": 1.0}, "PM": {"T": 3.0, "J": 1.0}}
+    for phase in ("FM", "PM"):
+        b2 = fig7["one_phase"][phase]["beta^2-VAE"]
+        assert 0 < b2["inverse_temperature"]["min"] <= b2["inverse_temperature"]["max"] < 1
+        assert "inverse_temperature" not in fig7["one_phase"][phase]["beta-VAE"]
+        assert 0 <= fig7["one_phase"][phase]["beta2_closer_on"] <= 5
+    assert "three_phase_beta2" in fig7
+    report = (out / "report.md").read_text()
+    assert "## Fig. 7: beta-VAE and beta^2-VAE" in report and "fig7_beta2.png" in report
+    assert (out / "figures" / "fig7_beta2.pdf").exists()
+    claims = [c["claim"] for c in summary["claims"]]
+    assert any("larger inverse temperature" in c for c in claims)

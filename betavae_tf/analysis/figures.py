@@ -137,3 +137,31 @@ def order_parameter_vs_temperature(tc_by_name, path, beta=100):
     ax.set_title(f"latent order parameter, $\\beta$ = {beta:g}")
     ax.legend(fontsize=6.5)
     return _save(fig, path)
+
+
+def figure7(arrays_by_phase, path):
+    """Fig. 7(b): per phase, generated samples, local fields h_k and inverse temperatures beta_k."""
+    plt = _plt()
+    phases = list(arrays_by_phase)
+    n = len(next(iter(arrays_by_phase.values()))["samples"])
+    rows = [("samples", "generated $\\sigma$", "gray_r", (0, 1)), ("local_field", "$h_k$", "RdBu_r", None),
+            ("inverse_temperature", "$\\beta_k$", "viridis", (0, 1))]
+    fig, axes = plt.subplots(len(rows) * len(phases), n, figsize=(1.5 * n + 0.8, 1.5 * len(rows) * len(phases)),
+                             squeeze=False)
+    for p, phase in enumerate(phases):
+        arr = arrays_by_phase[phase]
+        for r, (key, label, cmap, lim) in enumerate(rows):
+            row = p * len(rows) + r
+            values = np.asarray(arr[key])
+            if lim is None:
+                bound = float(np.nanmax(np.abs(values))) or 1.0
+                lim = (-bound, bound)
+            for c in range(n):
+                ax = axes[row, c]
+                im = ax.imshow(values[c], cmap=cmap, vmin=lim[0], vmax=lim[1], interpolation="nearest")
+                ax.set_xticks([])
+                ax.set_yticks([])
+                if c == 0:
+                    ax.set_ylabel(f"{phase}\n{label}", fontsize=8)
+            fig.colorbar(im, ax=axes[row, :].tolist(), shrink=0.8, pad=0.01)
+    return _save(fig, path)

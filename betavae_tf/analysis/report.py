@@ -19,7 +19,7 @@ def _pct(x):
 def blocks(summary):
     runs = summary["runs"]
     cfg = summary["config"]
-    out = [("h1", "Reproduction of the Ising results (Figs. 2-4, Sec. III-IV)"),
+    out = [("h1", "Reproduction of the Ising results (Figs. 2-4 and 7, Sec. III-VI)"),
            ("p", f"Scale `{cfg['scale']}`: {summary['dataset']['n_samples']:,} samples, "
                  f"L = {summary['dataset']['lattice_size']}, seed {cfg['seed']}, betas "
                  f"{', '.join(f'{b:g}' for b in cfg['betas'])}. Every number below is measured on "
@@ -28,6 +28,59 @@ def blocks(summary):
            ("h2", "The paper's claims"),
            ("table", ["claim", "where", "verdict", "measured"],
             [[c["claim"], c["source"], f"**{c['verdict']}**", c["evidence"]] for c in summary["claims"]])]
+    if runs:
+        out += _sweep_blocks(runs)
+    if summary.get("fig7"):
+        out += _fig7_blocks(summary["fig7"])
+    out.append(("h2", "Figures"))
+    for caption, path in summary["figures"].items():
+        out.append(("img", path, caption))
+    timings = summary.get("timings_seconds", {})
+    if timings:
+        out.append(("p", "Wall time of this call: " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
+                    + " (a few seconds means a finished run was reused)."))
+    return out
+
+
+def _fig7_blocks(fig7):
+    from betavae_tf.analysis.fig7 import MEASURES
+    out = [("h2", "Fig. 7: beta-VAE and beta^2-VAE, one-phase learning at beta = 100"),
+           ("p", "Each model is trained on one phase alone (" + ", ".join(
+               f"{p}: J = {v['J']:g}, T = {v['T']:g}" for p, v in fig7["temperatures"].items()) +
+            "); configurations sigma are drawn from its decoder at z ~ N(0, I) and compared with the "
+            "Monte Carlo data: Wasserstein-1 distance (W1) and means of the energy per site e, |m| and "
+            "the nearest-neighbour correlation; specific heat c = N var(e) / T^2 and susceptibility "
+            "chi = N (<m^2> - <|m|>^2) / T of each set.")]
+    rows = []
+    for phase, models in fig7["one_phase"].items():
+        for name in ("beta-VAE", "beta^2-VAE"):
+            e = models[name]
+            f = e["fidelity"]
+            beta = e.get("inverse_temperature")
+            rows.append([phase, name, _f(f["energy"]["w1"], 4),
+                         f"{_f(f['energy']['generated_mean'])} / {_f(f['energy']['data_mean'])}",
+                         _f(f["abs_m"]["w1"], 4), f"{_f(f['abs_m']['generated_mean'])} / {_f(f['abs_m']['data_mean'])}",
+                         f"{_f(f['nn_correlation']['generated_mean'])} / {_f(f['nn_correlation']['data_mean'])}",
+                         f"{_f(f['specific_heat']['generated'], 2)} / {_f(f['specific_heat']['data'], 2)}",
+                         f"{_f(f['susceptibility']['generated'], 2)} / {_f(f['susceptibility']['data'], 2)}",
+                         f"{_f(beta['mean'])} ± {_f(beta['std_over_sites'])}" if beta else "-"])
+        rows.append([phase, "beta^2 closer on", f"{models['beta2_closer_on']} of {len(MEASURES)}", "", "", "", "",
+                     "", "", ""])
+    out.append(("table", ["phase", "model", "W1 e", "mean e gen / data", "W1 |m|", "mean |m| gen / data",
+                          "nn corr gen / data", "c gen / data", "chi gen / data", "beta_k mean ± site spread"],
+                rows))
+    t = fig7.get("three_phase_beta2")
+    if t:
+        g = t["generated_fractions"]
+        out.append(("p", f"beta^2 head on the three-phase data, beta = 100, {t['epochs']} epochs: |corr| with m "
+                         f"{t['best_abs_corr_m']:.3f} (z{t['axis_m']}), with m_s {t['best_abs_corr_ms']:.3f} "
+                         f"(z{t['axis_ms']}), FM-AFM |cos| {_f(t['fm_afm_cos'])}, generated " +
+                         ", ".join(f"{k} {_pct(v)}" for k, v in g.items()) + f", rate {t['rate']:.2f}."))
+    return out
+
+
+def _sweep_blocks(runs):
+    out = []
     header = ["beta", "epochs", "distortion", "rate", "gen FM", "gen AFM", "gen PM", "gen mixed",
               "|corr| z0 m / m_s", "|corr| z1 m / m_s", "alignment", "FM-AFM |cos|",
               "MMD ratio max/min", "MIG", "Tc (latent)"]
@@ -68,13 +121,6 @@ def blocks(summary):
         if tc_rows:
             out.append(("table", ["Tc estimate", "Tc", "bootstrap error", "deviation from 2.269"], tc_rows))
         out.append(("table", ["MIG factor", "gap / entropy"], [[k, _f(v)] for k, v in r["mig"].items()]))
-    out.append(("h2", "Figures"))
-    for caption, path in summary["figures"].items():
-        out.append(("img", path, caption))
-    timings = summary.get("timings_seconds", {})
-    if timings:
-        out.append(("p", "Wall time of this call: " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
-                    + " (0 s means a finished run was reused)."))
     return out
 
 
