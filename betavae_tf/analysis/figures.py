@@ -6,6 +6,7 @@ the PNG path. Gray scale as in the paper: m_k = 0 white, 1 black, 1/2 gray.
 import os
 
 import numpy as np
+from matplotlib.lines import Line2D
 
 from betavae_tf.analysis.images import tile
 from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
@@ -13,19 +14,17 @@ from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
 PHASE_STYLE = {0: ("FM", "tab:blue"), 1: ("AFM", "tab:red"), 2: ("PM", "tab:gray"), -1: ("unknown", "k")}
 
 
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "savefig.dpi": 150})
-    return plt
+def _subplots(nrows=1, ncols=1, figsize=None, squeeze=True):
+    """A Figure without pyplot: the caller's matplotlib backend (e.g. a notebook's) is left alone."""
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(nrows, ncols, squeeze=squeeze)
 
 
 def _save(fig, path):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path + ".png", bbox_inches="tight")
+    fig.savefig(path + ".png", bbox_inches="tight", dpi=150)
     fig.savefig(path + ".pdf", bbox_inches="tight")
-    _plt().close(fig)
     return path + ".png"
 
 
@@ -35,9 +34,8 @@ def _panel(letter, beta):
 
 def figure2(maps_by_beta, path):
     """Fig. 2: 16 generated Bernoulli maps m_k per beta, 4 x 4 in each panel."""
-    plt = _plt()
     betas = list(maps_by_beta)
-    fig, axes = plt.subplots(1, len(betas), figsize=(2.6 * len(betas), 2.9), squeeze=False)
+    fig, axes = _subplots(1, len(betas), figsize=(2.6 * len(betas), 2.9), squeeze=False)
     for k, (ax, beta) in enumerate(zip(axes[0], betas)):
         grid = tile(np.asarray(maps_by_beta[beta])[:16, ..., None], columns=4, gap=2, fill=np.nan)
         ax.imshow(grid[..., 0], cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
@@ -48,9 +46,8 @@ def figure2(maps_by_beta, path):
 
 def figure3(latent_by_beta, phase, temperature, path):
     """Fig. 3: latent means per beta, coloured by phase (top) and by temperature (bottom)."""
-    plt = _plt()
     betas = list(latent_by_beta)
-    fig, axes = plt.subplots(2, len(betas), figsize=(2.9 * len(betas), 5.6), squeeze=False)
+    fig, axes = _subplots(2, len(betas), figsize=(2.9 * len(betas), 5.6), squeeze=False)
     order = np.random.default_rng(0).permutation(len(phase))  # no phase drawn on top of the others
     for k, beta in enumerate(betas):
         z = np.asarray(latent_by_beta[beta])[order]
@@ -65,7 +62,7 @@ def figure3(latent_by_beta, phase, temperature, path):
                                 linewidths=0)
         axes[1, k].set_xlabel("$z_0$")
         axes[1, k].set_ylabel("$z_1$")
-    handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=n) for code, (n, c) in PHASE_STYLE.items()
+    handles = [Line2D([], [], marker="o", ls="", color=c, label=n) for code, (n, c) in PHASE_STYLE.items()
                if code in set(np.unique(phase).tolist())]
     axes[0, -1].legend(handles=handles, loc="upper right", fontsize=7)
     fig.colorbar(sc, ax=axes[1, :].tolist(), label="T / |J|", shrink=0.8)
@@ -77,7 +74,6 @@ def figure4(decode_fn, axis_m, axis_ms, latent_dim, path, corr_m=None, corr_ms=N
 
     decode_fn(z [K, d_z]) -> maps [K, L, L].
     """
-    plt = _plt()
     values = np.linspace(-extent, extent, n)
     z = np.zeros((n * n, latent_dim), np.float32)
     for r, vy in enumerate(values[::-1]):
@@ -87,7 +83,7 @@ def figure4(decode_fn, axis_m, axis_ms, latent_dim, path, corr_m=None, corr_ms=N
                 z[r * n + c, axis_ms] = vy
     maps = np.asarray(decode_fn(z))
     grid = tile(maps[..., None], columns=n, gap=2, fill=np.nan)[..., 0]
-    fig, ax = plt.subplots(figsize=(5.2, 5.2))
+    fig, ax = _subplots(figsize=(5.2, 5.2))
     ax.imshow(grid, cmap="gray_r", vmin=0, vmax=1, extent=(-extent, extent, -extent, extent),
               interpolation="nearest")
     label_m = f"$z_{axis_m}$: magnetization m" + (f" (corr {corr_m:+.2f})" if corr_m is not None else "")
@@ -101,10 +97,9 @@ def figure4(decode_fn, axis_m, axis_ms, latent_dim, path, corr_m=None, corr_ms=N
 
 def mmd_chart(mmd_by_beta, path):
     """MMD between P+, P-, P_PM in input and latent space, each scaled by its (+,PM) value."""
-    plt = _plt()
     pairs = ["+,-", "+,PM", "-,PM"]
     betas = [b for b in mmd_by_beta if all(p in mmd_by_beta[b] for p in pairs)]
-    fig, ax = plt.subplots(figsize=(1.6 + 1.6 * max(len(betas), 1), 3.2))
+    fig, ax = _subplots(figsize=(1.6 + 1.6 * max(len(betas), 1), 3.2))
     width = 0.8 / (len(betas) + 1)
     base = mmd_by_beta[betas[0]] if betas else {}
     x = np.arange(len(pairs))
@@ -122,8 +117,7 @@ def mmd_chart(mmd_by_beta, path):
 
 def order_parameter_vs_temperature(tc_by_name, path, beta=100):
     """Mean |z| on the m axis (J > 0 samples) and on the m_s axis (J < 0) against T, with Tc."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(4.6, 3.2))
+    fig, ax = _subplots(figsize=(4.6, 3.2))
     for (name, entry), colour in zip(((k, v) for k, v in tc_by_name.items() if isinstance(v, dict)),
                                      ("tab:blue", "tab:red")):
         curve = entry["curve"]
@@ -141,12 +135,11 @@ def order_parameter_vs_temperature(tc_by_name, path, beta=100):
 
 def figure7(arrays_by_phase, path):
     """Fig. 7(b): per phase, generated samples, local fields h_k and inverse temperatures beta_k."""
-    plt = _plt()
     phases = list(arrays_by_phase)
     n = len(next(iter(arrays_by_phase.values()))["samples"])
     rows = [("samples", "generated $\\sigma$", "gray_r", (0, 1)), ("local_field", "$h_k$", "RdBu_r", None),
             ("inverse_temperature", "$\\beta_k$", "viridis", (0, 1))]
-    fig, axes = plt.subplots(len(rows) * len(phases), n, figsize=(1.5 * n + 0.8, 1.5 * len(rows) * len(phases)),
+    fig, axes = _subplots(len(rows) * len(phases), n, figsize=(1.5 * n + 0.8, 1.5 * len(rows) * len(phases)),
                              squeeze=False)
     for p, phase in enumerate(phases):
         arr = arrays_by_phase[phase]

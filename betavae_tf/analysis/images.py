@@ -40,15 +40,14 @@ def generated_grid(model, n=16, seed=0):
 
 def latent_scatter_png(latent, phases, title=""):
     """PNG bytes of the first two latent coordinates coloured by phase (Fig. 3 style)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: the caller's backend is left alone
 
     latent = np.asarray(latent, dtype=np.float64)
     phases = np.asarray(phases)
     x = latent[:, 0]
     y = latent[:, 1] if latent.shape[1] > 1 else np.zeros_like(x)
-    fig, ax = plt.subplots(figsize=(4, 4), dpi=80)
+    fig = Figure(figsize=(4, 4), dpi=80)
+    ax = fig.subplots()
     for code in np.unique(phases):
         name = PHASE_NAMES.get(int(code), "unknown")
         sel = phases == code
@@ -61,5 +60,4 @@ def latent_scatter_png(latent, phases, title=""):
     buf = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buf, format="png")
-    plt.close(fig)
     return buf.getvalue()
