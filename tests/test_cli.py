@@ -7,7 +7,8 @@ import pytest
 
 from conftest import REPO_ROOT
 
-SCRIPTS = ("betavae-generate", "betavae-import", "betavae-info")
+SCRIPTS = {"betavae-generate": "--out", "betavae-import": "--input", "betavae-info": "--data",
+           "betavae-train": "--workdir", "betavae-export": "--checkpoint", "betavae-reproduce": "--figures"}
 
 
 def _script(name):
@@ -18,12 +19,12 @@ def _run(*args, cwd=REPO_ROOT):
     return subprocess.run(list(args), capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
-@pytest.mark.parametrize("name", SCRIPTS)
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
 def test_help(name):
     result = _run(_script(name), "--help")
     # absl's --help prints usage and the program's flags, and exits with status 1.
     assert result.returncode in (0, 1)
-    assert "--out" in result.stdout or "--data" in result.stdout
+    assert SCRIPTS[name] in result.stdout
 
 
 def test_generate_from_flagfile_and_info(tmp_path):
@@ -59,3 +60,14 @@ def test_generate_bad_flags(args, message, tmp_path):
 def test_import_missing_file(tmp_path):
     result = _run(_script("betavae-import"), f"--input={tmp_path / 'nope.npy'}", f"--out={tmp_path / 'ds'}")
     assert result.returncode == 2 and "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_readme_commands_are_what_ci_runs():
+    readme = open(os.path.join(REPO_ROOT, "README.md")).read()
+    first_block = readme.split("```")[1]
+    commands = [line.split("#")[0].strip() for line in first_block.splitlines()[1:] if line.strip()]
+    assert commands == ["make demo", "make test"]
+    ci = open(os.path.join(REPO_ROOT, ".ci", "run")).read()
+    assert "make test" in ci
+    makefile = open(os.path.join(REPO_ROOT, "Makefile")).read()
+    assert "\ndemo: install" in makefile and "\ntest: install" in makefile
