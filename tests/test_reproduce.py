@@ -56,7 +56,7 @@ def test_reproduce_tiny_end_to_end(tmp_path):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--figures=5"], "figures must be among (2, 3, 4)"),
+    (["--figures=5"], "figures must be among (2, 3, 4, 7), got [5]."),
     (["--scale=huge"], "unknown scale 'huge'"),
     (["--betas=1,10", "--figures=4"], "figure 4 is the beta = 100 model"),
     (["--flags_dir=/nonexistent"], "flagfile /nonexistent/data/ising_three_phase_quick.flags not found"),
