@@ -179,8 +179,7 @@ def _probe_samples(config, manifest, limit=2048):
     _, n_val = split_sizes(manifest, config.validation_fraction)
     split = "validation" if n_val else "all"
     data = load_numpy(config.data_dir, split=split, validation_fraction=config.validation_fraction)
-    spins = data["spins"][:limit].astype(np.float32)[..., None]
-    return spins, data["phase"][:limit]
+    return data["spins"][:limit], data["phase"][:limit]
 
 
 # -- the workdir -----------------------------------------------------------------
@@ -249,7 +248,7 @@ def latest_epoch(checkpoint_dir):
 
 
 # -- callbacks -------------------------------------------------------------------
-def _make_callbacks(model, config, workdir, manager, chief, probe):
+def _make_callbacks(config, workdir, manager, chief, probe):
     import keras
 
     class CheckpointAndGuard(keras.callbacks.Callback):
@@ -285,16 +284,16 @@ def _make_callbacks(model, config, workdir, manager, chief, probe):
                                                      write_graph=False, update_freq="epoch",
                                                      profile_batch=0))
         if config.summary_images:
-            callbacks.append(_ImageSummaries(os.path.join(workdir, "tensorboard", "images"),
+            callbacks.append(_image_summaries(os.path.join(workdir, "tensorboard", "images"),
                                              probe, config.seed))
     return guard, callbacks
 
 
-def _ImageSummaries(logdir, probe, seed):
+def _image_summaries(logdir, probe, seed):
     import keras
     import tensorflow as tf
 
-    from betavae_tf.analysis import images
+    from betavae_tf.analysis import evaluate, images
 
     class ImageSummaries(keras.callbacks.Callback):
         """16 generated samples and the latent scatter coloured by phase, each epoch."""
@@ -307,10 +306,10 @@ def _ImageSummaries(logdir, probe, seed):
             model = self.model
             samples = images.generated_grid(model, n=16, seed=seed)
             spins, phases = probe
-            # Direct calls, not predict(): under a multi-worker strategy predict
-            # would wait for collectives the other workers never join.
-            mean = np.concatenate([model.encoder(spins[i:i + 256], training=False)["mean"].numpy()
-                                   for i in range(0, len(spins), 256)])
+            # evaluate.encode calls the encoder directly, not predict(): under a
+            # multi-worker strategy predict would wait for collectives the
+            # other workers never join.
+            mean, _ = evaluate.encode(model, spins, batch_size=256)
             scatter = images.latent_scatter_png(mean, phases, title=f"epoch {epoch + 1}")
             with self.writer.as_default(step=epoch + 1):
                 tf.summary.image("generated_samples", samples[None])
@@ -376,7 +375,7 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
             logging.info("resuming %s from epoch %d", workdir, done)
         manager = tf.train.CheckpointManager(checkpoint, own_dir, max_to_keep=config.keep_checkpoints)
         probe = _probe_samples(config, manifest) if chief and config.summary_images else None
-        guard, callbacks = _make_callbacks(model, config, workdir, manager, chief, probe)
+        guard, callbacks = _make_callbacks(config, workdir, manager, chief, probe)
         if done < config.epochs:
             model.fit(train, epochs=config.epochs, initial_epoch=done, steps_per_epoch=steps,
                       validation_data=validation, validation_steps=val_steps,

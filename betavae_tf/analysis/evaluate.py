@@ -26,14 +26,16 @@ def generate_maps(model, n, seed=0):
 
 
 def mean_terms(model, spins, batch_size=512, seed=0):
-    """Dataset means of distortion and rate (Eq. 4's two terms), inference-mode BN."""
-    distortion, rate = [], []
+    """Dataset means of distortion, rate (Eq. 4's two terms) and the KL per latent dimension."""
+    distortion, rate, kl = [], [], []
     for i in range(0, len(spins), batch_size):
-        d, r, _ = model.compute_terms(spins[i:i + batch_size].astype(np.float32)[..., None],
+        d, r, k = model.compute_terms(spins[i:i + batch_size].astype(np.float32)[..., None],
                                       False, seed=[seed, i])
         distortion.append(d.numpy())
         rate.append(r.numpy())
-    return float(np.concatenate(distortion).mean()), float(np.concatenate(rate).mean())
+        kl.append(k.numpy())
+    return (float(np.concatenate(distortion).mean()), float(np.concatenate(rate).mean()),
+            np.concatenate(kl).mean(axis=0))
 
 
 def evaluate(model, data, *, n_generated=1000, seed=0, n_bootstrap=200):
@@ -44,20 +46,19 @@ def evaluate(model, data, *, n_generated=1000, seed=0, n_bootstrap=200):
     spins = data["spins"]
     m, ms = data["magnetization"], data["staggered_magnetization"]
     phase, temperature = data["phase"], data["temperature"]
-    latent, stddev = encode(model, spins)
+    latent, _ = encode(model, spins)
     maps, fields, _ = generate_maps(model, n_generated, seed)
     gen_phase = mt.classify_phase(maps)
     corr = mt.latent_correlations(latent, {"m": m, "ms": ms})
     axis_m, axis_ms, alignment = mt.axis_alignment(corr["pearson"]["m"], corr["pearson"]["ms"])
-    distortion, rate = mean_terms(model, spins, seed=seed)
-    kl = 0.5 * (latent**2 + stddev**2 - 1) - np.log(stddev)
+    distortion, rate, kl_per_dim = mean_terms(model, spins, seed=seed)
     t_grid = np.unique(temperature)
     factors = {"phase": phase, "sign_m": np.where(phase == PHASE_FM, np.sign(m), 0).astype(int),
                "sign_ms": np.where(phase == PHASE_AFM, np.sign(ms), 0).astype(int),
                "temperature_bin": np.searchsorted(t_grid, temperature)}
     out = {
         "n_samples": int(len(spins)),
-        "distortion": distortion, "rate": rate, "kl_per_dim": kl.mean(axis=0).tolist(),
+        "distortion": distortion, "rate": rate, "kl_per_dim": kl_per_dim.tolist(),
         "generated_fractions": mt.phase_fractions(gen_phase),
         "data_fractions_classified": mt.phase_fractions(mt.classify_phase(spins)),
         "data_fractions_labels": {name: float(np.mean(phase == code)) for name, code in
