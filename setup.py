@@ -34,7 +34,7 @@ extensions = [
         extra_compile_args=extra_compile,
         extra_link_args=omp_link,
     )
-    for name in ("_ising",)
+    for name in ("_ising", "_potts", "_xy")
 ]
 
 setup(ext_modules=cythonize(extensions, compiler_directives=COMPILER_DIRECTIVES))

@@ -90,9 +90,16 @@ def validate(config):
                                seed=c.seed)
     try:
         model_config.validate()
+        encoding = fmt.encoding_of(manifest)
+        if c.decoder == "multinomial" and encoding != "categorical":
+            raise ValueError(f"the multinomial decoder needs categorical (one-hot) data, but the "
+                             f"data are {encoding}; use the gaussian decoder for real values.")
+        if c.decoder in ("bernoulli", "temperature") and encoding in ("uint8", "float32"):
+            raise ValueError(f"the {c.decoder} decoder needs discrete spins, but the data are "
+                             f"real-valued ({encoding}); use the gaussian decoder.")
     except ValueError as e:
         raise ValueError(f"dataset {c.data_dir}: {e}" if "lattice size" in str(e)
-                         or "channel" in str(e) else str(e)) from None
+                         or "channel" in str(e) or "data are" in str(e) else str(e)) from None
     return manifest, model_config
 
 
@@ -174,12 +181,14 @@ def _datasets(config, manifest, replicas):
 
 def _probe_samples(config, manifest, limit=2048):
     """A fixed labelled subset for the latent scatter: validation if any, else all."""
-    from betavae_tf.data.pipeline import load_numpy
+    from betavae_tf.data import format as fmt
+    from betavae_tf.data.pipeline import load_numpy, model_input
 
     _, n_val = split_sizes(manifest, config.validation_fraction)
     split = "validation" if n_val else "all"
     data = load_numpy(config.data_dir, split=split, validation_fraction=config.validation_fraction)
-    return data["spins"][:limit], data["phase"][:limit]
+    return (model_input(data["spins"][:limit], manifest), data["phase"][:limit],
+            fmt.phase_names_of(manifest))
 
 
 # -- the workdir -----------------------------------------------------------------
@@ -189,7 +198,7 @@ def _effective_config(config, model_config, manifest):
     c["data_dir"] = os.path.abspath(config.data_dir)
     return {"train": c, "model": dataclasses.asdict(model_config), "package_version": __version__,
             "data": {k: manifest.get(k) for k in ("lattice_size", "channels", "n_samples", "model",
-                                                  "source", "phase_counts")}}
+                                                  "source", "encoding", "phases", "phase_counts")}}
 
 
 def _write_text_atomic(path, text):
@@ -305,12 +314,13 @@ def _image_summaries(logdir, probe, seed):
         def on_epoch_end(self, epoch, logs=None):
             model = self.model
             samples = images.generated_grid(model, n=16, seed=seed)
-            spins, phases = probe
+            spins, phases, names = probe
             # evaluate.encode calls the encoder directly, not predict(): under a
             # multi-worker strategy predict would wait for collectives the
             # other workers never join.
             mean, _ = evaluate.encode(model, spins, batch_size=256)
-            scatter = images.latent_scatter_png(mean, phases, title=f"epoch {epoch + 1}")
+            scatter = images.latent_scatter_png(mean, phases, title=f"epoch {epoch + 1}",
+                                                phase_names=names)
             with self.writer.as_default(step=epoch + 1):
                 tf.summary.image("generated_samples", samples[None])
                 tf.summary.image("latent_scatter", tf.image.decode_png(scatter)[None])

@@ -7,11 +7,17 @@ from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
 PHASE_FM, PHASE_AFM, PHASE_PM = 0, 1, 2
 
 
+def _as_input(x):
+    """Model input [N, L, L, C]: spins [N, L, L] in {0, 1} gain a channel axis; 4-D passes."""
+    x = np.asarray(x, dtype=np.float32)
+    return x[..., None] if x.ndim == 3 else x
+
+
 def encode(model, spins, batch_size=512):
-    """Posterior means and stddevs [N, d_z] of spins [N, L, L] in {0, 1}."""
+    """Posterior means and stddevs [N, d_z] of spins [N, L, L] in {0, 1} or inputs [N, L, L, C]."""
     means, stddevs = [], []
     for i in range(0, len(spins), batch_size):
-        out = model.encoder(spins[i:i + batch_size].astype(np.float32)[..., None], training=False)
+        out = model.encoder(_as_input(spins[i:i + batch_size]), training=False)
         means.append(out["mean"].numpy())
         stddevs.append(out["stddev"].numpy())
     return np.concatenate(means), np.concatenate(stddevs)
@@ -29,7 +35,7 @@ def mean_terms(model, spins, batch_size=512, seed=0):
     """Dataset means of distortion, rate (Eq. 4's two terms) and the KL per latent dimension."""
     distortion, rate, kl = [], [], []
     for i in range(0, len(spins), batch_size):
-        d, r, k = model.compute_terms(spins[i:i + batch_size].astype(np.float32)[..., None],
+        d, r, k = model.compute_terms(_as_input(spins[i:i + batch_size]),
                                       False, seed=[seed, i])
         distortion.append(d.numpy())
         rate.append(r.numpy())

@@ -38,8 +38,17 @@ def generated_grid(model, n=16, seed=0):
     return tile(displayable(params[mean_parameter(model.config.decoder)].numpy()))
 
 
-def latent_scatter_png(latent, phases, title=""):
-    """PNG bytes of the first two latent coordinates coloured by phase (Fig. 3 style)."""
+def phase_colour(name, code):
+    """Fig. 3's colours for the Ising phases, matplotlib's tab10 cycle for other labels."""
+    return PHASE_COLOURS.get(name, f"C{int(code) % 10}")
+
+
+def latent_scatter_png(latent, phases, title="", phase_names=None):
+    """PNG bytes of the first two latent coordinates coloured by phase (Fig. 3 style).
+
+    phase_names: {code: name} of the labels (default: the Ising phases).
+    """
+    phase_names = PHASE_NAMES if phase_names is None else phase_names
     from matplotlib.figure import Figure  # no pyplot: the caller's backend is left alone
 
     latent = np.asarray(latent, dtype=np.float64)
@@ -49,10 +58,9 @@ def latent_scatter_png(latent, phases, title=""):
     fig = Figure(figsize=(4, 4), dpi=80)
     ax = fig.subplots()
     for code in np.unique(phases):
-        name = PHASE_NAMES.get(int(code), "unknown")
+        name = phase_names.get(int(code), "unknown")
         sel = phases == code
-        ax.scatter(x[sel], y[sel], s=3, alpha=0.6, label=name,
-                   color=PHASE_COLOURS.get(name, "black"))
+        ax.scatter(x[sel], y[sel], s=3, alpha=0.6, label=name, color=phase_colour(name, code))
     ax.set_xlabel("z0")
     ax.set_ylabel("z1" if latent.shape[1] > 1 else "")
     ax.set_title(title)

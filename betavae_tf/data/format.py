@@ -4,10 +4,17 @@ A dataset directory holds
   manifest.json          what the data are and how they were made (FORMAT_VERSION)
   shard-KKKKK-of-NNNNN.tfrecord
 Each record is a tf.train.Example with
-  spins                   bytes: sigma in {0, 1} (1 = up), row-major, np.packbits
+  spins                   bytes: one sample, row-major, in the manifest's "encoding":
+                            bits         sigma in {0, 1} (1 = up), np.packbits; 1 channel
+                            categorical  one uint8 state in [0, D) per site; the model
+                                         sees it one-hot in D = "channels" channels
+                            uint8        C channels per site, value / 255 in [0, 1]
+                            float32      C channels per site, little-endian float32
   index                   int64: position in the (shuffled) write order
   temperature, coupling, energy, magnetization, staggered_magnetization: float
-  phase                   int64: PHASES code (from T and J of the generating chain)
+                          (NaN where a label means nothing for the data, e.g. T of MNIST)
+  phase                   int64: a code of the manifest's "phases" map (for Ising, from
+                          T and J of the generating chain; for MNIST, the digit)
 Directories are written atomically: everything goes to a hidden temporary
 sibling that is renamed into place once complete, so a reader never sees a
 half-written dataset.
@@ -29,6 +36,7 @@ PHASE_NAMES = {code: name for name, code in PHASES.items()}
 FLOAT_LABELS = ("temperature", "coupling", "energy", "magnetization", "staggered_magnetization")
 INT_LABELS = ("index", "phase")
 LABELS = FLOAT_LABELS + INT_LABELS
+ENCODINGS = ("bits", "categorical", "uint8", "float32")
 
 
 def phase_of(temperature, coupling, critical_temperature):
@@ -55,33 +63,70 @@ def check_output_dir(out_dir, overwrite):
     return out_dir
 
 
-def write_dataset(out_dir, spins, labels, manifest, *, n_shards=8, overwrite=False):
-    """Write spins (N, L, L) in {0, 1} and per-sample labels atomically.
+def encode_samples(spins, encoding, channels=None):
+    """Check samples against an encoding; returns (rows of bytes (N, B) uint8, L, channels)."""
+    spins = np.asarray(spins)
+    if encoding not in ENCODINGS:
+        raise ValueError(f"encoding must be one of {ENCODINGS}, got {encoding!r}.")
+    if encoding in ("bits", "categorical"):
+        if spins.ndim != 3 or spins.shape[1] != spins.shape[2]:
+            raise ValueError(f"{encoding} samples must have shape (N, L, L), got {spins.shape}.")
+    elif spins.ndim != 4 or spins.shape[1] != spins.shape[2]:
+        raise ValueError(f"{encoding} samples must have shape (N, L, L, C), got {spins.shape}.")
+    n, L = spins.shape[0], spins.shape[1]
+    if n < 1:
+        raise ValueError("a dataset needs at least one sample.")
+    if encoding == "bits":
+        if not np.isin(spins, (0, 1)).all():
+            raise ValueError("bits samples must hold only 0 and 1.")
+        return np.packbits(spins.reshape(n, L * L).astype(np.uint8), axis=1), L, 1
+    if encoding == "categorical":
+        if channels is None or int(channels) < 2:
+            raise ValueError(f"categorical data need channels = D >= 2 states, got {channels}.")
+        if not np.issubdtype(spins.dtype, np.integer) or spins.min() < 0 or spins.max() >= channels:
+            raise ValueError(f"categorical samples must be integers in [0, {channels}).")
+        return spins.reshape(n, L * L).astype(np.uint8), L, int(channels)
+    c = spins.shape[3]
+    if encoding == "uint8":
+        if spins.dtype != np.uint8:
+            raise ValueError(f"uint8 samples must have dtype uint8, got {spins.dtype}.")
+        return spins.reshape(n, -1), L, c
+    values = spins.astype("<f4")
+    if not np.isfinite(values).all():
+        raise ValueError("float32 samples must be finite.")
+    return values.reshape(n, -1).view(np.uint8), L, c
+
+
+def write_dataset(out_dir, spins, labels, manifest, *, n_shards=8, overwrite=False,
+                  encoding="bits", channels=None, phases=None):
+    """Write samples and per-sample labels atomically.
 
     Args:
       out_dir: the dataset directory to create (or replace with overwrite).
-      spins: uint8 array (N, L, L) with values in {0, 1}, in write order.
+      spins: the samples in write order: (N, L, L) in {0, 1} for "bits",
+        (N, L, L) states in [0, channels) for "categorical", (N, L, L, C)
+        uint8 or float for "uint8" / "float32".
       labels: dict with every name in FLOAT_LABELS and "phase", arrays (N,).
       manifest: dict of descriptive entries merged into manifest.json.
       n_shards: number of TFRecord files (at least the number of workers
         that will read it with file-based sharding).
+      encoding: one of ENCODINGS (see the module docstring).
+      channels: D, the number of states, for "categorical".
+      phases: the {name: code} map of the phase label (default: Ising's PHASES).
     Returns:
       the absolute path of the dataset directory.
     """
     import tensorflow as tf  # heavy; only the writers and readers need it
 
     out_dir = check_output_dir(out_dir, overwrite)
-    spins = np.asarray(spins)
-    if spins.ndim != 3 or spins.shape[1] != spins.shape[2]:
-        raise ValueError(f"spins must have shape (N, L, L), got {spins.shape}.")
-    n, L = spins.shape[0], spins.shape[1]
-    if n < 1:
-        raise ValueError("a dataset needs at least one sample.")
+    packed, L, channels = encode_samples(spins, encoding, channels)
+    n = packed.shape[0]
+    phases = dict(PHASES if phases is None else phases)
+    phase_names = {code: name for name, code in phases.items()}
     for name in FLOAT_LABELS + ("phase",):
         if name not in labels or np.shape(labels[name]) != (n,):
             raise ValueError(f"label {name!r} must be an array of shape ({n},).")
     n_shards = max(1, min(int(n_shards), n))
-    packed = np.packbits(spins.reshape(n, L * L).astype(np.uint8), axis=1)
     parent = os.path.dirname(out_dir)
     os.makedirs(parent, exist_ok=True)
     tmp_dir = os.path.join(parent, f".{os.path.basename(out_dir)}.tmp-{uuid.uuid4().hex[:8]}")
@@ -106,12 +151,13 @@ def write_dataset(out_dir, spins, labels, manifest, *, n_shards=8, overwrite=Fal
         full = {
             "format_version": FORMAT_VERSION,
             "lattice_size": int(L),
-            "channels": 1,
+            "channels": int(channels),
             "n_samples": int(n),
-            "spin_encoding": "sigma in {0,1}, 1 = up (S = +1); row-major, numpy.packbits (big-endian bits)",
+            "encoding": encoding,
+            "spin_encoding": ENCODING_TEXT[encoding],
             "labels": list(LABELS),
-            "phases": PHASES,
-            "phase_counts": {PHASE_NAMES[c]: int(np.sum(labels["phase"] == c)) for c in sorted(PHASE_NAMES)},
+            "phases": phases,
+            "phase_counts": {phase_names[c]: int(np.sum(labels["phase"] == c)) for c in sorted(phase_names)},
             "package_version": __version__,
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         }
@@ -134,6 +180,24 @@ def write_dataset(out_dir, spins, labels, manifest, *, n_shards=8, overwrite=Fal
     return out_dir
 
 
+ENCODING_TEXT = {
+    "bits": "sigma in {0,1}, 1 = up (S = +1); row-major, numpy.packbits (big-endian bits)",
+    "categorical": "one uint8 state in [0, channels) per site, row-major; one-hot at the model input",
+    "uint8": "uint8 per site and channel, row-major (L, L, C); the model sees value / 255",
+    "float32": "little-endian float32 per site and channel, row-major (L, L, C)",
+}
+
+
+def encoding_of(manifest):
+    """The manifest's sample encoding (datasets written before encodings existed are bits)."""
+    return manifest.get("encoding", "bits")
+
+
+def phase_names_of(manifest):
+    """{code: name} of a dataset's phase label."""
+    return {int(code): name for name, code in manifest.get("phases", PHASES).items()}
+
+
 def read_manifest(data_dir):
     """The manifest of a complete dataset directory, checked for its shards."""
     path = os.path.join(data_dir, MANIFEST)
@@ -149,6 +213,9 @@ def read_manifest(data_dir):
     if manifest.get("format_version") != FORMAT_VERSION:
         raise ValueError(f"{path} has format_version {manifest.get('format_version')!r}; "
                          f"this package reads version {FORMAT_VERSION}.")
+    if encoding_of(manifest) not in ENCODINGS:
+        raise ValueError(f"{path} has encoding {encoding_of(manifest)!r}; this package reads "
+                         f"{', '.join(ENCODINGS)}.")
     for shard in manifest["shards"]:
         if not os.path.isfile(os.path.join(data_dir, shard["file"])):
             raise FileNotFoundError(f"dataset {data_dir} is missing its shard {shard['file']}.")
@@ -160,7 +227,8 @@ def summarize(data_dir):
     m = read_manifest(data_dir)
     lines = [
         f"dataset {os.path.abspath(data_dir)}",
-        f"  model {m.get('model', '?')}, L = {m['lattice_size']}, {m['n_samples']} samples "
+        f"  model {m.get('model', '?')}, L = {m['lattice_size']}, {m.get('channels', 1)} channel(s) "
+        f"({encoding_of(m)}), {m['n_samples']} samples "
         f"in {len(m['shards'])} shards, source {m.get('source', '?')}",
         "  phases: " + ", ".join(f"{k} {v}" for k, v in m["phase_counts"].items() if v),
     ]

@@ -40,6 +40,35 @@ def unpack_spins(packed, lattice_size):
     return tf.reshape(tf.cast(bits, tf.float32), [-1, lattice_size, lattice_size, 1])
 
 
+def decode_samples(raw, manifest):
+    """[B] serialized samples -> float32 model input [B, L, L, C] for the manifest's encoding."""
+    L, c = manifest["lattice_size"], manifest.get("channels", 1)
+    encoding = fmt.encoding_of(manifest)
+    if encoding == "bits":
+        return unpack_spins(raw, L)
+    if encoding == "categorical":
+        states = tf.io.decode_raw(raw, tf.uint8, fixed_length=L * L)
+        return tf.reshape(tf.one_hot(tf.cast(states, tf.int32), c, dtype=tf.float32), [-1, L, L, c])
+    if encoding == "uint8":
+        values = tf.io.decode_raw(raw, tf.uint8, fixed_length=L * L * c)
+        return tf.reshape(tf.cast(values, tf.float32) / 255.0, [-1, L, L, c])
+    values = tf.io.decode_raw(raw, tf.float32, little_endian=True, fixed_length=4 * L * L * c)
+    return tf.reshape(values, [-1, L, L, c])
+
+
+def model_input(samples, manifest):
+    """NumPy version of decode_samples on load_numpy's "spins": float32 [N, L, L, C]."""
+    samples = np.asarray(samples)
+    encoding = fmt.encoding_of(manifest)
+    if encoding == "bits":
+        return samples.astype(np.float32)[..., None]
+    if encoding == "categorical":
+        return np.eye(manifest["channels"], dtype=np.float32)[samples]
+    if encoding == "uint8":
+        return samples.astype(np.float32) / 255.0
+    return samples.astype(np.float32)
+
+
 def is_validation(index, validation_fraction):
     """NumPy version of the split rule, for analysis code and tests."""
     index = np.asarray(index, dtype=np.int64)
@@ -61,7 +90,10 @@ def _split_mask(fraction, split):
 def make_dataset(data_dir, *, split="train", batch_size=128, shuffle=None, seed=0,
                  validation_fraction=0.1, with_labels=False, repeat=False, drop_remainder=None,
                  shuffle_buffer=16384, cache=False, input_context=None):
-    """A batched tf.data.Dataset of float32 [B, L, L, 1] spins (and labels on request).
+    """A batched tf.data.Dataset of float32 [B, L, L, C] model inputs (and labels on request).
+
+    C is 1 for bits (sigma in {0, 1}), D for categorical (one-hot), the
+    stored channel count for uint8 (scaled to [0, 1]) and float32 data.
 
     Args:
       data_dir: a dataset directory (manifest.json + shards).
@@ -123,7 +155,7 @@ def make_dataset(data_dir, *, split="train", batch_size=128, shuffle=None, seed=
     def decode(index, serialized):
         del index  # the parsed "index" feature carries the same number
         parsed = tf.io.parse_example(serialized, spec)
-        spins = unpack_spins(parsed.pop("spins"), lattice_size)
+        spins = decode_samples(parsed.pop("spins"), manifest)
         return (spins, parsed) if with_labels else spins
 
     ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
@@ -134,9 +166,14 @@ def make_dataset(data_dir, *, split="train", batch_size=128, shuffle=None, seed=
 
 
 def load_numpy(data_dir, *, split="all", validation_fraction=0.1):
-    """The whole split as NumPy: {"spins": uint8 (N, L, L), label: (N,) ...}, in index order."""
+    """The whole split as NumPy: {"spins": samples, label: (N,) ...}, in index order.
+
+    "spins" is stored form: uint8 (N, L, L) sigma for bits, uint8 (N, L, L)
+    states for categorical, (N, L, L, C) uint8 / float32 otherwise;
+    model_input(out["spins"], manifest) is what the model sees.
+    """
     manifest = fmt.read_manifest(data_dir)
-    L = manifest["lattice_size"]
+    L, c, encoding = manifest["lattice_size"], manifest.get("channels", 1), fmt.encoding_of(manifest)
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
     files = [os.path.join(data_dir, s["file"]) for s in manifest["shards"]]
@@ -146,10 +183,18 @@ def load_numpy(data_dir, *, split="all", validation_fraction=0.1):
     parts = {k: [] for k in ("spins",) + fmt.LABELS}
     for batch in records.as_numpy_iterator():
         packed = np.frombuffer(b"".join(batch["spins"]), dtype=np.uint8).reshape(len(batch["spins"]), -1)
-        parts["spins"].append(np.unpackbits(packed, axis=1, count=L * L).reshape(-1, L, L))
+        if encoding == "bits":
+            parts["spins"].append(np.unpackbits(packed, axis=1, count=L * L).reshape(-1, L, L))
+        elif encoding == "categorical":
+            parts["spins"].append(packed.reshape(-1, L, L))
+        elif encoding == "uint8":
+            parts["spins"].append(packed.reshape(-1, L, L, c))
+        else:
+            parts["spins"].append(packed.view("<f4").astype(np.float32).reshape(-1, L, L, c))
         for k in fmt.LABELS:
             parts[k].append(batch[k])
     out = {k: (np.concatenate(v) if v else np.zeros((0,))) for k, v in parts.items()}
     if not parts["spins"]:
-        out["spins"] = np.zeros((0, L, L), dtype=np.uint8)
+        shape = (0, L, L) if encoding in ("bits", "categorical") else (0, L, L, c)
+        out["spins"] = np.zeros(shape, dtype=np.float32 if encoding == "float32" else np.uint8)
     return out
