@@ -31,6 +31,7 @@ test-slow: install
 
 bench: install
 	$(BIN)/python bench/bench_mc.py
+	$(BIN)/python bench/bench_potts_xy.py
 	$(BIN)/python bench/bench_train.py
 
 clean:

@@ -1,4 +1,8 @@
-"""betavae-generate: sample a Monte Carlo dataset from a flagfile and write it atomically."""
+"""betavae-generate: sample a Monte Carlo (or the synthetic Z3) dataset and write it atomically.
+
+--model ising | potts (--q) | xy | z3 (the paper's synthetic D = 3 set, Sec. V-A:
+--samples_per_point per class, --polarization; temperatures and couplings unused).
+"""
 import numpy as np
 from absl import flags
 
@@ -7,7 +11,10 @@ from betavae_tf.cli import common
 FLAGS = flags.FLAGS
 flags.DEFINE_string("out", None, "Dataset directory to create.")
 flags.DEFINE_bool("overwrite", False, "Replace an existing dataset directory.")
-flags.DEFINE_enum("model", "ising", ["ising"], "Lattice model.")
+flags.DEFINE_enum("model", "ising", ["ising", "potts", "xy", "z3"],
+                  "ising (bits), potts (q one-hot channels), xy (cos, sin channels) or z3 (synthetic).")
+flags.DEFINE_integer("q", 3, "Potts states q (2..127).")
+flags.DEFINE_float("polarization", 0.9, "z3: probability of the dominant state in a polarized class.")
 flags.DEFINE_integer("lattice_size", 32, "Linear lattice size L (L x L torus).")
 flags.DEFINE_list("couplings", ["1", "-1"], "Couplings J (+1 FM, -1 AFM).")
 flags.DEFINE_list("temperatures", None, "Explicit temperatures; overrides --t_min/--t_max/--n_temperatures.")
@@ -17,7 +24,8 @@ flags.DEFINE_integer("n_temperatures", 16, "Number of grid temperatures.")
 flags.DEFINE_integer("samples_per_point", 400, "Samples per (J, T) point.")
 flags.DEFINE_float("field", 0.0, "Magnetic field h.")
 flags.DEFINE_integer("seed", 0, "Seed; the same seed gives the same dataset bit for bit.")
-flags.DEFINE_enum("algorithm", "auto", ["auto", "metropolis", "wolff", "hybrid"], "Monte Carlo algorithm.")
+flags.DEFINE_enum("algorithm", "auto", ["auto", "metropolis", "heatbath", "wolff", "hybrid"],
+                  "Monte Carlo algorithm (heatbath: Potts only; metropolis: Ising and XY).")
 flags.DEFINE_integer("n_threads", None, "OpenMP threads (default: all available).")
 flags.DEFINE_integer("n_shards", 8, "TFRecord shards (>= the number of workers that will read them).")
 
@@ -36,7 +44,8 @@ def config_from_flags():
         model=FLAGS.model, lattice_size=FLAGS.lattice_size,
         couplings=common.float_list("couplings", FLAGS.couplings), temperatures=temperatures,
         samples_per_point=FLAGS.samples_per_point, field=FLAGS.field, seed=FLAGS.seed,
-        algorithm=FLAGS.algorithm, n_threads=FLAGS.n_threads, n_shards=FLAGS.n_shards)
+        algorithm=FLAGS.algorithm, n_threads=FLAGS.n_threads, n_shards=FLAGS.n_shards,
+        q=FLAGS.q, polarization=FLAGS.polarization)
     if FLAGS.n_threads is not None and FLAGS.n_threads < 1:
         raise ValueError(f"--n_threads must be at least 1, got {FLAGS.n_threads}.")
     return config

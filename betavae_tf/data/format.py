@@ -238,6 +238,9 @@ def summarize(data_dir):
         for p in points:
             lines.append(f"  {p['coupling']:>5g} {p['temperature']:>7.4f} {p['phase']:>5} {p['n_samples']:>6} "
                          f"{p['algorithm']:>10} {max(p['tau_int'].values()):>8.2f} {p['spacing']:>7}")
+    for c in m.get("classes", []):
+        lines.append(f"  class {c['class']}: {c['n_samples']} samples, site probabilities "
+                     + ", ".join(f"{x:.3g}" for x in c["probabilities"]))
     if "generation_seconds" in m:
         lines.append(f"  generated in {m['generation_seconds']:.1f} s")
     return "\n".join(lines)
