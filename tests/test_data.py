@@ -86,7 +86,7 @@ def test_overwrite_replaces_atomically(tiny_dir, tmp_path):
     (dict(temperatures=()), "at least one"),
     (dict(lattice_size=7), "lattice_size must be even"),
     (dict(samples_per_point=0), "samples_per_point"),
-    (dict(model="potts"), "model must be one of"),
+    (dict(model="heisenberg"), "model must be one of"),
     (dict(couplings=(float("nan"),)), "couplings must be finite"),
 ])
 def test_bad_generate_config(kwargs, match, tmp_path):

@@ -137,3 +137,47 @@ def test_critical_temperature_of_a_known_step():
     assert len(curve["mean"]) == 16
     with pytest.raises(ValueError, match="at least 4 temperatures"):
         mt.critical_temperature([1, 2, 3], [1, 0, 0])
+
+
+# -- Sec. V cluster metrics ---------------------------------------------------------------
+def test_kmeans_purity_separated_and_uninformative_codes():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(4), 100)
+    centres = np.array([[0, 0], [5, 0], [0, 5], [5, 5]], float)
+    z = centres[labels] + 0.3 * rng.normal(size=(400, 2))
+    purity, per_class, assign = mt.kmeans_purity(z, labels)
+    assert purity == 1.0 and all(v == 1.0 for v in per_class.values()) and len(set(assign)) == 4
+    noise = rng.normal(size=(400, 2))
+    purity, _, _ = mt.kmeans_purity(noise, labels)
+    assert purity < 0.45  # chance is 1/4 plus what k-means can carve out of noise
+
+
+def test_distance_spread_tetrahedron_and_block_diagonality():
+    # A regular tetrahedron: PM at one vertex, three polarized at the others.
+    tet = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]], float)
+    centres = dict(enumerate(tet))
+    d, spread = mt.distance_spread(centres, 0, [1, 2, 3])
+    assert spread == pytest.approx(0.0, abs=1e-12) and d[0] == pytest.approx(np.sqrt(8))
+    ratio, volume = mt.tetrahedron_ratio(tet)
+    assert ratio == pytest.approx(1.0) and volume == pytest.approx(1.0)
+    flat = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0]], float)
+    ratio, volume = mt.tetrahedron_ratio(flat)
+    assert ratio == pytest.approx(np.sqrt(2)) and volume == pytest.approx(0.0, abs=1e-12)
+    centres[3] = 2 * tet[3] - tet[0]  # twice as far from PM
+    _, spread = mt.distance_spread(centres, 0, [1, 2, 3])
+    assert spread == pytest.approx((2 - 1) / (4 / 3))
+    # Orthogonal class directions: cosine 1 within, 0 across.
+    labels = np.repeat(np.arange(3), 5)
+    z = np.eye(3)[labels]
+    contrast, within, across = mt.block_diagonality(mt.cosine_similarity_matrix(z), labels)
+    assert (contrast, within, across) == (1.0, 1.0, 0.0)
+    shuffled = np.random.default_rng(1).permutation(labels)
+    assert abs(mt.block_diagonality(mt.cosine_similarity_matrix(z), shuffled)[0]) < 0.3
+
+
+def test_classify_categorical():
+    probs = np.zeros((3, 4, 4, 3))
+    probs[0] = [0.9, 0.05, 0.05]
+    probs[1] = 1 / 3
+    probs[2] = [0.5, 0.5, 0.0]
+    assert mt.classify_categorical(probs).tolist() == [3, 2, -2]

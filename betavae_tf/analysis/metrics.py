@@ -264,3 +264,100 @@ def critical_temperature(temperature, order, n_bootstrap=200, seed=0):
     boots = np.array([b for b in boots if np.isfinite(b)])
     err = float(boots.std()) if len(boots) > 1 else np.nan
     return float(tc), err, {"temperatures": grid.tolist(), "mean": means.tolist()}
+
+
+# -- Sec. V: clusters of latent codes (Figs. 5 and 6) ---------------------------------
+def kmeans_purity(latent, labels, n_clusters=None, seed=0, n_init=10):
+    """Cluster purity of the latent codes: k-means (k = number of classes) against the labels.
+
+    purity = (1/N) sum over clusters of the cluster's majority-label count
+    (1 when every cluster holds one class, about 1/k for codes that carry
+    no class information). Also returns, per class c, the fraction of its
+    samples that fall in clusters whose majority class is c (per-class
+    purity, e.g. per MNIST digit). k-means is scipy's kmeans2 (k-means++
+    starts); the best of n_init runs by within-cluster sum of squares is kept.
+    Returns (purity, {class: per-class purity}, cluster index per sample).
+    """
+    from scipy.cluster.vq import kmeans2
+
+    z = np.asarray(latent, float)
+    labels = np.asarray(labels)
+    classes = np.unique(labels)
+    k = len(classes) if n_clusters is None else int(n_clusters)
+    scale = z.std(axis=0).mean() or 1.0
+    best, best_sse = None, np.inf
+    for i in range(n_init):
+        centres, assign = kmeans2(z / scale, k, minit="++", seed=seed + i)
+        sse = float(((z / scale - centres[assign]) ** 2).sum())
+        if sse < best_sse:
+            best, best_sse = assign, sse
+    majority = {}
+    correct = 0
+    for c in np.unique(best):
+        members = labels[best == c]
+        values, counts = np.unique(members, return_counts=True)
+        majority[c] = values[np.argmax(counts)]
+        correct += counts.max()
+    per_class = {}
+    for cls in classes:
+        sel = labels == cls
+        per_class[cls.item() if hasattr(cls, "item") else cls] = float(
+            np.mean([majority[c] == cls for c in best[sel]]))
+    return float(correct / len(labels)), per_class, best
+
+
+def class_centres(latent, labels):
+    """{class: mean latent code}."""
+    z = np.asarray(latent, float)
+    labels = np.asarray(labels)
+    return {c.item(): z[labels == c].mean(axis=0) for c in np.unique(labels)}
+
+
+def distance_spread(centres, reference, others):
+    """Distances of the `others` centres to the `reference` centre and their spread.
+
+    spread = (max - min) / mean: 0 when all are equally far (the paper's Z3
+    claim for the polarized clusters around the disordered one).
+    """
+    d = np.array([np.linalg.norm(centres[o] - centres[reference]) for o in others])
+    return d.tolist(), float((d.max() - d.min()) / d.mean()) if d.mean() > 0 else float("nan")
+
+
+def tetrahedron_ratio(points):
+    """Longest over shortest of the 6 pairwise distances of 4 points (1 for a regular tetrahedron),
+    and the volume relative to a regular tetrahedron with the same mean edge (0 when coplanar)."""
+    p = np.asarray(points, float)
+    if p.shape[0] != 4:
+        raise ValueError(f"a tetrahedron needs 4 points, got {p.shape[0]}.")
+    d = np.array([np.linalg.norm(p[i] - p[j]) for i in range(4) for j in range(i + 1, 4)])
+    ratio = float(d.max() / d.min()) if d.min() > 0 else float("inf")
+    if p.shape[1] < 3:
+        return ratio, 0.0
+    edges = p[1:] - p[0]
+    # Volume of the 3-simplex in any dimension: sqrt(det Gram) / 3!.
+    volume = np.sqrt(max(np.linalg.det(edges @ edges.T), 0.0)) / 6.0
+    regular = d.mean() ** 3 / (6.0 * np.sqrt(2.0))
+    return ratio, float(volume / regular)
+
+
+def block_diagonality(similarity, labels):
+    """Mean similarity within a class block (off the diagonal) minus the mean across blocks.
+
+    Near 2 for codes that are +1 within and -1 across classes, 0 when the
+    matrix does not see the classes. Returns (contrast, within, across).
+    """
+    s = np.asarray(similarity, float)
+    labels = np.asarray(labels)
+    same = labels[:, None] == labels[None, :]
+    off = ~np.eye(len(labels), dtype=bool)
+    within, across = s[same & off].mean(), s[~same].mean()
+    return float(within - across), float(within), float(across)
+
+
+def classify_categorical(probs, polarized=0.6, disordered=0.45):
+    """Phase of D-state maps m_kd [N, L, L, D] from their mean state fractions f_d:
+    polarized towards d (code 3 + d, as the Potts/Z3 labels) when f_d >= polarized,
+    disordered (PM, 2) when every f_d < disordered, else mixed (-2)."""
+    f = np.asarray(probs, float).mean(axis=(1, 2))
+    top, arg = f.max(axis=1), f.argmax(axis=1)
+    return np.where(top >= polarized, 3 + arg, np.where(top < disordered, 2, -2)).astype(int)

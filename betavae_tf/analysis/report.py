@@ -19,17 +19,22 @@ def _pct(x):
 def blocks(summary):
     runs = summary["runs"]
     cfg = summary["config"]
-    out = [("h1", "Reproduction of the Ising results (Figs. 2-4 and 7, Sec. III-VI)"),
-           ("p", f"Scale `{cfg['scale']}`: {summary['dataset']['n_samples']:,} samples, "
-                 f"L = {summary['dataset']['lattice_size']}, seed {cfg['seed']}, betas "
-                 f"{', '.join(f'{b:g}' for b in cfg['betas'])}. Every number below is measured on "
-                 "the whole dataset by the trained models; generated fractions come from "
-                 f"{cfg['n_generated']} maps decoded from z ~ N(0, I)."),
+    figs = ", ".join(str(f) for f in cfg["figures"])
+    ds = summary.get("dataset")
+    scale = (f"Scale `{cfg['scale']}`, figures {figs}, seed {cfg['seed']}. " +
+             (f"Ising set: {ds['n_samples']:,} samples, L = {ds['lattice_size']}, betas "
+              f"{', '.join(f'{b:g}' for b in cfg['betas'])}. " if ds else ""))
+    out = [("h1", f"Reproduction of the paper's results (Figs. {figs})"),
+           ("p", scale + "Every number below is measured on the whole dataset by the trained models; "
+                 f"generated fractions come from {cfg['n_generated']} samples decoded from z ~ N(0, I)."),
            ("h2", "The paper's claims"),
            ("table", ["claim", "where", "verdict", "measured"],
             [[c["claim"], c["source"], f"**{c['verdict']}**", c["evidence"]] for c in summary["claims"]])]
     if runs:
         out += _sweep_blocks(runs)
+    if summary.get("sec5"):
+        from betavae_tf.analysis import sec5
+        out += sec5.blocks(summary["sec5"])
     if summary.get("fig7"):
         out += _fig7_blocks(summary["fig7"])
     out.append(("h2", "Figures"))

@@ -1,9 +1,11 @@
-"""Reproduce the paper's Ising results (Figs. 2-4, Sec. III-IV) and write a report.
+"""Reproduce the paper's results (Figs. 2-7) and write a report.
 
 reproduce() runs the flagfiles in flags/ as the console scripts would
 (betavae-generate, then betavae-train per beta, each reusing a finished run),
 evaluates every model on the whole dataset, draws the figures and writes
 DIR/report.md and DIR/report.html with the numbers behind each claim.
+Figs. 2-4 and 7 are the Ising sweep and the beta^2-VAE; Figs. 5 and 6 (Sec. V)
+are run by _reproduce_sec5 with analysis/sec5.py.
 """
 import dataclasses
 import json
@@ -29,7 +31,7 @@ FIG7_SCALES = {
     "paper": ({"FM": "data/ising_fm_only.flags", "PM": "data/ising_pm_only.flags"}, "repro/fig7_paper.flags"),
 }
 FIG7_MODELS = (("beta-VAE", "bernoulli"), ("beta^2-VAE", "temperature"))
-FIGURES = (2, 3, 4, 7)
+FIGURES = (2, 3, 4, 5, 6, 7)
 
 
 @dataclasses.dataclass
@@ -43,6 +45,7 @@ class ReproduceConfig:
     train_flags: tuple = ()    # extra flags for betavae-train (tests: one short epoch)
     n_generated: int = 1000
     seed: int = 0
+    mnist: str = ""            # MNIST IDX directory or mnist.npz for Fig. 6 (skipped when empty)
 
     def validate(self):
         if self.scale not in SCALES:
@@ -57,6 +60,18 @@ class ReproduceConfig:
         names = list(SCALES[self.scale])
         if 7 in self.figures:
             names += list(FIG7_SCALES[self.scale][0].values()) + [FIG7_SCALES[self.scale][1]]
+        if 5 in self.figures or 6 in self.figures:
+            from betavae_tf.analysis import sec5
+            names.append(sec5.EPOCH_FLAGS[self.scale])
+            if 5 in self.figures:
+                names += [sec5.DATA_FLAGS[self.scale][d] for d in ("z3", "potts")]
+                names += [f for _, _, _, f in sec5.FIG5_RUNS]
+            if 6 in self.figures:
+                names.append(sec5.DATA_FLAGS[self.scale]["xy"])
+                names += [f for runs in sec5.FIG6_RUNS.values() for _, _, f in runs]
+        if self.mnist and not os.path.exists(self.mnist):
+            raise FileNotFoundError(f"--mnist {self.mnist} does not exist: give the directory with the four "
+                                    "MNIST IDX files or mnist.npz.")
         for name in names:
             path = os.path.join(self.flags_dir, name)
             if not os.path.isfile(path):
@@ -105,6 +120,7 @@ def reproduce(config, log=print):
     timings = {}
 
     data_dir = os.path.join(out, "data")
+    data = None
     if sweep or 7 in config.figures:
         _generate(data_flags, data_dir, config, root, log, timings, "data")
         data = load_numpy(data_dir)
@@ -150,15 +166,20 @@ def reproduce(config, log=print):
             paths["Latent order parameter vs T"] = fig_lib.order_parameter_vs_temperature(
                 r["tc"], os.path.join(figures_dir, "order_parameter_vs_T"))
     claims = evaluate_claims(runs)
+    sec5_result = None
+    if 5 in config.figures or 6 in config.figures:
+        from betavae_tf.analysis import sec5 as sec5_lib
+        sec5_result = _reproduce_sec5(config, out, root, log, timings, paths)
+        claims += sec5_lib.claims(sec5_result)
     fig7 = None
     if 7 in config.figures:
         fig7 = _reproduce_fig7(config, out, root, data_dir, data, train_flags, log, timings, paths)
         claims += fig7_claims(fig7, runs.get(100.0))
     summary = {"config": dataclasses.asdict(config), "runs": {f"{b:g}": runs[b] for b in runs},
-               "claims": claims, "timings_seconds": timings, "fig7": fig7,
+               "claims": claims, "timings_seconds": timings, "fig7": fig7, "sec5": sec5_result,
                "figures": {k: os.path.relpath(v, out) for k, v in paths.items()},
-               "dataset": {"dir": data_dir, "n_samples": int(len(data["spins"])),
-                           "lattice_size": int(data["spins"].shape[1])}}
+               "dataset": ({"dir": data_dir, "n_samples": int(len(data["spins"])),
+                            "lattice_size": int(data["spins"].shape[1])} if data is not None else None)}
     with open(os.path.join(out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2, default=float)
     report_lib.write_report(summary, out)
@@ -181,6 +202,69 @@ def _train(flagfile, data_dir, workdir, config, root, log, timings, *flags):
     timings[os.path.basename(workdir)] = seconds
     if stdout.strip():
         log(stdout.strip().splitlines()[0])
+
+
+def _reproduce_sec5(config, out, root, log, timings, paths):
+    """Figs. 5 (multinomial: Z3 and Potts) and 6 (Gaussian: MNIST when given, and XY)."""
+    from betavae_tf import export
+    from betavae_tf.analysis import sec5
+    from betavae_tf.data import read_manifest
+    from betavae_tf.data.pipeline import load_numpy
+
+    flags_dir = os.path.abspath(config.flags_dir)
+    epochs_flags = f"--flagfile={os.path.join(flags_dir, sec5.EPOCH_FLAGS[config.scale])}"
+    base = os.path.join(out, "sec5")
+    result = {"fig5": {}, "fig6": {}}
+
+    def run_all(data_name, data_dir, specs):
+        manifest = read_manifest(data_dir)
+        data = load_numpy(data_dir)
+        metrics, arrays = {}, {}
+        for key, flagfile in specs:
+            workdir = os.path.join(base, f"{data_name}_{key}")
+            _train(os.path.join(flags_dir, flagfile), data_dir, workdir, config, root, log, timings, epochs_flags)
+            model, epochs = export.model_from_workdir(workdir)
+            m, a = sec5.evaluate_run(model, data, manifest, n_generated=config.n_generated, seed=config.seed)
+            m["epochs"] = epochs
+            with open(os.path.join(workdir, "metrics.json"), "w") as f:
+                json.dump(m, f, indent=2, default=float)
+            metrics[key], arrays[key] = m, a
+            log(f"{data_name} {key}: purity {m['kmeans_purity']:.3f}, block contrast {m['block_contrast']:.3f}, "
+                f"rate {m['rate']:.2f}")
+        return metrics, arrays
+
+    figures_dir = os.path.join(out, "figures")
+    if 5 in config.figures:
+        for data_name, title in (("z3", "Fig. 5 on the synthetic Z3 data"), ("potts", "Fig. 5 on q = 3 Potts data")):
+            data_dir = os.path.join(base, f"data_{data_name}")
+            _generate(os.path.join(flags_dir, sec5.DATA_FLAGS[config.scale][data_name]), data_dir, config, root,
+                      log, timings, f"data_{data_name}")
+            metrics, arrays = run_all(data_name, data_dir, [(p, f) for p, _, _, f in sec5.FIG5_RUNS])
+            result["fig5"][data_name] = metrics
+            paths[f"{title}"] = sec5.figure5(arrays, metrics, title,
+                                             os.path.join(figures_dir, f"fig5_{data_name}"))
+    if 6 in config.figures:
+        sets = []
+        if config.mnist:
+            data_dir = os.path.join(base, "data_mnist")
+            if not os.path.isfile(os.path.join(data_dir, "manifest.json")):
+                limit = sec5.MNIST_LIMIT[config.scale]
+                timings["data_mnist"], _ = _run([_script("betavae-import"), f"--mnist={os.path.abspath(config.mnist)}",
+                                                 "--mnist_split=train", f"--limit={limit}", f"--out={data_dir}"],
+                                                root, log)
+            sets.append(("mnist", data_dir, "Fig. 6 on MNIST"))
+        else:
+            result["fig6"]["mnist_skipped"] = ("no MNIST files given (--mnist=DIR with the four IDX files, or "
+                                               "mnist.npz); nothing is downloaded")
+        data_dir = os.path.join(base, "data_xy")
+        _generate(os.path.join(flags_dir, sec5.DATA_FLAGS[config.scale]["xy"]), data_dir, config, root, log,
+                  timings, "data_xy")
+        sets.append(("xy", data_dir, "Fig. 6 on XY data"))
+        for data_name, data_dir, title in sets:
+            metrics, arrays = run_all(data_name, data_dir, [(k, f) for k, _, f in sec5.FIG6_RUNS[data_name]])
+            result["fig6"][data_name] = metrics
+            paths[title] = sec5.figure6(arrays, metrics, title, os.path.join(figures_dir, f"fig6_{data_name}"))
+    return result
 
 
 def _reproduce_fig7(config, out, root, three_phase_dir, three_phase, sweep_flags, log, timings, paths):
