@@ -181,3 +181,17 @@ def test_classify_categorical():
     probs[1] = 1 / 3
     probs[2] = [0.5, 0.5, 0.0]
     assert mt.classify_categorical(probs).tolist() == [3, 2, -2]
+
+
+def test_angle_alignment_up_to_rotation_and_reflection():
+    rng = np.random.default_rng(0)
+    phi = rng.uniform(0, 2 * np.pi, 500)
+    v = np.stack([np.cos(phi), np.sin(phi)], axis=1) * rng.uniform(0.5, 1, (500, 1))
+    rotated = np.stack([np.cos(phi + 1.0), np.sin(phi + 1.0)], axis=1) * 3 + 5
+    r, s, offset = mt.angle_alignment(rotated, v, centre=[5, 5])
+    assert r == pytest.approx(1.0) and s == 1 and offset == pytest.approx(1.0)
+    reflected = np.stack([np.cos(-phi), np.sin(-phi)], axis=1)
+    r, s, _ = mt.angle_alignment(reflected, v, centre=[0, 0])
+    assert r == pytest.approx(1.0) and s == -1
+    r, _, _ = mt.angle_alignment(rng.normal(size=(500, 2)), v, centre=[0, 0])
+    assert r < 0.15  # unrelated angles: about 1/sqrt(500) = 0.045

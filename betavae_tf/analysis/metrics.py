@@ -361,3 +361,28 @@ def classify_categorical(probs, polarized=0.6, disordered=0.45):
     f = np.asarray(probs, float).mean(axis=(1, 2))
     top, arg = f.max(axis=1), f.argmax(axis=1)
     return np.where(top >= polarized, 3 + arg, np.where(top < disordered, 2, -2)).astype(int)
+
+
+def angle_alignment(latent_2d, vectors_2d, centre=None):
+    """How well the latent angle follows the angle of a 2-D physical vector, up to a global
+    rotation and reflection (an isotropic prior N(0, I) cannot prefer any axis, so only
+    the angle relative to a fixed offset is identifiable).
+
+    phi_z = angle of (z - centre), phi_v = angle of the vector; for s = +1 (rotation) and
+    s = -1 (reflection), R_s = |mean exp(i (phi_z - s phi_v))|, the mean resultant length
+    (1: phi_z = s phi_v + constant for every sample; ~1/sqrt(N) for unrelated angles).
+    Returns (R, s, offset in radians).
+    """
+    z = np.asarray(latent_2d, float)
+    v = np.asarray(vectors_2d, float)
+    if z.ndim != 2 or z.shape[1] != 2 or v.shape != z.shape:
+        raise ValueError(f"need two (N, 2) arrays, got {z.shape} and {v.shape}.")
+    c = z.mean(axis=0) if centre is None else np.asarray(centre, float)
+    phi_z = np.arctan2(z[:, 1] - c[1], z[:, 0] - c[0])
+    phi_v = np.arctan2(v[:, 1], v[:, 0])
+    best = (0.0, 1, 0.0)
+    for s in (1, -1):
+        m = np.mean(np.exp(1j * (phi_z - s * phi_v)))
+        if abs(m) > best[0]:
+            best = (float(abs(m)), s, float(np.angle(m)))
+    return best
