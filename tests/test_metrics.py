@@ -195,3 +195,15 @@ def test_angle_alignment_up_to_rotation_and_reflection():
     assert r == pytest.approx(1.0) and s == -1
     r, _, _ = mt.angle_alignment(rng.normal(size=(500, 2)), v, centre=[0, 0])
     assert r < 0.15  # unrelated angles: about 1/sqrt(500) = 0.045
+
+
+def test_finite_size_extrapolation_recovers_tc():
+    sizes = np.array([16, 32, 64])
+    tcs = 2.269 + 0.8 / sizes
+    tc, err, a = mt.finite_size_extrapolation(sizes, tcs, errors=[0.01, 0.01, 0.01])
+    assert tc == pytest.approx(2.269, abs=1e-9) and a == pytest.approx(0.8)
+    assert 0 < err < 0.05
+    tc, _, _ = mt.finite_size_extrapolation(sizes, tcs + [0.004, -0.004, 0.002])
+    assert abs(tc - 2.269) < 0.02
+    with pytest.raises(ValueError, match="two lattice sizes"):
+        mt.finite_size_extrapolation([32], [2.3])

@@ -27,7 +27,7 @@ def _reproduce(out, *extra):
 
 def test_reproduce_tiny_end_to_end(tmp_path):
     out = tmp_path / "repro"
-    result = _reproduce(out)
+    result = _reproduce(out, "--finite_size=8,12")
     assert result.returncode == 0, result.stderr[-3000:]
     report = (out / "report.md").read_text()
     for section in ("# Reproduction of the paper's results", "## The paper's claims", "## Per beta",
@@ -48,6 +48,11 @@ def test_reproduce_tiny_end_to_end(tmp_path):
     assert verdicts <= {"holds", "does not hold", "not tested"} and len(summary["claims"]) >= 5
     # Each claim printed with its verdict.
     assert result.stdout.count("[holds]") + result.stdout.count("[does not hold]") == len(summary["claims"])
+    # The finite-size extension: one run per L, beta scaled by (L/32)^2, Tc(L) and the fit.
+    fs = summary["finite_size"]
+    assert set(fs["sizes"]) == {"8", "12"} and fs["sizes"]["12"]["beta"] == pytest.approx(100 * (12 / 32) ** 2)
+    assert "## Tc at several lattice sizes" in report
+    assert (out / "figures" / "tc_finite_size.png").exists()
     # Run again: finished runs are reused (the dataset is not regenerated, no epoch retrained).
     again = _reproduce(out)
     assert again.returncode == 0, again.stderr[-3000:]
@@ -59,6 +64,7 @@ def test_reproduce_tiny_end_to_end(tmp_path):
     (["--figures=8"], "figures must be among (2, 3, 4, 5, 6, 7), got [8]."),
     (["--figures=6", "--mnist=/nonexistent/mnist"], "--mnist /nonexistent/mnist does not exist"),
     (["--scale=huge"], "unknown scale 'huge'"),
+    (["--finite_size=16,30"], "finite_size needs at least two distinct lattice sizes, each a positive multiple of 4"),
     (["--betas=1,10", "--figures=4"], "figure 4 is the beta = 100 model"),
     (["--flags_dir=/nonexistent"], "flagfile /nonexistent/data/ising_three_phase_quick.flags not found"),
 ])

@@ -158,3 +158,18 @@ def figure7(arrays_by_phase, path):
                     ax.set_ylabel(f"{phase}\n{label}", fontsize=8)
             fig.colorbar(im, ax=axes[row, :].tolist(), shrink=0.8, pad=0.01)
     return _save(fig, path)
+
+
+def finite_size_figure(fits, path):
+    """Tc(L) from the latent against 1/L with the fit Tc + a/L and Onsager's Tc."""
+    fig, ax = _subplots(figsize=(4.5, 3.5))
+    for (key, fit), colour in zip(fits.items(), ("tab:blue", "tab:red")):
+        inv = 1.0 / np.asarray(fit["sizes"], float)
+        ax.errorbar(inv, fit["tc"], yerr=fit["tc_error"], fmt="o", color=colour, label=key.replace("_", " "))
+        x = np.linspace(0, inv.max() * 1.1, 50)
+        ax.plot(x, fit["tc_inf"] + fit["slope"] * x, color=colour, lw=1)
+    ax.axhline(ISING_CRITICAL_TEMPERATURE, color="k", ls="--", lw=0.8, label="Onsager 2.269")
+    ax.set_xlabel("1 / L")
+    ax.set_ylabel("Tc(L) from the latent")
+    ax.legend(fontsize=7)
+    return _save(fig, path)

@@ -386,3 +386,25 @@ def angle_alignment(latent_2d, vectors_2d, centre=None):
         if abs(m) > best[0]:
             best = (float(abs(m)), s, float(np.angle(m)))
     return best
+
+
+def finite_size_extrapolation(sizes, tcs, errors=None, nu=1.0):
+    """Tc(L) = Tc_inf + a L^(-1/nu) fitted by (weighted) least squares (2D Ising: nu = 1).
+
+    Returns (tc_inf, tc_inf_error, a); the error is from the fit's covariance
+    (scaled by the reduced chi^2 when there are more points than parameters).
+    """
+    L = np.asarray(sizes, float)
+    t = np.asarray(tcs, float)
+    if len(L) < 2 or len(np.unique(L)) < 2:
+        raise ValueError(f"need at least two lattice sizes, got {list(sizes)}.")
+    w = np.ones_like(t) if errors is None else 1.0 / np.maximum(np.asarray(errors, float), 1e-12) ** 2
+    design = np.stack([np.ones_like(L), L ** (-1.0 / nu)], axis=1)
+    a_mat = design.T @ (design * w[:, None])
+    coef = np.linalg.solve(a_mat, design.T @ (w * t))
+    cov = np.linalg.inv(a_mat)
+    dof = len(L) - 2
+    if dof > 0:
+        chi2 = float(((t - design @ coef) ** 2 * w).sum())
+        cov = cov * max(chi2 / dof, 1.0) if errors is not None else cov * chi2 / dof
+    return float(coef[0]), float(np.sqrt(cov[0, 0])) if (errors is not None or dof > 0) else float("nan"), float(coef[1])

@@ -37,6 +37,16 @@ def blocks(summary):
         out += sec5.blocks(summary["sec5"])
     if summary.get("fig7"):
         out += _fig7_blocks(summary["fig7"])
+    if summary.get("finite_size"):
+        fs = summary["finite_size"]
+        out.append(("h2", "Tc at several lattice sizes"))
+        out.append(("table", ["L", "beta", "epochs", "Tc from m axis", "Tc from m_s axis", "|corr| m / m_s"],
+                    [[L, f"{e['beta']:g}", e["epochs"], _f(e["tc"].get("from_m_axis", {}).get("tc")),
+                      _f(e["tc"].get("from_ms_axis", {}).get("tc")),
+                      f"{_f(e['best_abs_corr_m'])} / {_f(e['best_abs_corr_ms'])}"] for L, e in fs["sizes"].items()]))
+        out.append(("table", ["axis", "Tc(inf)", "error", "a (Tc + a/L)", "deviation from 2.269"],
+                    [[k, _f(v["tc_inf"]), _f(v["error"]), _f(v["slope"], 2), _pct(v["relative_deviation"])]
+                     for k, v in fs["fits"].items()]))
     out.append(("h2", "Figures"))
     for caption, path in summary["figures"].items():
         out.append(("img", path, caption))

@@ -12,6 +12,8 @@ FLAGS = flags.FLAGS
 flags.DEFINE_list("figures", ["2", "3", "4"], "Figures to reproduce: any of 2, 3, 4, 5, 6, 7.")
 flags.DEFINE_string("mnist", "", "For figure 6: a directory with the four MNIST IDX files, or mnist.npz "
                     "(nothing is downloaded; without it the MNIST runs are skipped and reported so).")
+flags.DEFINE_list("finite_size", [], "Lattice sizes (e.g. 16,32,64) for the Tc(L) extrapolation: the quick "
+                  "grid at each L, beta = 100 (L/32)^2, Tc from the latent, fitted with Tc + a/L.")
 flags.DEFINE_string("scale", "quick", "quick (12,800 samples, 8 epochs) or paper (100,000 samples).")
 flags.DEFINE_string("out", None, "Output directory: data, one workdir per beta, figures, report.")
 flags.DEFINE_list("betas", ["1", "10", "100", "2000"], "The beta sweep of Figs. 2-3.")
@@ -20,6 +22,13 @@ flags.DEFINE_multi_string("data_flag", [], "Extra flag for betavae-generate (rep
 flags.DEFINE_multi_string("train_flag", [], "Extra flag for betavae-train (repeatable).")
 flags.DEFINE_integer("n_generated", 1000, "Maps decoded from the prior for the phase fractions.")
 flags.DEFINE_integer("seed", 0, "Seed of training and evaluation.")
+
+
+def _sizes(values):
+    try:
+        return [int(v) for v in values]
+    except ValueError:
+        raise ValueError(f"--finite_size must list integer lattice sizes, got {values}.") from None
 
 
 def main(argv):
@@ -34,7 +43,8 @@ def main(argv):
     config = ReproduceConfig(out=FLAGS.out, figures=figures, scale=FLAGS.scale,
                              betas=common.float_list("betas", FLAGS.betas), flags_dir=FLAGS.flags_dir,
                              data_flags=tuple(FLAGS.data_flag), train_flags=tuple(FLAGS.train_flag),
-                             n_generated=FLAGS.n_generated, seed=FLAGS.seed, mnist=FLAGS.mnist)
+                             n_generated=FLAGS.n_generated, seed=FLAGS.seed, mnist=FLAGS.mnist,
+                             finite_size=tuple(_sizes(FLAGS.finite_size)))
     try:
         summary = reproduce(config)
     except RuntimeError as e:
