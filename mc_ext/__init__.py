@@ -141,6 +141,26 @@ class _Chains:
         return trace_buf, records
 
 
+class _BoundIsing:
+    """An Ising _Chains with its J, h and T bound, in the interface _sample_chains drives."""
+
+    def __init__(self, chains, coupling, field, temperature):
+        self.chains, self.args = chains, (coupling, field, temperature)
+        self.L, self.spins, self.flipped = chains.L, chains.spins, chains.flipped
+
+    @property
+    def clusters_per_step(self):
+        return self.chains.clusters_per_step
+
+    def thermalize(self, algorithm, n_steps, n_threads, local_name):
+        del local_name
+        self.chains.thermalize(algorithm, *self.args, n_steps, n_threads)
+
+    def run(self, algorithm, n_steps, n_threads, trace=False, n_records=0, record_every=1):
+        return self.chains.run(algorithm, *self.args, n_steps, n_threads, trace=trace, n_records=n_records,
+                               record_every=record_every)
+
+
 def _pilot_tau(trace):
     """Largest tau_int of |m|, |m_s| and E/N over a (chains, steps, 3) trace."""
     abs_m, abs_ms, energy = np.abs(trace[..., 0]), np.abs(trace[..., 1]), trace[..., 2]
@@ -215,46 +235,10 @@ def sample_ising(L, temperature, n_samples, *, coupling=1.0, field=0.0, seed=0,
     if spacing is not None:
         spacing = _check_int("spacing", spacing, 1)
 
-    chains = _Chains(L, n_chains, seed)
-    chains.thermalize(chosen, coupling, field, temperature, n_thermalize, n_threads)
-    pilot_steps = MIN_PILOT_STEPS
-    while True:
-        trace, _ = chains.run(chosen, coupling, field, temperature, pilot_steps, n_threads, trace=True)
-        taus = _pilot_tau(trace)
-        tau = max(taus.values())
-        if pilot_steps >= PILOT_LENGTH_IN_TAU * tau:
-            break
-        if pilot_steps >= MAX_PILOT_STEPS:
-            warnings.warn(
-                f"sample_ising: tau_int = {tau:.0f} steps at T = {temperature} is too long for a "
-                f"reliable estimate from a {pilot_steps}-step pilot; samples may be correlated.",
-                RuntimeWarning, stacklevel=2)
-            break
-        pilot_steps *= 2
-    if spacing is None:
-        spacing = max(1, math.ceil(2.0 * tau))
-    per_chain = -(-n_samples // n_chains)
-    flipped_before = chains.flipped.sum()
-    _, records = chains.run(chosen, coupling, field, temperature, per_chain * spacing,
-                            n_threads, n_records=per_chain, record_every=spacing)
-    # Interleave chains: sample k is record k // n_chains of chain k % n_chains.
-    samples = np.ascontiguousarray(records.transpose(1, 0, 2, 3).reshape(-1, L, L)[:n_samples])
-    if not return_info:
-        return samples
-    info = {
-        "algorithm": chosen,
-        "n_chains": n_chains,
-        "n_thermalize": n_thermalize,
-        "pilot_steps": pilot_steps,
-        "tau_int": taus,
-        "spacing": spacing,
-        "production_steps_per_chain": per_chain * spacing,
-        "clusters_per_step": chains.clusters_per_step if chosen != "metropolis" else 0,
-        "mean_flipped_per_step": (float(chains.flipped.sum() - flipped_before)
-                                  / (n_chains * per_chain * spacing)
-                                  if chosen != "metropolis" else 0.0),
-    }
-    return samples, info
+    chains = _BoundIsing(_Chains(L, n_chains, seed), coupling, field, temperature)
+    samples, info = _sample_chains(chains, chosen, "metropolis", n_samples, n_thermalize, spacing,
+                                   n_threads, f"sample_ising at T = {temperature}", tau_of=_pilot_tau)
+    return (samples, info) if return_info else samples
 
 
 # -- the q-state Potts and the XY model ----------------------------------------------
@@ -336,21 +320,27 @@ class _XYChains(_GenericChains):
         return trace_buf, records
 
 
+def _order_and_energy_tau(trace):
+    """tau_int of |M| and E/N over a (chains, steps, 2) trace (Potts, XY)."""
+    return {"abs_order_parameter": integrated_autocorrelation_time(trace[..., 0]),
+            "energy": integrated_autocorrelation_time(trace[..., 1])}
+
+
 def _sample_chains(chains, algorithm, local_name, n_samples, n_thermalize, spacing, n_threads,
-                   what):
+                   what, tau_of=_order_and_energy_tau):
     """Thermalize, measure tau_int with a doubling pilot, record every `spacing` steps.
 
-    The same procedure as sample_ising: the pilot is doubled until it is at
-    least 50 tau_int long (tau_int of the order parameter |M| and of E/N,
-    pooled over chains), and spacing defaults to ceil(2 tau_int).
+    The procedure of every sampler: the pilot is doubled until it is at
+    least 50 tau_int long (the largest of tau_of(trace), pooled over chains),
+    and spacing defaults to ceil(2 tau_int). local_name is the algorithm
+    without clusters (no clusters_per_step to report).
     """
     n_chains = chains.spins.shape[0]
     chains.thermalize(algorithm, n_thermalize, n_threads, local_name)
     pilot_steps = MIN_PILOT_STEPS
     while True:
         trace, _ = chains.run(algorithm, pilot_steps, n_threads, trace=True)
-        taus = {"abs_order_parameter": integrated_autocorrelation_time(trace[..., 0]),
-                "energy": integrated_autocorrelation_time(trace[..., 1])}
+        taus = tau_of(trace)
         tau = max(taus.values())
         if pilot_steps >= PILOT_LENGTH_IN_TAU * tau:
             break

@@ -168,45 +168,6 @@ def synthetic_z3(config: GenerateConfig):
 def sample_grid(config: GenerateConfig, log=print):
     """Samples and labels for every grid point, in grid order, and the points' records."""
     config.validate()
-    if config.model != "ising":
-        return _sample_grid_lattice(config, log)
-    all_spins, labels, points = [], {k: [] for k in fmt.FLOAT_LABELS + ("phase",)}, []
-    grid = [(j, t) for j in config.couplings for t in config.temperatures]
-    for k, (coupling, temperature) in enumerate(grid):
-        seed = point_seed(config.seed, k)
-        start = time.perf_counter()
-        spins, info = mc_ext.sample_ising(
-            config.lattice_size, temperature, config.samples_per_point, coupling=coupling,
-            field=config.field, seed=seed, algorithm=config.algorithm, n_threads=config.n_threads,
-            return_info=True)
-        n = spins.shape[0]
-        phase = int(fmt.phase_of(temperature, coupling, ISING_CRITICAL_TEMPERATURE))
-        all_spins.append(spins)
-        labels["temperature"].append(np.full(n, temperature))
-        labels["coupling"].append(np.full(n, coupling))
-        labels["energy"].append(energy_per_site(spins, coupling, config.field))
-        labels["magnetization"].append(magnetization(spins))
-        labels["staggered_magnetization"].append(staggered_magnetization(spins))
-        labels["phase"].append(np.full(n, phase))
-        points.append({
-            "coupling": coupling, "temperature": temperature, "seed": seed, "n_samples": n,
-            "phase": fmt.PHASE_NAMES[phase], "algorithm": info["algorithm"],
-            "n_chains": info["n_chains"], "n_thermalize": info["n_thermalize"],
-            "pilot_steps": info["pilot_steps"], "clusters_per_step": info["clusters_per_step"],
-            "tau_int": info["tau_int"], "spacing": info["spacing"],
-            "production_steps_per_chain": info["production_steps_per_chain"],
-            "seconds": round(time.perf_counter() - start, 3),
-        })
-        if log:
-            log(f"J = {coupling:+g}, T = {temperature:.4f}: {n} samples ({info['algorithm']}, "
-                f"tau_int = {max(info['tau_int'].values()):.2f}, spacing {info['spacing']})")
-    return (np.concatenate(all_spins),
-            {k: np.concatenate(v) for k, v in labels.items()},
-            points)
-
-
-def _sample_grid_lattice(config, log):
-    """sample_grid for potts and xy (same records as for Ising)."""
     all_spins, labels, points = [], {k: [] for k in fmt.FLOAT_LABELS + ("phase",)}, []
     grid = [(j, t) for j in config.couplings for t in config.temperatures]
     for k, (coupling, temperature) in enumerate(grid):
@@ -219,10 +180,13 @@ def _sample_grid_lattice(config, log):
         labels["coupling"].append(np.full(n, coupling))
         for key, value in point_labels.items():
             labels[key].append(value)
+        if config.model == "ising":
+            phase = fmt.PHASE_NAMES[int(point_labels["phase"][0])]
+        else:
+            phase = "ordered" if np.all(point_labels["phase"] != 2) else "PM"
         points.append({
             "coupling": coupling, "temperature": temperature, "seed": seed, "n_samples": n,
-            "phase": "ordered" if np.all(point_labels["phase"] != 2) else "PM",
-            "algorithm": info["algorithm"], "n_chains": info["n_chains"],
+            "phase": phase, "algorithm": info["algorithm"], "n_chains": info["n_chains"],
             "n_thermalize": info["n_thermalize"], "pilot_steps": info["pilot_steps"],
             "clusters_per_step": info["clusters_per_step"], "tau_int": info["tau_int"],
             "spacing": info["spacing"], "production_steps_per_chain": info["production_steps_per_chain"],
