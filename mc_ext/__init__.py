@@ -259,8 +259,8 @@ def potts_critical_temperature(q=3, coupling=1.0):
 class _GenericChains:
     """Chains of a model whose kernel is run_chains(...) with a (chains, steps, 2) trace."""
 
-    def __init__(self, L, n_chains, seed, kernel):
-        self.L, self.kernel = L, kernel
+    def __init__(self, L, n_chains, seed):
+        self.L = L
         self.rng = _ising.seed_streams(seed, n_chains)
         self.stack = np.zeros((n_chains, L * L), dtype=np.int32)
         self.flipped = np.zeros(n_chains, dtype=np.int64)
@@ -280,7 +280,7 @@ class _GenericChains:
             if algorithm != local_name:
                 mean_cluster = (self.flipped.sum() - flipped) / (chunk * self.clusters_per_step * n_chains)
                 self.clusters_per_step = max(1, int(round(n_sites / mean_cluster)))
-            if algorithm != "wolff" and self.kernel is _xy:
+            if algorithm != "wolff" and self.tunes_window:
                 rate = (self.accepted.sum() - accepted) / (chunk * n_sites * n_chains)
                 self.delta = float(np.clip(self.delta * max(rate, 0.05) / XY_CALIBRATION_ACCEPTANCE,
                                            0.01, math.pi))
@@ -288,8 +288,10 @@ class _GenericChains:
 
 
 class _PottsChains(_GenericChains):
+    tunes_window = False
+
     def __init__(self, L, q, n_chains, seed, coupling, temperature):
-        super().__init__(L, n_chains, seed, _potts)
+        super().__init__(L, n_chains, seed)
         self.q, self.coupling, self.temperature = q, coupling, temperature
         self.spins = _potts.random_states(self.rng, L, q)
 
@@ -304,8 +306,10 @@ class _PottsChains(_GenericChains):
 
 
 class _XYChains(_GenericChains):
+    tunes_window = True  # the Metropolis window is calibrated during thermalization
+
     def __init__(self, L, n_chains, seed, coupling, temperature):
-        super().__init__(L, n_chains, seed, _xy)
+        super().__init__(L, n_chains, seed)
         self.coupling, self.temperature = coupling, temperature
         self.spins = _xy.random_angles(self.rng, L)
         self.nbr = _potts.neighbour_table(L)

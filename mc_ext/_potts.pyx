@@ -20,11 +20,10 @@ One "step" of each algorithm:
 from libc.stdint cimport uint64_t, int64_t, int32_t, int8_t, uint8_t
 from libc.math cimport exp, cos, sin, sqrt, M_PI
 from cython.parallel cimport prange
-from ._xoshiro cimport Xoshiro, xoshiro_next, bounded
+from ._xoshiro cimport Xoshiro, xoshiro_next, bounded, uniform as _uniform
 
 import numpy as np
 
-cdef double TWO_M53 = 1.0 / 9007199254740992.0
 DEF MAX_Q = 127
 
 cdef enum:
@@ -33,10 +32,6 @@ cdef enum:
     ALGO_HYBRID = 2
 
 ALGORITHM_CODES = {"heatbath": ALGO_HEATBATH, "wolff": ALGO_WOLFF, "hybrid": ALGO_HYBRID}
-
-
-cdef inline double _uniform(Xoshiro* r) noexcept nogil:
-    return (xoshiro_next(r) >> 11) * TWO_M53
 
 
 def random_states(uint64_t[:, ::1] rng, int L, int q):

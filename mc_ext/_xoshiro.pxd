@@ -30,3 +30,8 @@ cdef inline uint64_t xoshiro_next(Xoshiro* r) noexcept nogil:
 cdef inline int bounded(Xoshiro* r, int n) noexcept nogil:
     """A uniform integer in [0, n) by Lemire's multiply-shift (bias < n / 2^32)."""
     return <int>(((xoshiro_next(r) >> 32) * <uint64_t>n) >> 32)
+
+
+cdef inline double uniform(Xoshiro* r) noexcept nogil:
+    """A uniform double in [0, 1) from the top 53 bits of one draw."""
+    return (xoshiro_next(r) >> 11) * (1.0 / 9007199254740992.0)

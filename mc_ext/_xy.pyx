@@ -18,11 +18,10 @@ One "step" of each algorithm:
 from libc.stdint cimport uint64_t, int64_t, int32_t
 from libc.math cimport exp, cos, sin, sqrt, fmod, M_PI
 from cython.parallel cimport prange
-from ._xoshiro cimport Xoshiro, xoshiro_next, bounded
+from ._xoshiro cimport Xoshiro, xoshiro_next, bounded, uniform as _uniform
 
 import numpy as np
 
-cdef double TWO_M53 = 1.0 / 9007199254740992.0
 cdef double TWO_PI = 2.0 * M_PI
 
 cdef enum:
@@ -31,10 +30,6 @@ cdef enum:
     ALGO_HYBRID = 2
 
 ALGORITHM_CODES = {"metropolis": ALGO_METROPOLIS, "wolff": ALGO_WOLFF, "hybrid": ALGO_HYBRID}
-
-
-cdef inline double _uniform(Xoshiro* r) noexcept nogil:
-    return (xoshiro_next(r) >> 11) * TWO_M53
 
 
 cdef inline double _wrap(double t) noexcept nogil:

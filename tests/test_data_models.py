@@ -16,7 +16,6 @@ from betavae_tf.data.pipeline import load_numpy, make_dataset, model_input
 from conftest import subprocess_env
 
 BIN = os.path.dirname(sys.executable)
-NAN = np.full(6, np.nan)
 
 
 def _labels(n, phase=None):
@@ -166,14 +165,12 @@ def test_mnist_import_writes_scaled_padded_images(tiny_mnist, tmp_path):
     manifest = fmt.read_manifest(path)
     assert manifest["encoding"] == "uint8" and manifest["lattice_size"] == 32 and manifest["n_samples"] == 10
     data = load_numpy(path)
-    order = np.argsort(data["index"])
     x = model_input(data["spins"], manifest)
     assert x.shape == (10, 32, 32, 1) and 0.0 <= x.min() and x.max() <= 1.0
     # The digits travel with their images.
     for k in range(10):
         src = int(np.flatnonzero((x_train[:10] == data["spins"][k, 2:30, 2:30, 0]).all(axis=(1, 2)))[0])
         assert data["phase"][k] == y_train[src]
-    del order
 
 
 def test_mnist_errors(tiny_mnist, tmp_path):

@@ -97,8 +97,10 @@ def evaluate_run(model, data, manifest, *, n_generated=1000, seed=0):
            "purity_per_class": {names.get(int(k), str(k)): v for k, v in per_class.items()},
            "block_contrast": contrast, "cosine_within": within, "cosine_across": across,
            "centres": {names.get(int(k), str(k)): v.tolist() for k, v in centres.items()}}
-    generated = generate_means(model, n_generated, seed)
-    if fmt.encoding_of(manifest) == "categorical":
+    categorical = fmt.encoding_of(manifest) == "categorical"
+    # Phase fractions need many decoded maps; otherwise only the 16 shown are decoded.
+    generated = generate_means(model, n_generated if categorical else 16, seed)
+    if categorical:
         gen_phase = mt.classify_categorical(generated)
         labels_present = sorted(set(np.unique(phase).tolist()))
         out["generated_fractions"] = {names.get(c, "mixed" if c == -2 else str(c)): float(np.mean(gen_phase == c))
