@@ -27,7 +27,7 @@ def _reproduce(out, *extra):
 
 def test_reproduce_tiny_end_to_end(tmp_path):
     out = tmp_path / "repro"
-    result = _reproduce(out, "--finite_size=8,12")
+    result = _reproduce(out, "--finite_size=8,12", "--seeds=0,1")
     assert result.returncode == 0, result.stderr[-3000:]
     report = (out / "report.md").read_text()
     for section in ("# Reproduction of the paper's results", "## The paper's claims", "## Per beta",
@@ -53,6 +53,16 @@ def test_reproduce_tiny_end_to_end(tmp_path):
     assert set(fs["sizes"]) == {"8", "12"} and fs["sizes"]["12"]["beta"] == pytest.approx(100 * (12 / 32) ** 2)
     assert "## Tc at several lattice sizes" in report
     assert (out / "figures" / "tc_finite_size.png").exists()
+    # The seed study: seed 0 is the sweep's own run, seed 1 trains with --seed=1 on the same data.
+    study = summary["seed_study"]
+    assert set(study["seeds"]) == {"0", "1"} and study["default_seed"] == 0
+    assert study["seeds"]["0"]["best_abs_corr_m"] == r["best_abs_corr_m"]
+    assert "--seed=1" in (out / "seeds" / "beta100_seed1" / "flags.txt").read_text().split()
+    assert study["seeds"]["1"]["best_abs_corr_m"] != r["best_abs_corr_m"]
+    assert [c["of"] for c in study["claims"]] == [2] * 4
+    for i, c in enumerate(study["claims"]):
+        assert c["holds_at"] == sum(e["verdicts"][i] == "holds" for e in study["seeds"].values())
+    assert "## beta = 100 across training seeds" in report
     # Run again: finished runs are reused (the dataset is not regenerated, no epoch retrained).
     again = _reproduce(out)
     assert again.returncode == 0, again.stderr[-3000:]
@@ -66,6 +76,9 @@ def test_reproduce_tiny_end_to_end(tmp_path):
     (["--scale=huge"], "unknown scale 'huge'"),
     (["--finite_size=16,30"], "finite_size needs at least two distinct lattice sizes, each a positive multiple of 4"),
     (["--betas=1,10", "--figures=4"], "figure 4 is the beta = 100 model"),
+    (["--seeds=1"], "seeds needs at least two distinct seeds >= 0, got [1]."),
+    (["--seeds=0,x"], "--seeds must list integer seeds"),
+    (["--seeds=0,1", "--figures=7"], "seeds repeats the beta = 100 run of figures 2-4"),
     (["--flags_dir=/nonexistent"], "flagfile /nonexistent/data/ising_three_phase_quick.flags not found"),
 ])
 def test_reproduce_bad_flags(args, message, tmp_path):

@@ -47,6 +47,8 @@ def blocks(summary):
         out.append(("table", ["axis", "Tc(inf)", "error", "a (Tc + a/L)", "deviation from 2.269"],
                     [[k, _f(v["tc_inf"]), _f(v["error"]), _f(v["slope"], 2), _pct(v["relative_deviation"])]
                      for k, v in fs["fits"].items()]))
+    if summary.get("seed_study"):
+        out += _seed_blocks(summary["seed_study"])
     out.append(("h2", "Figures"))
     for caption, path in summary["figures"].items():
         out.append(("img", path, caption))
@@ -54,6 +56,25 @@ def blocks(summary):
     if timings:
         out.append(("p", "Wall time of this call: " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
                     + " (a few seconds means a finished run was reused)."))
+    return out
+
+
+def _seed_blocks(study):
+    out = [("h2", "beta = 100 across training seeds"),
+            ("p", "The beta = 100 run repeated on the same data with other training seeds (initialisation, "
+                  f"data order, sampling noise); the claims above are judged at the default seed "
+                  f"{study['default_seed']}. Each seed is judged by the same thresholds.")]
+    rows = []
+    for s, e in study["seeds"].items():
+        g = e["generated_fractions"]
+        rows.append([s + (" (default)" if int(s) == study["default_seed"] else ""),
+                     f"{_f(e['best_abs_corr_m'])} (z{e['axis_m']})", f"{_f(e['best_abs_corr_ms'])} (z{e['axis_ms']})",
+                     _f(e["fm_afm_cos"]), " / ".join(_pct(g[p]) for p in ("FM", "AFM", "PM", "mixed")),
+                     _f(e["mmd_ratio_spread"]), _f(e["tc"]), _f(e["rate"], 2)])
+    out.append(("table", ["seed", "|corr| m", "|corr| m_s", "FM-AFM |cos|", "gen FM / AFM / PM / mixed",
+                          "MMD ratio max/min", "Tc (latent)", "rate"], rows))
+    out.append(("table", ["claim (beta = 100)", "holds at"],
+                [[c["claim"], f"{c['holds_at']} of {c['of']} seeds"] for c in study["claims"]]))
     return out
 
 

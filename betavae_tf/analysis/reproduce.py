@@ -47,6 +47,7 @@ class ReproduceConfig:
     seed: int = 0
     mnist: str = ""            # MNIST IDX directory or mnist.npz for Fig. 6 (skipped when empty)
     finite_size: tuple = ()    # lattice sizes for the Tc(L) extrapolation (e.g. 16, 32, 64)
+    seeds: tuple = ()          # training seeds for a beta = 100 repeat study on the same data (e.g. 0, 1, 2, 3, 4)
 
     def validate(self):
         if self.scale not in SCALES:
@@ -75,6 +76,11 @@ class ReproduceConfig:
             if bad or len(set(self.finite_size)) < 2:
                 raise ValueError(f"finite_size needs at least two distinct lattice sizes, each a positive multiple "
                                  f"of 4, got {list(self.finite_size)}.")
+        if self.seeds and (len(set(self.seeds)) < 2 or any(s < 0 for s in self.seeds)):
+            raise ValueError(f"seeds needs at least two distinct seeds >= 0, got {list(self.seeds)}.")
+        if self.seeds and (not any(f in self.figures for f in (2, 3, 4)) or 100.0 not in self.betas):
+            raise ValueError("seeds repeats the beta = 100 run of figures 2-4; include one of those figures "
+                             "and beta 100.")
         if self.mnist and not os.path.exists(self.mnist):
             raise FileNotFoundError(f"--mnist {self.mnist} does not exist: give the directory with the four "
                                     "MNIST IDX files or mnist.npz.")
@@ -181,13 +187,16 @@ def reproduce(config, log=print):
     if config.finite_size:
         finite_size = _reproduce_finite_size(config, out, root, data_flags, train_flags, log, timings, paths)
         claims += finite_size_claims(finite_size)
+    seed_study = None
+    if config.seeds:
+        seed_study = _reproduce_seeds(config, out, root, train_flags, data_dir, data, runs, log, timings)
     fig7 = None
     if 7 in config.figures:
         fig7 = _reproduce_fig7(config, out, root, data_dir, data, train_flags, log, timings, paths)
         claims += fig7_claims(fig7, runs.get(100.0))
     summary = {"config": dataclasses.asdict(config), "runs": {f"{b:g}": runs[b] for b in runs},
                "claims": claims, "timings_seconds": timings, "fig7": fig7, "sec5": sec5_result,
-               "finite_size": finite_size,
+               "finite_size": finite_size, "seed_study": seed_study,
                "figures": {k: os.path.relpath(v, out) for k, v in paths.items()},
                "dataset": ({"dir": data_dir, "n_samples": int(len(data["spins"])),
                             "lattice_size": int(data["spins"].shape[1])} if data is not None else None)}
@@ -264,6 +273,44 @@ def _reproduce_finite_size(config, out, root, data_flags, train_flags, log, timi
     paths["Tc(L) from the latent and its extrapolation"] = fig_lib.finite_size_figure(
         result["fits"], os.path.join(out, "figures", "tc_finite_size"))
     return result
+
+
+SEED_STUDY_CLAIMS = 4  # evaluate_claims' first four beta = 100 claims: phases, axes, angle, MMD
+
+
+def _reproduce_seeds(config, out, root, train_flags, data_dir, data, runs, log, timings):
+    """The beta = 100 run repeated with other training seeds (initialisation, data order, noise) on the same data.
+
+    The default seed's run is the sweep's own; each other seed trains in DIR/seeds/beta100_seed{s}.
+    Every run is judged by the same claims as the sweep, so the report can say at how many seeds each holds.
+    """
+    from betavae_tf import export
+    from betavae_tf.analysis import evaluate as eval_lib
+
+    per_seed = {}
+    for s in sorted(config.seeds):
+        if s == config.seed and 100.0 in runs:
+            metrics = runs[100.0]
+        else:
+            workdir = os.path.join(out, "seeds", f"beta100_seed{s}")
+            _train(train_flags, data_dir, workdir, config, root, log, timings, "--beta=100", f"--seed={s}")
+            model, _ = export.model_from_workdir(workdir)
+            metrics, _ = eval_lib.evaluate(model, data, n_generated=config.n_generated, seed=config.seed)
+        claims = evaluate_claims({100.0: metrics})
+        tc = metrics["tc"].get("combined")
+        per_seed[str(s)] = {
+            "best_abs_corr_m": metrics["best_abs_corr_m"], "axis_m": metrics["axis_m"],
+            "best_abs_corr_ms": metrics["best_abs_corr_ms"], "axis_ms": metrics["axis_ms"],
+            "fm_afm_cos": metrics["fm_afm_cos"], "generated_fractions": metrics["generated_fractions"],
+            "mmd_ratio_spread": metrics["mmd"].get("ratio_spread", float("nan")), "rate": metrics["rate"],
+            "tc": float("nan") if tc is None else tc,
+            "verdicts": [c["verdict"] for c in claims[:SEED_STUDY_CLAIMS]]}
+        log(f"seed {s}: |corr| m {metrics['best_abs_corr_m']:.3f} (z{metrics['axis_m']}), m_s "
+            f"{metrics['best_abs_corr_ms']:.3f} (z{metrics['axis_ms']}), |cos| {metrics['fm_afm_cos']:.3f}")
+        names = [c["claim"] for c in claims[:SEED_STUDY_CLAIMS]]
+    counts = [sum(e["verdicts"][i] == "holds" for e in per_seed.values()) for i in range(len(names))]
+    return {"default_seed": config.seed, "seeds": per_seed,
+            "claims": [{"claim": n, "holds_at": k, "of": len(per_seed)} for n, k in zip(names, counts)]}
 
 
 def finite_size_claims(result):

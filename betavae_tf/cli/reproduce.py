@@ -14,6 +14,8 @@ flags.DEFINE_string("mnist", "", "For figure 6: a directory with the four MNIST 
                     "(nothing is downloaded; without it the MNIST runs are skipped and reported so).")
 flags.DEFINE_list("finite_size", [], "Lattice sizes (e.g. 16,32,64) for the Tc(L) extrapolation: the quick "
                   "grid at each L, beta = 100 (L/32)^2, Tc from the latent, fitted with Tc + a/L.")
+flags.DEFINE_list("seeds", [], "Training seeds (e.g. 0,1,2,3,4) for repeating the beta = 100 run on the same "
+                  "data; the report says at how many seeds each beta = 100 claim holds.")
 flags.DEFINE_string("scale", "quick", "quick (12,800 samples, 8 epochs) or paper (100,000 samples).")
 flags.DEFINE_string("out", None, "Output directory: data, one workdir per beta, figures, report.")
 flags.DEFINE_list("betas", ["1", "10", "100", "2000"], "The beta sweep of Figs. 2-3.")
@@ -24,11 +26,11 @@ flags.DEFINE_integer("n_generated", 1000, "Maps decoded from the prior for the p
 flags.DEFINE_integer("seed", 0, "Seed of training and evaluation.")
 
 
-def _sizes(values):
+def _ints(name, what, values):
     try:
-        return [int(v) for v in values]
+        return tuple(int(v) for v in values)
     except ValueError:
-        raise ValueError(f"--finite_size must list integer lattice sizes, got {values}.") from None
+        raise ValueError(f"--{name} must list integer {what}, got {values}.") from None
 
 
 def main(argv):
@@ -44,7 +46,8 @@ def main(argv):
                              betas=common.float_list("betas", FLAGS.betas), flags_dir=FLAGS.flags_dir,
                              data_flags=tuple(FLAGS.data_flag), train_flags=tuple(FLAGS.train_flag),
                              n_generated=FLAGS.n_generated, seed=FLAGS.seed, mnist=FLAGS.mnist,
-                             finite_size=tuple(_sizes(FLAGS.finite_size)))
+                             finite_size=_ints("finite_size", "lattice sizes", FLAGS.finite_size),
+                             seeds=_ints("seeds", "seeds", FLAGS.seeds))
     try:
         summary = reproduce(config)
     except RuntimeError as e:
