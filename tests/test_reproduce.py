@@ -59,9 +59,10 @@ def test_reproduce_tiny_end_to_end(tmp_path):
     assert study["seeds"]["0"]["best_abs_corr_m"] == r["best_abs_corr_m"]
     assert "--seed=1" in (out / "seeds" / "beta100_seed1" / "flags.txt").read_text().split()
     assert study["seeds"]["1"]["best_abs_corr_m"] != r["best_abs_corr_m"]
-    assert [c["of"] for c in study["claims"]] == [2] * 4
-    for i, c in enumerate(study["claims"]):
-        assert c["holds_at"] == sum(e["verdicts"][i] == "holds" for e in study["seeds"].values())
+    n100 = sum(c["claim"].startswith("At beta = 100") for c in summary["claims"])
+    assert len(study["claims"]) >= n100 >= 3 and all(c["of"] <= 2 for c in study["claims"])
+    for c in study["claims"]:
+        assert c["holds_at"] == sum(e["verdicts"].get(c["claim"]) == "holds" for e in study["seeds"].values())
     assert "## beta = 100 across training seeds" in report
     # Run again: finished runs are reused (the dataset is not regenerated, no epoch retrained).
     again = _reproduce(out)
