@@ -215,9 +215,10 @@ def _generate(flagfile, data_dir, config, root, log, timings, key):
                             *config.data_flags], root, log)
 
 
-def _train(flagfile, data_dir, workdir, config, root, log, timings, *flags):
+def _train(flagfile, data_dir, workdir, config, root, log, timings, *flags, seed=None):
+    seed = config.seed if seed is None else seed
     seconds, stdout = _run([_script("betavae-train"), f"--flagfile={flagfile}", f"--data_dir={data_dir}",
-                            f"--workdir={workdir}", f"--seed={config.seed}", "--verbose=0", *flags,
+                            f"--workdir={workdir}", f"--seed={seed}", "--verbose=0", *flags,
                             *config.train_flags], root, log)
     timings[os.path.basename(workdir)] = seconds
     if stdout.strip():
@@ -286,11 +287,11 @@ def _reproduce_seeds(config, out, root, train_flags, data_dir, data, runs, log, 
 
     per_seed = {}
     for s in sorted(config.seeds):
-        if s == config.seed and 100.0 in runs:
+        if s == config.seed:  # validate() made sure the sweep trained beta = 100
             metrics = runs[100.0]
         else:
             workdir = os.path.join(out, "seeds", f"beta100_seed{s}")
-            _train(train_flags, data_dir, workdir, config, root, log, timings, "--beta=100", f"--seed={s}")
+            _train(train_flags, data_dir, workdir, config, root, log, timings, "--beta=100", seed=s)
             model, _ = export.model_from_workdir(workdir)
             metrics, _ = eval_lib.evaluate(model, data, n_generated=config.n_generated, seed=config.seed)
         claims = evaluate_claims({100.0: metrics})
