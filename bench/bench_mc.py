@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 import mc_ext
-from mc_ext import _ising
+from mc_ext import samplers
 
 L = 32
 TC = mc_ext.ising_critical_temperature()
@@ -46,15 +46,15 @@ def best_times(cases, temperature=TC, repeats=25):
     """
     chains = []
     for algorithm, n_chains, n_threads, _ in cases:
-        c = mc_ext._Chains(L, n_chains, seed=1)
-        c.thermalize(algorithm, 1.0, 0.0, temperature, 100, n_threads)
+        c = samplers._Chains(samplers.ISING, L, n_chains, 1, (1.0, 0.0, temperature))
+        c.thermalize(algorithm, 100, n_threads)
         chains.append(c)
     best = [(np.inf, 0, c.clusters_per_step) for c in chains]
     for _ in range(repeats):
         for k, ((algorithm, _, n_threads, n_steps), c) in enumerate(zip(cases, chains)):
             before = c.flipped.sum()
             start = time.perf_counter()
-            c.run(algorithm, 1.0, 0.0, temperature, n_steps, n_threads)
+            c.run(algorithm, n_steps, n_threads)
             elapsed = time.perf_counter() - start
             if elapsed < best[k][0]:
                 best[k] = (elapsed, c.flipped.sum() - before, c.clusters_per_step)

@@ -17,6 +17,7 @@ import time
 import numpy as np
 
 import mc_ext
+from mc_ext import samplers
 
 L = 32
 TC_ISING = mc_ext.ising_critical_temperature()
@@ -25,17 +26,17 @@ T_XY = 0.9
 
 
 def make_cases():
-    ising = mc_ext._Chains(L, 2, seed=1)
-    potts = mc_ext._PottsChains(L, 3, 2, 1, 1.0, TC_POTTS)
-    xy = mc_ext._XYChains(L, 2, 1, 1.0, T_XY)
-    ising.thermalize("wolff", 1.0, 0.0, TC_ISING, 100, 1)
-    potts.thermalize("wolff", 100, 1, "heatbath")
-    xy.thermalize("hybrid", 100, 1, "metropolis")  # calibrates both clusters and the window
+    ising = samplers._Chains(samplers.ISING, L, 2, 1, (1.0, 0.0, TC_ISING))
+    potts = samplers._Chains(samplers.POTTS, L, 2, 1, (3, 1.0, TC_POTTS))
+    xy = samplers._Chains(samplers.XY, L, 2, 1, (1.0, T_XY))
+    ising.thermalize("wolff", 100, 1)
+    potts.thermalize("wolff", 100, 1)
+    xy.thermalize("hybrid", 100, 1)  # calibrates both clusters and the window
     return {
-        "ising wolff": (lambda n: ising.run("wolff", 1.0, 0.0, TC_ISING, n, 1), ising, "cluster"),
+        "ising wolff": (lambda n: ising.run("wolff", n, 1), ising, "cluster"),
         "potts wolff": (lambda n: potts.run("wolff", n, 1), potts, "cluster"),
         "xy wolff": (lambda n: xy.run("wolff", n, 1), xy, "cluster"),
-        "ising metropolis": (lambda n: ising.run("metropolis", 1.0, 0.0, TC_ISING, n, 1), ising, "sweep"),
+        "ising metropolis": (lambda n: ising.run("metropolis", n, 1), ising, "sweep"),
         "potts heatbath": (lambda n: potts.run("heatbath", n, 1), potts, "sweep"),
         "xy metropolis": (lambda n: xy.run("metropolis", n, 1), xy, "sweep"),
     }

@@ -18,11 +18,10 @@ One "step" of each algorithm (the unit of every count passed in here):
 from libc.stdint cimport uint64_t, uint32_t, int64_t, int32_t, int8_t, uint8_t
 from libc.math cimport exp, fabs
 from cython.parallel cimport prange
-from ._xoshiro cimport Xoshiro, xoshiro_next, bounded
+from ._xoshiro cimport Xoshiro, xoshiro_next, bounded, load_state, store_state
 
 import numpy as np
 
-cdef double TWO53 = 9007199254740992.0
 cdef double TWO32 = 4294967296.0
 
 cdef enum:
@@ -33,57 +32,6 @@ cdef enum:
 ALGORITHM_CODES = {"metropolis": ALGO_METROPOLIS, "wolff": ALGO_WOLFF, "hybrid": ALGO_HYBRID}
 
 
-cdef inline uint64_t _splitmix64(uint64_t* x) noexcept nogil:
-    x[0] += 0x9E3779B97F4A7C15ULL
-    cdef uint64_t z = x[0]
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL
-    return z ^ (z >> 31)
-
-
-cdef void _jump(Xoshiro* r) noexcept nogil:
-    """Advance by 2^128 draws: consecutive jumps give non-overlapping streams."""
-    cdef uint64_t JUMP[4]
-    JUMP[0] = 0x180ec6d33cfd0abaULL
-    JUMP[1] = 0xd5a61266f0c9392cULL
-    JUMP[2] = 0xa9582618e03fc9aaULL
-    JUMP[3] = 0x39abdc4529b1661cULL
-    cdef uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0
-    cdef int i, b
-    for i in range(4):
-        for b in range(64):
-            if JUMP[i] & (1ULL << b):
-                t0 ^= r.s0
-                t1 ^= r.s1
-                t2 ^= r.s2
-                t3 ^= r.s3
-            xoshiro_next(r)
-    r.s0 = t0
-    r.s1 = t1
-    r.s2 = t2
-    r.s3 = t3
-
-
-def seed_streams(uint64_t seed, Py_ssize_t n_streams):
-    """States (n_streams, 4) uint64: splitmix64(seed), then one jump per stream."""
-    out = np.empty((n_streams, 4), dtype=np.uint64)
-    cdef uint64_t[:, ::1] st = out
-    cdef uint64_t x = seed
-    cdef Xoshiro r
-    r.s0 = _splitmix64(&x)
-    r.s1 = _splitmix64(&x)
-    r.s2 = _splitmix64(&x)
-    r.s3 = _splitmix64(&x)
-    cdef Py_ssize_t c
-    for c in range(n_streams):
-        st[c, 0] = r.s0
-        st[c, 1] = r.s1
-        st[c, 2] = r.s2
-        st[c, 3] = r.s3
-        _jump(&r)
-    return out
-
-
 def random_spins(uint64_t[:, ::1] rng, int L):
     """Infinite-temperature start: each chain's spins drawn from its own stream."""
     cdef Py_ssize_t n_chains = rng.shape[0], c, k, N = L * L
@@ -91,16 +39,10 @@ def random_spins(uint64_t[:, ::1] rng, int L):
     cdef int8_t[:, :, ::1] s = out
     cdef Xoshiro r
     for c in range(n_chains):
-        r.s0 = rng[c, 0]
-        r.s1 = rng[c, 1]
-        r.s2 = rng[c, 2]
-        r.s3 = rng[c, 3]
+        load_state(&r, &rng[c, 0])
         for k in range(N):
             s[c, k // L, k % L] = 1 if (xoshiro_next(&r) >> 63) else -1
-        rng[c, 0] = r.s0
-        rng[c, 1] = r.s1
-        rng[c, 2] = r.s2
-        rng[c, 3] = r.s3
+        store_state(&r, &rng[c, 0])
     return out
 
 
@@ -237,10 +179,7 @@ cdef void _run_chain(int8_t* s, uint64_t* state, int32_t* mark, int32_t* label, 
                      double* trace, bint do_trace, uint8_t* rec, Py_ssize_t n_records,
                      Py_ssize_t record_every, int64_t* flipped) noexcept nogil:
     cdef Xoshiro r
-    r.s0 = state[0]
-    r.s1 = state[1]
-    r.s2 = state[2]
-    r.s3 = state[3]
+    load_state(&r, state)
     cdef Py_ssize_t step, k, cluster, n_rec = 0
     cdef int N = L * L
     # Per-chain counters live in locals: neighbouring chains' entries share a
@@ -268,21 +207,18 @@ cdef void _run_chain(int8_t* s, uint64_t* state, int32_t* mark, int32_t* label, 
             n_rec += 1
     label[0] = current_label
     flipped[0] += n_flipped
-    state[0] = r.s0
-    state[1] = r.s1
-    state[2] = r.s2
-    state[3] = r.s3
+    store_state(&r, state)
 
 
 def run_chains(int8_t[:, :, ::1] spins, uint64_t[:, ::1] rng, int32_t[:, ::1] mark,
-               int32_t[::1] label, int32_t[:, ::1] stack, double coupling, double field,
+               int32_t[::1] label, int32_t[:, ::1] stack, const int32_t[:, ::1] nbr, double coupling, double field,
                double temperature, int algorithm, Py_ssize_t clusters_per_step, Py_ssize_t n_steps,
                double[:, :, ::1] trace, uint8_t[:, :, :, ::1] records,
                Py_ssize_t record_every, int64_t[::1] flipped, int n_threads):
     """Advance every chain by n_steps in parallel over chains (no validation here).
 
-    trace (chains, n_steps or 0, 3) receives (m, m_s, E/N) after each step when
-    its second axis is n_steps; records (chains, n_records, L, L) receives sigma
+    nbr is mc_ext._lattice.neighbour_table(L). trace (chains, n_steps or 0, 3)
+    receives (m, m_s, E/N) after each step when its second axis is n_steps; records (chains, n_records, L, L) receives sigma
     in {0, 1} after every record_every-th step.
     """
     cdef Py_ssize_t n_chains = spins.shape[0], c
@@ -298,15 +234,6 @@ def run_chains(int8_t[:, :, ::1] spins, uint64_t[:, ::1] rng, int32_t[:, ::1] ma
     cdef uint64_t p_add = _threshold(1.0 - exp(-2.0 * fabs(coupling) / temperature), TWO32)
     cdef int sgn_j = 1 if coupling >= 0 else -1
     cdef bint do_trace = trace.shape[1] == n_steps and n_steps > 0
-    neighbours = np.empty((L * L, 4), dtype=np.int32)
-    cdef int32_t[:, ::1] nbr = neighbours
-    cdef int x, y
-    for x in range(L):
-        for y in range(L):
-            nbr[x * L + y, 0] = ((x - 1 + L) % L) * L + y
-            nbr[x * L + y, 1] = ((x + 1) % L) * L + y
-            nbr[x * L + y, 2] = x * L + (y - 1 + L) % L
-            nbr[x * L + y, 3] = x * L + (y + 1) % L
     cdef Py_ssize_t n_records = records.shape[1]
     for c in prange(n_chains, nogil=True, num_threads=n_threads, schedule="dynamic", chunksize=1):
         _run_chain(&spins[c, 0, 0], &rng[c, 0], &mark[c, 0], &label[c], &stack[c, 0],

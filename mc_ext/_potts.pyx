@@ -20,7 +20,7 @@ One "step" of each algorithm:
 from libc.stdint cimport uint64_t, int64_t, int32_t, int8_t, uint8_t
 from libc.math cimport exp, cos, sin, sqrt, M_PI
 from cython.parallel cimport prange
-from ._xoshiro cimport Xoshiro, xoshiro_next, bounded, uniform as _uniform
+from ._xoshiro cimport Xoshiro, xoshiro_next, bounded, uniform as _uniform, load_state, store_state
 
 import numpy as np
 
@@ -41,10 +41,10 @@ def random_states(uint64_t[:, ::1] rng, int L, int q):
     cdef int8_t[:, :, ::1] s = out
     cdef Xoshiro r
     for c in range(n_chains):
-        r.s0, r.s1, r.s2, r.s3 = rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3]
+        load_state(&r, &rng[c, 0])
         for k in range(N):
             s[c, k // L, k % L] = <int8_t>bounded(&r, q)
-        rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3] = r.s0, r.s1, r.s2, r.s3
+        store_state(&r, &rng[c, 0])
     return out
 
 
@@ -123,7 +123,7 @@ cdef void _run_chain(int8_t* s, uint64_t* state, int32_t* stack, int L, int q, c
                      double* trace, bint do_trace, uint8_t* rec, Py_ssize_t n_records,
                      Py_ssize_t record_every, int64_t* flipped) noexcept nogil:
     cdef Xoshiro r
-    r.s0, r.s1, r.s2, r.s3 = state[0], state[1], state[2], state[3]
+    load_state(&r, state)
     cdef Py_ssize_t step, k, cluster, n_rec = 0
     cdef int N = L * L
     cdef int64_t n_flipped = 0
@@ -140,24 +140,11 @@ cdef void _run_chain(int8_t* s, uint64_t* state, int32_t* stack, int L, int q, c
                 rec[n_rec * N + k] = <uint8_t>s[k]
             n_rec += 1
     flipped[0] += n_flipped
-    state[0], state[1], state[2], state[3] = r.s0, r.s1, r.s2, r.s3
+    store_state(&r, state)
 
 
-def neighbour_table(int L):
-    """(L*L, 4) int32: up, down, left, right neighbours of each site on the torus."""
-    out = np.empty((L * L, 4), dtype=np.int32)
-    cdef int32_t[:, ::1] nbr = out
-    cdef int x, y
-    for x in range(L):
-        for y in range(L):
-            nbr[x * L + y, 0] = ((x - 1 + L) % L) * L + y
-            nbr[x * L + y, 1] = ((x + 1) % L) * L + y
-            nbr[x * L + y, 2] = x * L + (y - 1 + L) % L
-            nbr[x * L + y, 3] = x * L + (y + 1) % L
-    return out
-
-
-def run_chains(int8_t[:, :, ::1] spins, uint64_t[:, ::1] rng, int32_t[:, ::1] stack, int q,
+def run_chains(int8_t[:, :, ::1] spins, uint64_t[:, ::1] rng, int32_t[:, ::1] stack,
+               const int32_t[:, ::1] nbr, int q,
                double coupling, double temperature, int algorithm, Py_ssize_t clusters_per_step,
                Py_ssize_t n_steps, double[:, :, ::1] trace, uint8_t[:, :, :, ::1] records,
                Py_ssize_t record_every, int64_t[::1] flipped, int n_threads):
@@ -181,8 +168,6 @@ def run_chains(int8_t[:, :, ::1] spins, uint64_t[:, ::1] rng, int32_t[:, ::1] st
         sq[a] = sin(2.0 * M_PI * a / q)
     cdef double p_add = 1.0 - exp(-coupling / temperature) if coupling > 0 else 0.0
     cdef bint do_trace = trace.shape[1] == n_steps and n_steps > 0
-    neighbours = neighbour_table(L)
-    cdef int32_t[:, ::1] nbr = neighbours
     cdef Py_ssize_t n_records = records.shape[1]
     for c in prange(n_chains, nogil=True, num_threads=n_threads, schedule="dynamic", chunksize=1):
         _run_chain(&spins[c, 0, 0], &rng[c, 0], &stack[c, 0], L, q, &nbr[0, 0], coupling, bw, p_add,

@@ -35,3 +35,18 @@ cdef inline int bounded(Xoshiro* r, int n) noexcept nogil:
 cdef inline double uniform(Xoshiro* r) noexcept nogil:
     """A uniform double in [0, 1) from the top 53 bits of one draw."""
     return (xoshiro_next(r) >> 11) * (1.0 / 9007199254740992.0)
+
+
+cdef inline void load_state(Xoshiro* r, const uint64_t* state) noexcept nogil:
+    """A chain's stored state (4 uint64) into a local generator."""
+    r.s0 = state[0]
+    r.s1 = state[1]
+    r.s2 = state[2]
+    r.s3 = state[3]
+
+
+cdef inline void store_state(const Xoshiro* r, uint64_t* state) noexcept nogil:
+    state[0] = r.s0
+    state[1] = r.s1
+    state[2] = r.s2
+    state[3] = r.s3

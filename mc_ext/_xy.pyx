@@ -18,7 +18,7 @@ One "step" of each algorithm:
 from libc.stdint cimport uint64_t, int64_t, int32_t
 from libc.math cimport exp, cos, sin, sqrt, fmod, M_PI
 from cython.parallel cimport prange
-from ._xoshiro cimport Xoshiro, xoshiro_next, bounded, uniform as _uniform
+from ._xoshiro cimport Xoshiro, xoshiro_next, bounded, uniform as _uniform, load_state, store_state
 
 import numpy as np
 
@@ -44,10 +44,10 @@ def random_angles(uint64_t[:, ::1] rng, int L):
     cdef double[:, :, ::1] s = out
     cdef Xoshiro r
     for c in range(n_chains):
-        r.s0, r.s1, r.s2, r.s3 = rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3]
+        load_state(&r, &rng[c, 0])
         for k in range(N):
             s[c, k // L, k % L] = TWO_PI * _uniform(&r)
-        rng[c, 0], rng[c, 1], rng[c, 2], rng[c, 3] = r.s0, r.s1, r.s2, r.s3
+        store_state(&r, &rng[c, 0])
     return out
 
 
@@ -124,7 +124,7 @@ cdef void _run_chain(double* s, uint64_t* state, int32_t* stack, int L, const in
                      Py_ssize_t n_records, Py_ssize_t record_every, int64_t* flipped,
                      int64_t* accepted) noexcept nogil:
     cdef Xoshiro r
-    r.s0, r.s1, r.s2, r.s3 = state[0], state[1], state[2], state[3]
+    load_state(&r, state)
     cdef Py_ssize_t step, k, cluster, n_rec = 0
     cdef int N = L * L
     cdef int64_t n_flipped = 0, n_accepted = 0
@@ -142,7 +142,7 @@ cdef void _run_chain(double* s, uint64_t* state, int32_t* stack, int L, const in
             n_rec += 1
     flipped[0] += n_flipped
     accepted[0] += n_accepted
-    state[0], state[1], state[2], state[3] = r.s0, r.s1, r.s2, r.s3
+    store_state(&r, state)
 
 
 def run_chains(double[:, :, ::1] spins, uint64_t[:, ::1] rng, int32_t[:, ::1] stack,

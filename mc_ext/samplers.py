@@ -1,0 +1,531 @@
+"""The validating public API of the compiled Monte Carlo samplers (Ising, q-state Potts, XY).
+
+Every model runs through one driver: independent chains, each with its own
+xoshiro256++ stream (mc_ext._lattice.seed_streams), start from random spins;
+after thermalization a pilot run measures the integrated autocorrelation
+time tau_int (doubled until it is at least 50 tau_int long) and each chain
+then records a configuration every ceil(2 tau_int) steps. What differs per
+model is a small kernel record (_Kernel): how its chains start, what one
+step of each algorithm is, what the pilot traces, and which algorithm
+"auto" stands for.
+
+Long calls are cut into pieces of about a quarter of a second (at record
+boundaries, so the result does not depend on the cut): Ctrl-C stops a call
+within a second. A call whose arrays would not fit in the memory this process
+may use is refused before anything is allocated.
+"""
+import dataclasses
+import math
+import os
+import time
+import warnings
+from typing import Callable, Dict, Tuple
+
+import numpy as np
+
+from . import _ising, _lattice, _potts, _xy
+from .autocorr import integrated_autocorrelation_time
+
+ALGORITHMS = ("auto", "metropolis", "wolff", "hybrid")
+POTTS_ALGORITHMS = ("auto", "heatbath", "wolff", "hybrid")
+XY_ALGORITHMS = ("auto", "metropolis", "wolff", "hybrid")
+# auto (Ising): below this multiple of Tc(|J|) clusters pay off; above it local moves do.
+AUTO_CLUSTER_BELOW_TC = 1.5
+DEFAULT_CHAINS = 16
+MAX_PILOT_STEPS = 1 << 16
+MIN_PILOT_STEPS = 256
+PILOT_LENGTH_IN_TAU = 50
+CALIBRATION_STEPS = 10
+LOCAL_THERMALIZE, CLUSTER_THERMALIZE = 1000, 100
+MAX_POTTS_Q = 127
+MAX_LATTICE_SIZE = 46340  # L^2 sites must fit a 32-bit index
+# The BKT temperature of the square-lattice XY model, J = 1 (Hasenbusch 2005,
+# J. Phys. A 38, 5869: T_BKT = 0.8929(1)); known numerically, not exactly.
+XY_BKT_TEMPERATURE = 0.8929
+XY_CALIBRATION_ACCEPTANCE = 0.5
+# A piece of a long run takes about this long, so Ctrl-C is honoured quickly.
+INTERRUPT_SECONDS = 0.25
+
+
+def ising_critical_temperature(coupling=1.0):
+    """Onsager's Tc = 2 |J| / ln(1 + sqrt 2) ~ 2.269 |J| of the square lattice."""
+    return 2.0 * abs(coupling) / math.log1p(math.sqrt(2.0))
+
+
+def potts_critical_temperature(q=3, coupling=1.0):
+    """The exact Tc = J / ln(1 + sqrt q) of the ferromagnetic square-lattice q-state Potts model."""
+    return abs(coupling) / math.log1p(math.sqrt(q))
+
+
+# -- argument checks -------------------------------------------------------------------
+def _check_int(name, value, minimum):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer, got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
+    return int(value)
+
+
+def _check_real(name, value, positive=False):
+    # Strings and booleans convert to floats silently ("2.0", True); a physical
+    # parameter given that way is a mistake, not a number.
+    if isinstance(value, (bool, np.bool_, str, bytes)) or not isinstance(value, (int, float, np.integer,
+                                                                                  np.floating)):
+        raise ValueError(f"{name} must be a real number, got {value!r}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}.")
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be positive, got {value}.")
+    return value
+
+
+def _default_threads():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def available_memory():
+    """Bytes this process may still allocate: MemAvailable, capped by a cgroup limit (None if unknown)."""
+    limits = []
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    limits.append(int(line.split()[1]) * 1024)
+                    break
+    except OSError:
+        try:
+            limits.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            pass
+    try:
+        with open("/sys/fs/cgroup/memory.max") as f:
+            maximum = f.read().strip()
+        with open("/sys/fs/cgroup/memory.current") as f:
+            current = int(f.read().strip())
+        if maximum != "max":
+            limits.append(int(maximum) - current)
+    except (OSError, ValueError):
+        pass
+    return min(limits) if limits else None
+
+
+def format_bytes(n):
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if abs(n) < 1000 or unit == "PB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000.0
+
+
+def check_memory(needed, what):
+    """ValueError naming both numbers when `needed` bytes exceed what this process may allocate."""
+    available = available_memory()
+    if available is not None and needed > available:
+        raise ValueError(f"{what} needs about {format_bytes(needed)} of memory, but only "
+                         f"{format_bytes(available)} is available.")
+
+
+# -- kernels ---------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class _Kernel:
+    """What one model's compiled kernel needs from the generic driver."""
+    name: str
+    algorithms: Tuple[str, ...]          # the public names, "auto" first
+    local: str                           # the algorithm without clusters
+    codes: Dict[str, int]                # name -> the kernel's algorithm code
+    spin_dtype: type                     # chain state per site
+    record_dtype: type                   # what a recorded configuration holds per site
+    trace_width: int                     # numbers the kernel measures per step
+    tau_of: Callable                     # {observable: tau_int} of a (chains, steps, width) trace
+    tunes_window: bool = False           # a Metropolis window tuned in thermalization (XY)
+
+
+def _ising_tau(trace):
+    """tau_int of |m|, |m_s| and E/N over a (chains, steps, 3) trace."""
+    return {"abs_magnetization": integrated_autocorrelation_time(np.abs(trace[..., 0])),
+            "abs_staggered_magnetization": integrated_autocorrelation_time(np.abs(trace[..., 1])),
+            "energy": integrated_autocorrelation_time(trace[..., 2])}
+
+
+def _order_and_energy_tau(trace):
+    """tau_int of |M| and E/N over a (chains, steps, 2) trace (Potts, XY)."""
+    return {"abs_order_parameter": integrated_autocorrelation_time(trace[..., 0]),
+            "energy": integrated_autocorrelation_time(trace[..., 1])}
+
+
+ISING = _Kernel("ising", ALGORITHMS, "metropolis", _ising.ALGORITHM_CODES, np.int8, np.uint8, 3, _ising_tau)
+POTTS = _Kernel("potts", POTTS_ALGORITHMS, "heatbath", _potts.ALGORITHM_CODES, np.int8, np.uint8, 2,
+                _order_and_energy_tau)
+XY = _Kernel("xy", XY_ALGORITHMS, "metropolis", _xy.ALGORITHM_CODES, np.float64, np.float32, 2,
+             _order_and_energy_tau, tunes_window=True)
+
+
+class _Chains:
+    """Spins, random streams and scratch space of a set of independent chains of one model.
+
+    params are the model's couplings as the kernel takes them: Ising (J, h, T),
+    Potts (q, J, T), XY (J, T).
+    """
+
+    def __init__(self, kernel, L, n_chains, seed, params):
+        self.kernel, self.L, self.params = kernel, L, params
+        self.rng = _lattice.seed_streams(seed, n_chains)
+        self.nbr = _lattice.neighbour_table(L)
+        if kernel is ISING:
+            self.spins = _ising.random_spins(self.rng, L)
+            self.mark = np.zeros((n_chains, L * L), dtype=np.int32)  # Wolff membership (frustrated lattices)
+            self.label = np.zeros(n_chains, dtype=np.int32)
+        elif kernel is POTTS:
+            self.spins = _potts.random_states(self.rng, L, params[0])
+        else:
+            self.spins = _xy.random_angles(self.rng, L)
+        self.stack = np.zeros((n_chains, L * L), dtype=np.int32)
+        self.flipped = np.zeros(n_chains, dtype=np.int64)
+        self.accepted = np.zeros(n_chains, dtype=np.int64)
+        self.clusters_per_step = 1
+        self.delta = math.pi  # XY Metropolis window
+
+    @property
+    def n_chains(self):
+        return self.spins.shape[0]
+
+    def _step(self, algorithm, n_steps, n_threads, trace, records, record_every):
+        """One kernel call: n_steps on every chain, into the given trace and records views."""
+        code = self.kernel.codes[algorithm]
+        if self.kernel is ISING:
+            coupling, field, temperature = self.params
+            _ising.run_chains(self.spins, self.rng, self.mark, self.label, self.stack, self.nbr, coupling,
+                              field, temperature, code, self.clusters_per_step, n_steps, trace, records,
+                              record_every, self.flipped, n_threads)
+        elif self.kernel is POTTS:
+            q, coupling, temperature = self.params
+            _potts.run_chains(self.spins, self.rng, self.stack, self.nbr, q, coupling, temperature, code,
+                              self.clusters_per_step, n_steps, trace, records, record_every, self.flipped,
+                              n_threads)
+        else:
+            coupling, temperature = self.params
+            _xy.run_chains(self.spins, self.rng, self.stack, self.nbr, coupling, temperature, self.delta, code,
+                           self.clusters_per_step, n_steps, trace, records, record_every, self.flipped,
+                           self.accepted, n_threads)
+
+    def run(self, algorithm, n_steps, n_threads, trace=False, n_records=0, record_every=1):
+        """Advance n_steps, optionally tracing every step and recording every record_every-th.
+
+        The steps are run in pieces of about INTERRUPT_SECONDS whose lengths
+        are multiples of record_every: the kernel counts record boundaries
+        from the start of each call, so the pieces record exactly what one
+        call would, and Python can raise KeyboardInterrupt between them.
+        Returns (trace (chains, n_steps or 0, width), records (chains, n_records, L, L)).
+        """
+        n_chains, L, width = self.n_chains, self.L, self.kernel.trace_width
+        trace_buf = np.zeros((n_chains, n_steps if trace else 0, width))
+        records = np.zeros((n_chains, n_records, L, L), dtype=self.kernel.record_dtype)
+        done, piece = 0, record_every
+        while done < n_steps:
+            k = min(piece, n_steps - done)
+            start = time.perf_counter()
+            # The kernels take C-contiguous buffers: each piece gets its own, copied into place.
+            piece_trace = np.zeros((n_chains, k if trace else 0, width))
+            first, last = done // record_every, (done + k) // record_every
+            piece_records = np.zeros((n_chains, (last - first) if n_records else 0, L, L),
+                                     dtype=self.kernel.record_dtype)
+            self._step(algorithm, k, n_threads, piece_trace, piece_records, record_every)
+            if trace:
+                trace_buf[:, done:done + k] = piece_trace
+            if n_records:
+                records[:, first:last] = piece_records
+            done += k
+            elapsed = time.perf_counter() - start
+            # Aim the next piece at INTERRUPT_SECONDS, at most doubling it.
+            scale = min(2.0, INTERRUPT_SECONDS / max(elapsed, 1e-6))
+            piece = max(record_every, int(k * scale) // record_every * record_every)
+        return trace_buf, records
+
+    def thermalize(self, algorithm, n_steps, n_threads):
+        """Run n_steps, recalibrating clusters_per_step (cluster algorithms) to about N flipped
+        spins per step and the Metropolis window (XY) to about 50% acceptance, every
+        CALIBRATION_STEPS steps; both are frozen afterwards, so every later step is the same
+        Markov move (a cluster count that depended on the clusters drawn in the step itself
+        would bias the state towards configurations that grow large clusters)."""
+        n_sites, done = self.L * self.L, 0
+        while done < n_steps:
+            chunk = min(CALIBRATION_STEPS, n_steps - done)
+            flipped, accepted = self.flipped.sum(), self.accepted.sum()
+            self.run(algorithm, chunk, n_threads)
+            if algorithm != self.kernel.local:
+                mean_cluster = (self.flipped.sum() - flipped) / (chunk * self.clusters_per_step * self.n_chains)
+                self.clusters_per_step = max(1, int(round(n_sites / mean_cluster)))
+            if algorithm != "wolff" and self.kernel.tunes_window:
+                rate = (self.accepted.sum() - accepted) / (chunk * n_sites * self.n_chains)
+                self.delta = float(np.clip(self.delta * max(rate, 0.05) / XY_CALIBRATION_ACCEPTANCE, 0.01, math.pi))
+            done += chunk
+
+
+def _sample_chains(chains, algorithm, n_samples, n_thermalize, spacing, n_threads, what):
+    """Thermalize, measure tau_int with a doubling pilot, record every `spacing` steps.
+
+    The pilot is doubled until it is at least 50 tau_int long (the largest
+    tau_int the kernel's trace gives, pooled over chains), and spacing
+    defaults to ceil(2 tau_int).
+    """
+    kernel, n_chains = chains.kernel, chains.n_chains
+    chains.thermalize(algorithm, n_thermalize, n_threads)
+    pilot_steps = MIN_PILOT_STEPS
+    while True:
+        trace, _ = chains.run(algorithm, pilot_steps, n_threads, trace=True)
+        taus = kernel.tau_of(trace)
+        tau = max(taus.values())
+        if pilot_steps >= PILOT_LENGTH_IN_TAU * tau:
+            break
+        if pilot_steps >= MAX_PILOT_STEPS:
+            warnings.warn(f"{what}: tau_int = {tau:.0f} steps is too long for a reliable estimate "
+                          f"from a {pilot_steps}-step pilot; samples may be correlated.",
+                          RuntimeWarning, stacklevel=3)
+            break
+        pilot_steps *= 2
+    if spacing is None:
+        spacing = max(1, math.ceil(2.0 * tau))
+    per_chain = -(-n_samples // n_chains)
+    flipped_before = chains.flipped.sum()
+    _, records = chains.run(algorithm, per_chain * spacing, n_threads, n_records=per_chain, record_every=spacing)
+    L = chains.L
+    samples = np.ascontiguousarray(records.transpose(1, 0, 2, 3).reshape(-1, L, L)[:n_samples])
+    clusters = algorithm != kernel.local
+    info = {
+        "algorithm": algorithm,
+        "n_chains": n_chains,
+        "n_thermalize": n_thermalize,
+        "pilot_steps": pilot_steps,
+        "tau_int": taus,
+        "spacing": spacing,
+        "production_steps_per_chain": per_chain * spacing,
+        "clusters_per_step": chains.clusters_per_step if clusters else 0,
+        "mean_flipped_per_step": (float(chains.flipped.sum() - flipped_before) / (n_chains * per_chain * spacing)
+                                  if clusters else 0.0),
+    }
+    return samples, info
+
+
+def _prepare(kernel, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing,
+             algorithm):
+    """Checks every sampler shares; returns the checked values (n_thermalize may stay None)."""
+    L = _check_int("L", L, 2)
+    n_samples = _check_int("n_samples", n_samples, 1)
+    temperature = _check_real("temperature", temperature, positive=True)
+    coupling = _check_real("coupling", coupling)
+    seed = _check_int("seed", seed, 0)
+    if seed >= 2**64:
+        raise ValueError(f"seed must be below 2**64, got {seed}.")
+    if not isinstance(algorithm, str) or algorithm not in kernel.algorithms:
+        raise ValueError(f"algorithm must be one of {kernel.algorithms}, got {algorithm!r}.")
+    n_threads = _default_threads() if n_threads is None else _check_int("n_threads", n_threads, 1)
+    n_chains = min(n_samples, DEFAULT_CHAINS) if n_chains is None else _check_int("n_chains", n_chains, 1)
+    if n_thermalize is not None:
+        n_thermalize = _check_int("n_thermalize", n_thermalize, 0)
+    if spacing is not None:
+        spacing = _check_int("spacing", spacing, 1)
+    check_memory(memory_needed(kernel, L, n_samples, n_chains),
+                 f"sample_{kernel.name}(L={L}, n_samples={n_samples}, n_chains={n_chains})")
+    if L > MAX_LATTICE_SIZE:
+        raise ValueError(f"L must be at most {MAX_LATTICE_SIZE} (L^2 sites must fit a 32-bit index), got {L}.")
+    return L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing
+
+
+def memory_needed(kernel, L, n_samples, n_chains):
+    """Bytes a sampler call holds at its peak: the chains' state and scratch, the records and the result."""
+    n_sites = L * L
+    per_chain = -(-n_samples // n_chains)
+    state = n_chains * n_sites * (np.dtype(kernel.spin_dtype).itemsize + 4 + (4 if kernel is ISING else 0))
+    records = n_chains * per_chain * n_sites * np.dtype(kernel.record_dtype).itemsize
+    pilot = n_chains * MAX_PILOT_STEPS * kernel.trace_width * 8
+    return state + 2 * records + pilot + 16 * n_sites
+
+
+def _run(kernel, name, params, L, n_samples, seed, n_chains, chosen, n_thermalize, spacing, n_threads):
+    if n_thermalize is None:
+        n_thermalize = LOCAL_THERMALIZE if chosen == kernel.local else CLUSTER_THERMALIZE
+    chains = _Chains(kernel, L, n_chains, seed, params)
+    samples, info = _sample_chains(chains, chosen, n_samples, n_thermalize, spacing, n_threads,
+                                   f"{name} at T = {params[-1]}")
+    return samples, info, chains
+
+
+# -- Ising -----------------------------------------------------------------------------
+def resolve_algorithm(algorithm, temperature, coupling=1.0, field=0.0):
+    """The concrete Ising algorithm that `algorithm` ("auto" or explicit) stands for.
+
+    The auto rule: with a field, Metropolis (Wolff needs h = 0). Otherwise the
+    Wolff/Metropolis hybrid for T < 1.5 Tc(|J|) (critical slowing down and,
+    below Tc, domain walls and the Z2 sign are what local moves cannot cure;
+    the Metropolis sweep then relaxes the isolated minority spins that Wolff
+    clusters rarely seed), and Metropolis above, where clusters are small
+    and local moves already decorrelate in a few sweeps.
+    """
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}.")
+    if algorithm != "auto":
+        return algorithm
+    if field != 0.0:
+        return "metropolis"
+    if temperature < AUTO_CLUSTER_BELOW_TC * ising_critical_temperature(coupling):
+        return "hybrid"
+    return "metropolis"
+
+
+def sample_ising(L, temperature, n_samples, *, coupling=1.0, field=0.0, seed=0,
+                 algorithm="auto", n_threads=None, n_chains=None, n_thermalize=None,
+                 spacing=None, return_info=False):
+    """Thermalized, decorrelated configurations of the 2D Ising model on an L x L torus.
+
+    H = -J sum_<ij> S_i S_j - h sum_i S_i with periodic boundaries, sampled at
+    temperature T (k_B = 1).
+
+    How the samples are made: `n_chains` independent chains start from random
+    spins, each with its own RNG stream. After `n_thermalize` steps, a pilot
+    run measures the integrated autocorrelation time tau_int (Sokal windowing,
+    pooled over chains) of |m|, |m_s| and E; the pilot is doubled until it is
+    at least 50 tau_int long, which also thermalizes the chains for at least
+    that long. Each chain then records one configuration every `spacing`
+    steps, spacing = ceil(2 max tau_int) unless given; sample k comes from
+    chain k mod n_chains. A step is one checkerboard Metropolis sweep, one
+    Wolff step (a fixed number of clusters) or, for "hybrid", one Wolff
+    step and one Metropolis sweep. See resolve_algorithm for the "auto" rule.
+
+    Args:
+      L: linear lattice size, >= 2 (even for Metropolis and hybrid, whose
+        checkerboard needs two sublattices).
+      temperature: T > 0.
+      n_samples: number of configurations to return, >= 1.
+      coupling: J (+1 ferromagnet, -1 antiferromagnet; any finite real).
+      field: h (must be 0 for Wolff).
+      seed: integer in [0, 2^64); the same seed gives the same bits for any
+        n_threads.
+      algorithm: "auto", "metropolis", "wolff" or "hybrid".
+      n_threads: OpenMP threads (default: the CPUs this process may use).
+      n_chains: independent chains (default min(n_samples, 16)); part of
+        what the seed reproduces, unlike n_threads.
+      n_thermalize: steps before the pilot (default 1000 Metropolis sweeps,
+        100 cluster steps).
+      spacing: steps between recorded samples (default ceil(2 tau_int)).
+      return_info: also return a dict with tau_int, spacing and the algorithm.
+
+    Returns:
+      uint8 array (n_samples, L, L), sigma in {0, 1} with 1 = spin up; with
+      return_info, a tuple (samples, info).
+    """
+    (L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize,
+     spacing) = _prepare(ISING, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize,
+                         spacing, algorithm)
+    field = _check_real("field", field)
+    chosen = resolve_algorithm(algorithm, temperature, coupling, field)
+    if chosen in ("metropolis", "hybrid") and L % 2:
+        raise ValueError(f"L must be even for the {chosen} algorithm's checkerboard, got L = {L}.")
+    if chosen in ("wolff", "hybrid") and field != 0.0:
+        raise ValueError(f"the {chosen} algorithm needs field = 0, got field = {field}.")
+    samples, info, _ = _run(ISING, "sample_ising", (coupling, field, temperature), L, n_samples, seed, n_chains,
+                            chosen, n_thermalize, spacing, n_threads)
+    return (samples, info) if return_info else samples
+
+
+# -- q-state Potts ----------------------------------------------------------------------
+def resolve_potts_algorithm(algorithm, coupling=1.0):
+    """auto: Wolff clusters plus a heat-bath sweep ("hybrid") for J > 0, heat bath for J <= 0."""
+    if algorithm not in POTTS_ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {POTTS_ALGORITHMS}, got {algorithm!r}.")
+    if algorithm != "auto":
+        return algorithm
+    return "hybrid" if coupling > 0 else "heatbath"
+
+
+def sample_potts(L, temperature, n_samples, *, q=3, coupling=1.0, seed=0, algorithm="auto",
+                 n_threads=None, n_chains=None, n_thermalize=None, spacing=None, return_info=False):
+    """Thermalized, decorrelated configurations of the q-state Potts model on an L x L torus.
+
+    H = -J sum_<ij> delta(s_i, s_j), s_i in {0, ..., q-1}, at temperature T
+    (k_B = 1). The ferromagnet (J > 0) orders below Tc = J / ln(1 + sqrt q)
+    (0.99497 for q = 3); the transition is continuous for q <= 4.
+
+    Sampling follows sample_ising: independent chains with their own RNG
+    streams, a pilot run that measures tau_int of |M| and E (doubled until
+    50 tau_int long), then one record per chain every spacing = ceil(2 tau_int)
+    steps. A step is one heat-bath sweep, one Wolff step (a fixed number of
+    clusters, about N spins) or, for "hybrid" (the auto choice for J > 0),
+    one Wolff step and one heat-bath sweep.
+
+    Args:
+      L: linear lattice size, >= 2.
+      temperature: T > 0.
+      n_samples: number of configurations, >= 1.
+      q: number of states, 2 <= q <= 127 (q = 2 is the Ising model with
+        J_Ising = J / 2).
+      coupling: J (any finite real; Wolff and hybrid need J > 0).
+      seed: integer in [0, 2^64); the same seed gives the same bits for any n_threads.
+      algorithm: "auto", "heatbath", "wolff" or "hybrid".
+      n_threads, n_chains, n_thermalize, spacing, return_info: as in sample_ising
+        (default n_thermalize: 1000 heat-bath sweeps, 100 cluster steps).
+
+    Returns:
+      uint8 array (n_samples, L, L) of states in [0, q); with return_info,
+      (samples, info).
+    """
+    (L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize,
+     spacing) = _prepare(POTTS, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize,
+                         spacing, algorithm)
+    q = _check_int("q", q, 2)
+    if q > MAX_POTTS_Q:
+        raise ValueError(f"q must be at most {MAX_POTTS_Q}, got {q}.")
+    chosen = resolve_potts_algorithm(algorithm, coupling)
+    if chosen in ("wolff", "hybrid") and coupling <= 0:
+        raise ValueError(f"the {chosen} algorithm needs a ferromagnetic coupling J > 0, got "
+                         f"J = {coupling}; use algorithm='heatbath'.")
+    samples, info, _ = _run(POTTS, "sample_potts", (q, coupling, temperature), L, n_samples, seed, n_chains,
+                            chosen, n_thermalize, spacing, n_threads)
+    info["q"] = q
+    return (samples, info) if return_info else samples
+
+
+# -- XY ----------------------------------------------------------------------------------
+def resolve_xy_algorithm(algorithm, coupling=1.0):
+    """auto: Wolff clusters plus a Metropolis sweep ("hybrid") for J > 0, Metropolis for J <= 0."""
+    if algorithm not in XY_ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {XY_ALGORITHMS}, got {algorithm!r}.")
+    if algorithm != "auto":
+        return algorithm
+    return "hybrid" if coupling > 0 else "metropolis"
+
+
+def sample_xy(L, temperature, n_samples, *, coupling=1.0, seed=0, algorithm="auto",
+              n_threads=None, n_chains=None, n_thermalize=None, spacing=None, return_info=False):
+    """Thermalized, decorrelated configurations of the classical XY model on an L x L torus.
+
+    H = -J sum_<ij> cos(theta_i - theta_j) with angles theta in [0, 2 pi), at
+    temperature T (k_B = 1). The ferromagnet has a BKT transition at
+    T_BKT ~ 0.8929 J (XY_BKT_TEMPERATURE; known numerically).
+
+    Sampling follows sample_ising (pilot tau_int of |m| and E, spacing
+    ceil(2 tau_int)). A step is one Metropolis sweep (window tuned to 50%
+    acceptance during thermalization, then frozen), one embedded-Ising Wolff
+    step (a fixed number of clusters, about N spins) or, for "hybrid" (the
+    auto choice for J > 0), one of each.
+
+    Args: as sample_potts, without q; wolff and hybrid need J > 0.
+
+    Returns:
+      float32 array (n_samples, L, L) of angles in [0, 2 pi); with
+      return_info, (samples, info). The Gaussian decoder's two channels are
+      (cos theta, sin theta): betavae_tf.physics.xy_channels.
+    """
+    (L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize,
+     spacing) = _prepare(XY, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize,
+                         spacing, algorithm)
+    chosen = resolve_xy_algorithm(algorithm, coupling)
+    if chosen in ("wolff", "hybrid") and coupling <= 0:
+        raise ValueError(f"the {chosen} algorithm needs a ferromagnetic coupling J > 0, got "
+                         f"J = {coupling}; use algorithm='metropolis'.")
+    samples, info, chains = _run(XY, "sample_xy", (coupling, temperature), L, n_samples, seed, n_chains, chosen,
+                                 n_thermalize, spacing, n_threads)
+    info["metropolis_window"] = chains.delta if chosen != "wolff" else 0.0
+    return (samples, info) if return_info else samples
