@@ -1,5 +1,5 @@
 """Datasets: the on-disk format, Monte Carlo generation, imports and tf.data input."""
-from betavae_tf.data.format import (PHASES, PHASE_NAMES, phase_of, read_manifest, summarize,
+from betavae_tf.data.format import (PHASES, DatasetError, read_manifest, summarize, verify_dataset,
                                     write_dataset)
 from betavae_tf.data.generate import GenerateConfig, generate, sample_grid
 from betavae_tf.data.importer import import_numpy, load_spins
@@ -17,6 +17,6 @@ def load_numpy(*args, **kwargs):
     return _load(*args, **kwargs)
 
 
-__all__ = ["PHASES", "PHASE_NAMES", "phase_of", "read_manifest", "summarize", "write_dataset",
+__all__ = ["PHASES", "DatasetError", "read_manifest", "summarize", "verify_dataset", "write_dataset",
            "GenerateConfig", "generate", "sample_grid", "import_numpy", "load_spins",
            "make_dataset", "load_numpy"]

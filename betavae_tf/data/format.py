@@ -15,52 +15,38 @@ Each record is a tf.train.Example with
                           (NaN where a label means nothing for the data, e.g. T of MNIST)
   phase                   int64: a code of the manifest's "phases" map (for Ising, from
                           T and J of the generating chain; for MNIST, the digit)
-Directories are written atomically: everything goes to a hidden temporary
-sibling that is renamed into place once complete, so a reader never sees a
-half-written dataset.
+The manifest records, per shard, its record count, size in bytes and SHA-256
+checksum, the size of one stored sample (sample_bytes) and a fingerprint of
+the whole (used by training workdirs to recognise their data). read_manifest
+checks the cheap part on every open; verify_dataset reads everything.
+Directories are written atomically (betavae_tf.fileio): everything goes to a
+hidden temporary sibling that is fsynced and renamed into place once
+complete, so a reader never sees a half-written dataset.
 """
 import datetime
+import errno
+import hashlib
 import json
 import os
-import shutil
-import uuid
+import re
 
 import numpy as np
 
-from betavae_tf import __version__
+from betavae_tf import __version__, fileio
+from betavae_tf import phases as ph
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READ_VERSIONS = (1, 2)  # version 1 lacks per-shard sizes and checksums; they are checked when present
 MANIFEST = "manifest.json"
-PHASES = {"FM": 0, "AFM": 1, "PM": 2, "unknown": -1}
-PHASE_NAMES = {code: name for name, code in PHASES.items()}
+PHASES = ph.ISING  # the default phase map (Ising); every code comes from betavae_tf.phases
 FLOAT_LABELS = ("temperature", "coupling", "energy", "magnetization", "staggered_magnetization")
 INT_LABELS = ("index", "phase")
 LABELS = FLOAT_LABELS + INT_LABELS
 ENCODINGS = ("bits", "categorical", "uint8", "float32")
 
 
-def phase_of(temperature, coupling, critical_temperature):
-    """Phase codes from the generating T and J: FM/AFM below Tc(|J|), PM above."""
-    t = np.asarray(temperature, dtype=np.float64)
-    j = np.broadcast_to(np.asarray(coupling, dtype=np.float64), t.shape)
-    ordered = (t < critical_temperature * np.abs(j)) & (j != 0)
-    phase = np.where(ordered, np.where(j > 0, PHASES["FM"], PHASES["AFM"]), PHASES["PM"])
-    return np.where(np.isnan(t), PHASES["unknown"], phase).astype(np.int64)
-
-
 def shard_name(k, n_shards):
     return f"shard-{k:05d}-of-{n_shards:05d}.tfrecord"
-
-
-def check_output_dir(out_dir, overwrite):
-    """Fail before any work if out_dir exists and may not be replaced."""
-    out_dir = os.path.abspath(out_dir)
-    if os.path.exists(out_dir) and not overwrite:
-        raise FileExistsError(f"{out_dir} already exists; pass --overwrite to replace it.")
-    parent = os.path.dirname(out_dir)
-    if os.path.exists(parent) and not os.path.isdir(parent):
-        raise ValueError(f"cannot create {out_dir}: {parent} is not a directory.")
-    return out_dir
 
 
 def encode_samples(spins, encoding, channels=None):
@@ -97,6 +83,135 @@ def encode_samples(spins, encoding, channels=None):
     return values.reshape(n, -1).view(np.uint8), L, c
 
 
+class DatasetError(ValueError):
+    """A dataset directory that is incomplete, damaged or inconsistent with its manifest."""
+
+
+def sample_bytes(encoding, lattice_size, channels):
+    """Bytes of one stored sample (the "spins" feature) for an encoding and geometry."""
+    sites = lattice_size * lattice_size
+    return {"bits": (sites + 7) // 8, "categorical": sites, "uint8": sites * channels,
+            "float32": 4 * sites * channels}[encoding]
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fingerprint_of(manifest):
+    """A digest of what the data are: geometry, encoding and every shard's checksum."""
+    content = {k: manifest.get(k) for k in ("n_samples", "lattice_size", "channels", "encoding")}
+    content["shards"] = [[s["file"], s["n_samples"], s.get("sha256")] for s in manifest["shards"]]
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def dataset_fingerprint(data_dir, manifest=None):
+    """The manifest's fingerprint (computed from the shard files for datasets written before it existed)."""
+    manifest = manifest or read_manifest(data_dir)
+    if manifest.get("fingerprint"):
+        return manifest["fingerprint"]
+    hashed = dict(manifest, shards=[dict(s, sha256=_sha256(os.path.join(data_dir, s["file"])))
+                                    for s in manifest["shards"]])
+    return fingerprint_of(hashed)
+
+
+def check_output_dir(out_dir, overwrite):
+    """Fail before any work unless out_dir may be written: absent, an empty directory, or a dataset
+    of this package (replaced only with overwrite). A plain file or a directory of other files is
+    never replaced."""
+    out_dir = os.path.abspath(out_dir)
+    if os.path.isfile(out_dir) or (os.path.lexists(out_dir) and not os.path.isdir(out_dir)):
+        raise FileExistsError(f"{out_dir} is a file, not a dataset directory; --overwrite replaces datasets only.")
+    if os.path.isdir(out_dir) and os.listdir(out_dir):
+        if not _is_dataset(out_dir):
+            raise FileExistsError(f"{out_dir} is a directory that is not a dataset of this package (it has no "
+                                  f"valid {MANIFEST}); --overwrite replaces datasets only, so choose another --out.")
+        if not overwrite:
+            raise FileExistsError(f"{out_dir} already exists; pass --overwrite to replace it.")
+        cwd = os.path.abspath(os.getcwd())
+        if cwd == out_dir or cwd.startswith(out_dir + os.sep):
+            raise FileExistsError(f"{out_dir} holds the working directory; run from elsewhere to replace it.")
+    parent = os.path.dirname(out_dir)
+    if os.path.exists(parent) and not os.path.isdir(parent):
+        raise ValueError(f"cannot create {out_dir}: {parent} is not a directory.")
+    return out_dir
+
+
+def _is_dataset(directory):
+    try:
+        manifest = fileio.read_json(os.path.join(directory, MANIFEST), "manifest")
+    except (OSError, ValueError):
+        return False
+    return "format_version" in manifest and isinstance(manifest.get("shards"), list)
+
+
+def write_shards(directory, spins, labels, manifest, *, n_shards=8, encoding="bits", channels=None,
+                 phases=None):
+    """Write samples, labels and manifest.json into an existing (temporary) directory.
+
+    Arguments as write_dataset; returns the manifest written.
+    """
+    import tensorflow as tf  # heavy; only the writers and readers need it
+
+    packed, L, channels = encode_samples(spins, encoding, channels)
+    n = packed.shape[0]
+    phases = dict(PHASES if phases is None else phases)
+    phase_names = {code: name for name, code in phases.items()}
+    for name in FLOAT_LABELS + ("phase",):
+        if name not in labels or np.shape(labels[name]) != (n,):
+            raise ValueError(f"label {name!r} must be an array of shape ({n},).")
+    if isinstance(n_shards, bool) or int(n_shards) != n_shards or n_shards < 1:
+        raise ValueError(f"n_shards must be a positive integer, got {n_shards!r}.")
+    n_shards = min(int(n_shards), n)
+    bounds = np.linspace(0, n, n_shards + 1).astype(np.int64)
+    shards = []
+    for k in range(n_shards):
+        name = shard_name(k, n_shards)
+        path = os.path.join(directory, name)
+        try:
+            with tf.io.TFRecordWriter(path) as writer:
+                for i in range(bounds[k], bounds[k + 1]):
+                    feature = {
+                        "spins": tf.train.Feature(bytes_list=tf.train.BytesList(value=[packed[i].tobytes()])),
+                        "index": tf.train.Feature(int64_list=tf.train.Int64List(value=[i])),
+                        "phase": tf.train.Feature(int64_list=tf.train.Int64List(value=[int(labels["phase"][i])])),
+                    }
+                    for label in FLOAT_LABELS:
+                        feature[label] = tf.train.Feature(
+                            float_list=tf.train.FloatList(value=[float(labels[label][i])]))
+                    writer.write(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
+        except tf.errors.OpError as e:  # TensorFlow's file errors, as the OSError they are
+            no_space = "No space left on device" in (e.message or "")
+            raise OSError(errno.ENOSPC if no_space else errno.EIO, "No space left on device" if no_space
+                          else _first_line(e), path) from None
+        shards.append({"file": name, "n_samples": int(bounds[k + 1] - bounds[k]), "first_index": int(bounds[k]),
+                       "bytes": os.path.getsize(path), "sha256": _sha256(path)})
+    full = {
+        "format_version": FORMAT_VERSION,
+        "lattice_size": int(L),
+        "channels": int(channels),
+        "n_samples": int(n),
+        "encoding": encoding,
+        "spin_encoding": ENCODING_TEXT[encoding],
+        "sample_bytes": sample_bytes(encoding, int(L), int(channels)),
+        "labels": list(LABELS),
+        "phases": phases,
+        "phase_counts": {phase_names[c]: int(np.sum(labels["phase"] == c)) for c in sorted(phase_names)},
+        "package_version": __version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    full.update(manifest)
+    full["shards"] = shards
+    full["fingerprint"] = fingerprint_of(full)
+    with open(os.path.join(directory, MANIFEST), "w") as f:
+        json.dump(full, f, indent=2)
+    return full
+
+
 def write_dataset(out_dir, spins, labels, manifest, *, n_shards=8, overwrite=False,
                   encoding="bits", channels=None, phases=None):
     """Write samples and per-sample labels atomically.
@@ -116,67 +231,11 @@ def write_dataset(out_dir, spins, labels, manifest, *, n_shards=8, overwrite=Fal
     Returns:
       the absolute path of the dataset directory.
     """
-    import tensorflow as tf  # heavy; only the writers and readers need it
-
     out_dir = check_output_dir(out_dir, overwrite)
-    packed, L, channels = encode_samples(spins, encoding, channels)
-    n = packed.shape[0]
-    phases = dict(PHASES if phases is None else phases)
-    phase_names = {code: name for name, code in phases.items()}
-    for name in FLOAT_LABELS + ("phase",):
-        if name not in labels or np.shape(labels[name]) != (n,):
-            raise ValueError(f"label {name!r} must be an array of shape ({n},).")
-    n_shards = max(1, min(int(n_shards), n))
-    parent = os.path.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    tmp_dir = os.path.join(parent, f".{os.path.basename(out_dir)}.tmp-{uuid.uuid4().hex[:8]}")
-    os.makedirs(tmp_dir)
-    try:
-        bounds = np.linspace(0, n, n_shards + 1).astype(np.int64)
-        shards = []
-        for k in range(n_shards):
-            name = shard_name(k, n_shards)
-            with tf.io.TFRecordWriter(os.path.join(tmp_dir, name)) as writer:
-                for i in range(bounds[k], bounds[k + 1]):
-                    feature = {
-                        "spins": tf.train.Feature(bytes_list=tf.train.BytesList(value=[packed[i].tobytes()])),
-                        "index": tf.train.Feature(int64_list=tf.train.Int64List(value=[i])),
-                        "phase": tf.train.Feature(int64_list=tf.train.Int64List(value=[int(labels["phase"][i])])),
-                    }
-                    for label in FLOAT_LABELS:
-                        feature[label] = tf.train.Feature(
-                            float_list=tf.train.FloatList(value=[float(labels[label][i])]))
-                    writer.write(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
-            shards.append({"file": name, "n_samples": int(bounds[k + 1] - bounds[k]), "first_index": int(bounds[k])})
-        full = {
-            "format_version": FORMAT_VERSION,
-            "lattice_size": int(L),
-            "channels": int(channels),
-            "n_samples": int(n),
-            "encoding": encoding,
-            "spin_encoding": ENCODING_TEXT[encoding],
-            "labels": list(LABELS),
-            "phases": phases,
-            "phase_counts": {phase_names[c]: int(np.sum(labels["phase"] == c)) for c in sorted(phase_names)},
-            "package_version": __version__,
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        }
-        full.update(manifest)
-        full["shards"] = shards
-        with open(os.path.join(tmp_dir, MANIFEST), "w") as f:
-            json.dump(full, f, indent=2)
-            f.flush()
-            os.fsync(f.fileno())
-        old = None
-        if os.path.exists(out_dir):
-            old = os.path.join(parent, f".{os.path.basename(out_dir)}.old-{uuid.uuid4().hex[:8]}")
-            os.rename(out_dir, old)
-        os.rename(tmp_dir, out_dir)
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-        raise
+    encode_samples(spins, encoding, channels)  # bad samples fail before anything is created
+    with fileio.staged_directory(out_dir, replace=os.path.lexists(out_dir)) as tmp:
+        write_shards(tmp, spins, labels, manifest, n_shards=n_shards, encoding=encoding, channels=channels,
+                     phases=phases)
     return out_dir
 
 
@@ -194,32 +253,171 @@ def encoding_of(manifest):
 
 
 def phase_names_of(manifest):
-    """{code: name} of a dataset's phase label."""
-    return {int(code): name for name, code in manifest.get("phases", PHASES).items()}
+    """{code: name} of a dataset's phase label (MIXED included, for generated samples)."""
+    return ph.names(manifest.get("phases", PHASES))
+
+
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SHARD_NAME = re.compile(r"^shard-(\d+)-of-(\d+)\.tfrecord$")
+# Keys every manifest must have, and the JSON types they must be.
+_REQUIRED = {"format_version": int, "lattice_size": int, "n_samples": int, "shards": list}
+_OPTIONAL = {"channels": int, "encoding": str, "phases": dict, "phase_counts": dict, "sample_bytes": int,
+             "fingerprint": str}
+_SHARD_KEYS = {"file": str, "n_samples": int, "first_index": int}
+_SHARD_OPTIONAL = {"bytes": int, "sha256": str}
+_TYPE_NAMES = {int: "an integer", str: "a string", list: "a list", dict: "an object"}
+
+
+def _check_type(where, key, value, kind):
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise DatasetError(f"{where}: {key!r} must be an integer, got {value!r}.")
+    if kind is not int and not isinstance(value, kind):
+        raise DatasetError(f"{where}: {key!r} must be {_TYPE_NAMES[kind]}, got {value!r}.")
 
 
 def read_manifest(data_dir):
-    """The manifest of a complete dataset directory, checked for its shards."""
+    """The manifest of a complete dataset directory, checked against its shard files.
+
+    Cheap checks, always made: the keys and their types, shard names (plain
+    file names inside the directory, each listed once, none missing or
+    unlisted), record counts adding up to n_samples with contiguous indices,
+    each shard's size in bytes, and the stored sample size against L, C and
+    the encoding. Checksums and every record are checked by verify_dataset.
+    Raises FileNotFoundError (no dataset) or DatasetError (ValueError) with one
+    sentence naming what is wrong.
+    """
     path = os.path.join(data_dir, MANIFEST)
     if not os.path.isdir(data_dir):
         raise FileNotFoundError(f"dataset directory {data_dir} does not exist.")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{data_dir} is not a dataset: it has no {MANIFEST}.")
-    try:
-        with open(path) as f:
-            manifest = json.load(f)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path} is not valid JSON ({e.msg}).") from None
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{path} has format_version {manifest.get('format_version')!r}; "
-                         f"this package reads version {FORMAT_VERSION}.")
-    if encoding_of(manifest) not in ENCODINGS:
-        raise ValueError(f"{path} has encoding {encoding_of(manifest)!r}; this package reads "
-                         f"{', '.join(ENCODINGS)}.")
-    for shard in manifest["shards"]:
-        if not os.path.isfile(os.path.join(data_dir, shard["file"])):
-            raise FileNotFoundError(f"dataset {data_dir} is missing its shard {shard['file']}.")
+    manifest = fileio.read_json(path, "manifest")
+    where = f"manifest {path}"
+    for key, kind in _REQUIRED.items():
+        if key not in manifest:
+            raise DatasetError(f"{where} lacks the key {key!r}; the dataset is incomplete or not from this package.")
+        _check_type(where, key, manifest[key], kind)
+    for key, kind in _OPTIONAL.items():
+        if key in manifest and manifest[key] is not None:
+            _check_type(where, key, manifest[key], kind)
+    if manifest["format_version"] not in READ_VERSIONS:
+        raise DatasetError(f"{path} has format_version {manifest['format_version']!r}; this package reads "
+                           f"versions {', '.join(map(str, READ_VERSIONS))}.")
+    encoding = encoding_of(manifest)
+    if encoding not in ENCODINGS:
+        raise DatasetError(f"{path} has encoding {encoding!r}; this package reads {', '.join(ENCODINGS)}.")
+    L, channels, n = manifest["lattice_size"], manifest.get("channels", 1), manifest["n_samples"]
+    if L < 1 or channels < 1 or n < 1:
+        raise DatasetError(f"{where}: lattice_size, channels and n_samples must be positive, got {L}, {channels}, {n}.")
+    if "sample_bytes" in manifest and manifest["sample_bytes"] != sample_bytes(encoding, L, channels):
+        raise DatasetError(f"{where} declares L = {L}, {channels} channel(s) ({encoding}), which is "
+                           f"{sample_bytes(encoding, L, channels)} bytes a sample, but its samples have "
+                           f"{manifest['sample_bytes']} bytes; the manifest was edited or damaged.")
+    _check_shards(data_dir, manifest, where)
     return manifest
+
+
+def _check_shards(data_dir, manifest, where):
+    shards, names = manifest["shards"], []
+    if not shards:
+        raise DatasetError(f"{where} lists no shards.")
+    for shard in shards:
+        if not isinstance(shard, dict):
+            raise DatasetError(f"{where}: every shard entry must be an object, got {shard!r}.")
+        for key, kind in _SHARD_KEYS.items():
+            if key not in shard:
+                raise DatasetError(f"{where}: a shard entry lacks the key {key!r}.")
+            _check_type(where, f"shards[].{key}", shard[key], kind)
+        for key, kind in _SHARD_OPTIONAL.items():
+            if key in shard:
+                _check_type(where, f"shards[].{key}", shard[key], kind)
+        name = shard["file"]
+        if not _PLAIN_NAME.match(name):
+            raise DatasetError(f"{where} names the shard {name!r}; shard names must be plain file names inside "
+                               "the dataset directory.")
+        names.append(name)
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise DatasetError(f"{where} lists the shard {twice[0]} more than once.")
+    numbered = [_SHARD_NAME.match(name) for name in names]
+    if all(numbered):
+        totals = {int(m[2]) for m in numbered}
+        if totals != {len(names)}:
+            raise DatasetError(f"{where} lists {len(names)} shards, but their names say there are "
+                               f"{', '.join(map(str, sorted(totals)))}.")
+    position = 0
+    for shard in sorted(shards, key=lambda s: s["first_index"]):
+        if shard["first_index"] != position or shard["n_samples"] < 0:
+            raise DatasetError(f"{where}: shard {shard['file']} starts at record {shard['first_index']}, "
+                               f"expected {position}; the shard list has gaps or overlaps.")
+        position += shard["n_samples"]
+    if position != manifest["n_samples"]:
+        raise DatasetError(f"{where}: the shards hold {position} records, but n_samples says "
+                           f"{manifest['n_samples']}.")
+    for shard in shards:
+        path = os.path.join(data_dir, shard["file"])
+        if not os.path.isfile(path):
+            raise DatasetError(f"dataset {data_dir} is missing its shard {shard['file']}.")
+        if "bytes" in shard and os.path.getsize(path) != shard["bytes"]:
+            raise DatasetError(f"shard {shard['file']} of dataset {data_dir} has {os.path.getsize(path)} bytes, "
+                               f"but the manifest says {shard['bytes']}; it is truncated or was replaced.")
+    unlisted = sorted(set(f for f in os.listdir(data_dir) if f.endswith(".tfrecord")) - set(names))
+    if unlisted:
+        raise DatasetError(f"dataset {data_dir} holds the shard {unlisted[0]}, which its manifest does not list.")
+
+
+def verify_dataset(data_dir):
+    """Full check: every shard's checksum, record count, indices and decoded sample size.
+
+    Returns a one-line summary; raises DatasetError naming the first bad shard.
+    """
+    import tensorflow as tf
+
+    manifest = read_manifest(data_dir)
+    expected = sample_bytes(encoding_of(manifest), manifest["lattice_size"], manifest.get("channels", 1))
+    spec = {"spins": tf.io.FixedLenFeature([], tf.string), "index": tf.io.FixedLenFeature([], tf.int64)}
+    for shard in manifest["shards"]:
+        path = os.path.join(data_dir, shard["file"])
+        if "sha256" in shard and _sha256(path) != shard["sha256"]:
+            raise DatasetError(f"shard {shard['file']} of dataset {data_dir} is damaged: its SHA-256 checksum "
+                               "differs from the manifest's.")
+        count = 0
+        try:
+            for batch in tf.data.TFRecordDataset(path).batch(4096).map(
+                    lambda r: tf.io.parse_example(r, spec)).as_numpy_iterator():
+                lengths = {len(b) for b in batch["spins"]}
+                if lengths != {expected}:
+                    raise DatasetError(f"shard {shard['file']} of dataset {data_dir} holds samples of "
+                                       f"{sorted(lengths)} bytes, but L = {manifest['lattice_size']} "
+                                       f"({encoding_of(manifest)}) needs {expected}.")
+                want = np.arange(count, count + len(batch["index"])) + shard["first_index"]
+                if not np.array_equal(batch["index"], want):
+                    raise DatasetError(f"shard {shard['file']} of dataset {data_dir} holds records out of order "
+                                       f"or from another dataset (index {batch['index'][0]}, expected {want[0]}).")
+                count += len(batch["index"])
+        except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as e:
+            raise DatasetError(f"shard {shard['file']} of dataset {data_dir} is damaged ({_first_line(e)}).") from None
+        if count != shard["n_samples"]:
+            raise DatasetError(f"shard {shard['file']} of dataset {data_dir} holds {count} records, but the "
+                               f"manifest says {shard['n_samples']}.")
+    return (f"verified {manifest['n_samples']} samples in {len(manifest['shards'])} shards of {data_dir}: "
+            "checksums, record counts, indices and sample sizes match the manifest")
+
+
+def locate_damage(data_dir, error):
+    """A DatasetError naming the shard behind a TensorFlow read error (found by checksum), or None."""
+    try:
+        verify_dataset(data_dir)
+    except DatasetError as e:
+        return e
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _first_line(error):
+    text = getattr(error, "message", None) or str(error)
+    return text.strip().splitlines()[0] if text.strip() else type(error).__name__
 
 
 def summarize(data_dir):

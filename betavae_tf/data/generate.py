@@ -1,49 +1,47 @@
-"""Dataset generation: a grid of (J, T) points sampled by mc_ext, or the paper's synthetic Z3 set.
+"""Dataset generation: a grid of (J, T) points of a lattice model sampled by mc_ext, or the paper's synthetic Z3 set.
 
-Models and what a dataset of each holds:
-  ising  bits (sigma in {0, 1}); phases FM / AFM / PM from T, J and Onsager's Tc.
-  potts  categorical, D = q one-hot channels; magnetization = the Potts order
-         parameter |M|; phases FM_a (T < Tc, J > 0; a = the sample's majority
-         state) and PM.
-  xy     float32, 2 channels (cos theta, sin theta); magnetization = |m|;
-         phases QLRO (T < T_BKT ~ 0.893 |J|) and PM.
-  z3     the synthetic D = 3 set of Sec. V-A: independent sites, one class of
-         samples_per_point samples per parameter vector, (1/3, 1/3, 1/3) (PM)
-         and the three polarized ones ((p, r, r), ... with r = (1 - p) / 2,
-         p = polarization = 0.9 in the paper), labelled FM_a.
-Labels that mean nothing for a model (T of the synthetic set, m_s off Ising) are NaN.
+The lattice models are the records of betavae_tf.lattice (Ising: bits, FM /
+AFM / PM from T, J and Onsager's Tc; Potts: categorical, q one-hot channels,
+FM_a below Tc with a = the sample's majority state; XY: float32 (cos, sin)
+channels, QLRO below T_BKT); their magnetization label is the model's order
+parameter. The synthetic Z3 set of Sec. V-A has independent sites, one class
+of samples_per_point samples per parameter vector: (1/3, 1/3, 1/3) (PM) and
+the three polarized ones ((p, r, r), ... with r = (1 - p) / 2, p =
+polarization = 0.9 in the paper), labelled FM_a. Labels that mean nothing
+for a model (T of the synthetic set, m_s off Ising) are NaN.
 """
 import dataclasses
+import os
 import time
 from typing import Optional, Tuple
 
 import numpy as np
+from absl import logging
 
 import mc_ext
+from betavae_tf import fileio, lattice
+from betavae_tf import phases as ph
 from betavae_tf.data import format as fmt
-from betavae_tf.physics import (ISING_CRITICAL_TEMPERATURE, energy_per_site, magnetization,
-                                staggered_magnetization)
+from betavae_tf.progress import Progress
 
-MODELS = ("ising", "potts", "xy", "z3")
-ISING_PHASES = fmt.PHASES
-XY_PHASES = {"QLRO": 0, "PM": 2, "unknown": -1}
-
-
-def potts_phases(q):
-    """PM = 2 as for Ising, FM_a = 3 + a for an ordered sample whose majority state is a."""
-    return {"PM": 2, **{f"FM_{a}": 3 + a for a in range(q)}, "unknown": -1}
+SYNTHETIC = ("z3",)
+MODELS = tuple(lattice.MODELS) + SYNTHETIC
 
 
 def phases_of(model, q=3):
-    return {"ising": ISING_PHASES, "xy": XY_PHASES}.get(model) or potts_phases(q)
+    """The {name: code} phase map of a model's datasets."""
+    if model == "z3":
+        return ph.q_state(3)
+    return lattice.get(model).phase_map(GenerateConfig(model=model, q=q))
 
 
 @dataclasses.dataclass(frozen=True)
 class GenerateConfig:
     """What to sample. Every (coupling, temperature) pair is one point of the grid.
 
-    The phase label of a sample is that of its generating point: FM (J > 0) or
-    AFM (J < 0) for T < Tc(|J|) = 2.269 |J|, PM otherwise.
+    The phase label of a sample is that of its generating point (see
+    betavae_tf.lattice): for Ising, FM (J > 0) or AFM (J < 0) for
+    T < Tc(|J|) = 2.269 |J|, PM otherwise.
     """
     model: str = "ising"
     lattice_size: int = 32
@@ -61,17 +59,25 @@ class GenerateConfig:
     def validate(self):
         if self.model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}, got {self.model!r}.")
+        for name in ("lattice_size", "samples_per_point", "n_shards", "seed", "q"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ValueError(f"{name} must be an integer, got {value!r}.")
+        if self.lattice_size < 2:
+            raise ValueError(f"lattice_size must be at least 2, got {self.lattice_size}.")
+        if self.samples_per_point < 1:
+            raise ValueError(f"samples_per_point must be at least 1, got {self.samples_per_point}.")
+        if self.n_shards < 1:
+            raise ValueError(f"n_shards must be at least 1, got {self.n_shards}.")
+        if self.seed < 0:
+            raise ValueError(f"seed must be non-negative, got {self.seed}.")
         if self.model == "z3":
             if not 1 / 3 <= self.polarization < 1:
                 raise ValueError(f"polarization must be in [1/3, 1), got {self.polarization}.")
-            if self.lattice_size < 2 or self.samples_per_point < 1 or self.seed < 0 or self.n_shards < 1:
-                raise ValueError("lattice_size >= 2, samples_per_point >= 1, seed >= 0 and n_shards >= 1 "
-                                 "are required.")
             return
+        model = lattice.get(self.model)
         if self.model == "potts" and not 2 <= self.q <= mc_ext.MAX_POTTS_Q:
             raise ValueError(f"q must be in [2, {mc_ext.MAX_POTTS_Q}], got {self.q}.")
-        if self.lattice_size < 2:
-            raise ValueError(f"lattice_size must be at least 2, got {self.lattice_size}.")
         if not self.couplings:
             raise ValueError("couplings must list at least one value.")
         if not self.temperatures:
@@ -80,66 +86,31 @@ class GenerateConfig:
             raise ValueError(f"temperatures must be finite and positive, got {list(self.temperatures)}.")
         if any(not np.isfinite(j) for j in self.couplings):
             raise ValueError(f"couplings must be finite, got {list(self.couplings)}.")
-        if self.samples_per_point < 1:
-            raise ValueError(f"samples_per_point must be at least 1, got {self.samples_per_point}.")
-        if self.n_shards < 1:
-            raise ValueError(f"n_shards must be at least 1, got {self.n_shards}.")
-        if self.seed < 0:
-            raise ValueError(f"seed must be non-negative, got {self.seed}.")
-        if self.model != "ising":
-            if self.field != 0:
-                raise ValueError(f"the {self.model} sampler has no field; got field = {self.field}.")
-            names = mc_ext.POTTS_ALGORITHMS if self.model == "potts" else mc_ext.XY_ALGORITHMS
-            if self.algorithm not in names:
-                raise ValueError(f"algorithm for {self.model} must be one of {names}, got {self.algorithm!r}.")
-            for j in self.couplings:
-                if self.algorithm in ("wolff", "hybrid") and j <= 0:
-                    raise ValueError(f"the {self.algorithm} algorithm needs J > 0, got J = {j}.")
-            return
-        for t in self.temperatures:  # the sampler's own checks, before any work
-            algorithm = mc_ext.resolve_algorithm(self.algorithm, t, 1.0, self.field)
-            if algorithm in ("metropolis", "hybrid") and self.lattice_size % 2:
-                raise ValueError(f"lattice_size must be even for the {algorithm} algorithm, "
-                                 f"got {self.lattice_size}.")
-            if algorithm in ("wolff", "hybrid") and self.field != 0:
-                raise ValueError(f"the {algorithm} algorithm needs field = 0, got {self.field}.")
+        if not np.isfinite(self.field):
+            raise ValueError(f"field must be finite, got {self.field}.")
+        if self.field != 0 and not model.has_field:
+            raise ValueError(f"the {self.model} sampler has no field; got field = {self.field}.")
+        if self.algorithm not in model.algorithms:
+            raise ValueError(f"algorithm for {self.model} must be one of {model.algorithms}, got {self.algorithm!r}.")
+        for j in self.couplings:  # the sampler's own checks, before any work
+            for t in self.temperatures:
+                algorithm = model.resolve_algorithm(self.algorithm, t, j, self.field)
+                if model.cluster_needs_ferromagnet and algorithm in ("wolff", "hybrid") and j <= 0:
+                    raise ValueError(f"the {algorithm} algorithm needs J > 0, got J = {j}.")
+                if self.model == "ising" and algorithm in ("metropolis", "hybrid") and self.lattice_size % 2:
+                    raise ValueError(f"lattice_size must be even for the {algorithm} algorithm, "
+                                     f"got {self.lattice_size}.")
+                if algorithm in ("wolff", "hybrid") and self.field != 0:
+                    raise ValueError(f"the {algorithm} algorithm needs field = 0, got {self.field}.")
+
+    @property
+    def n_points(self):
+        return 4 if self.model == "z3" else len(self.couplings) * len(self.temperatures)
 
 
 def point_seed(seed, point_index):
     """A 64-bit seed per grid point, independent across points (numpy SeedSequence)."""
     return int(np.random.SeedSequence([seed, point_index]).generate_state(1, dtype=np.uint64)[0])
-
-
-def _sample_point(config, temperature, coupling, seed):
-    """(samples, labels dict, info) of one grid point for the lattice models."""
-    from betavae_tf.physics import potts as potts_physics
-    from betavae_tf.physics import xy as xy_physics
-    common = dict(coupling=coupling, seed=seed, algorithm=config.algorithm,
-                  n_threads=config.n_threads, return_info=True)
-    if config.model == "ising":
-        spins, info = mc_ext.sample_ising(config.lattice_size, temperature, config.samples_per_point,
-                                          field=config.field, **common)
-        phase = np.full(len(spins), fmt.phase_of(temperature, coupling, ISING_CRITICAL_TEMPERATURE))
-        return spins, {"energy": energy_per_site(spins, coupling, config.field),
-                       "magnetization": magnetization(spins),
-                       "staggered_magnetization": staggered_magnetization(spins), "phase": phase}, info
-    nan = np.full(config.samples_per_point, np.nan)
-    if config.model == "potts":
-        spins, info = mc_ext.sample_potts(config.lattice_size, temperature, config.samples_per_point,
-                                          q=config.q, **common)
-        ordered = coupling > 0 and temperature < potts_physics.potts_critical_temperature(config.q, coupling)
-        majority = np.argmax(potts_physics.potts_state_fractions(spins, config.q), axis=1)
-        phase = 3 + majority if ordered else np.full(len(spins), 2)
-        return spins, {"energy": potts_physics.potts_energy_per_site(spins, coupling),
-                       "magnetization": potts_physics.potts_order_parameter(spins, config.q),
-                       "staggered_magnetization": nan, "phase": phase}, info
-    angles, info = mc_ext.sample_xy(config.lattice_size, temperature, config.samples_per_point, **common)
-    # J < 0 on an even torus is the same model after rotating one sublattice by pi.
-    ordered = temperature < mc_ext.XY_BKT_TEMPERATURE * abs(coupling)
-    return xy_physics.xy_channels(angles), {
-        "energy": xy_physics.xy_energy_per_site(angles, coupling),
-        "magnetization": xy_physics.xy_magnetization(angles), "staggered_magnetization": nan,
-        "phase": np.full(len(angles), XY_PHASES["QLRO"] if ordered else XY_PHASES["PM"])}, info
 
 
 def synthetic_z3(config: GenerateConfig):
@@ -149,7 +120,7 @@ def synthetic_z3(config: GenerateConfig):
     r = (1 - p) / 2
     classes = [("PM", (1 / 3, 1 / 3, 1 / 3))] + [
         (f"FM_{a}", tuple(p if b == a else r for b in range(3))) for a in range(3)]
-    phases = potts_phases(3)
+    phases = ph.q_state(3)
     rng = np.random.default_rng(config.seed)
     n, L = config.samples_per_point, config.lattice_size
     spins, phase = [], []
@@ -165,68 +136,104 @@ def synthetic_z3(config: GenerateConfig):
                            for name, probs in classes]
 
 
-def sample_grid(config: GenerateConfig, log=print):
-    """Samples and labels for every grid point, in grid order, and the points' records."""
+def _point_weights(config):
+    """Relative cost of each grid point for the ETA: local moves near and below Tc decorrelate slowest."""
+    model = lattice.get(config.model)
+    weights = []
+    for j in config.couplings:
+        tc = model.critical_temperature(j, config) or 1.0
+        for t in config.temperatures:
+            weights.append(1.0 + 2.0 / (1.0 + abs(t / tc - 1.0) * 10))
+    return weights
+
+
+def sample_grid(config: GenerateConfig, log=logging.info):
+    """Samples and labels for every grid point, in grid order, and the points' records.
+
+    log(format, *args) receives one progress line per point (None: silent).
+    """
     config.validate()
+    model = lattice.get(config.model)
+    names = ph.names(model.phase_map(config))
     all_spins, labels, points = [], {k: [] for k in fmt.FLOAT_LABELS + ("phase",)}, []
     grid = [(j, t) for j in config.couplings for t in config.temperatures]
-    for k, (coupling, temperature) in enumerate(grid):
-        seed = point_seed(config.seed, k)
-        start = time.perf_counter()
-        spins, point_labels, info = _sample_point(config, temperature, coupling, seed)
-        n = len(spins)
-        all_spins.append(spins)
-        labels["temperature"].append(np.full(n, temperature))
-        labels["coupling"].append(np.full(n, coupling))
-        for key, value in point_labels.items():
-            labels[key].append(value)
-        if config.model == "ising":
-            phase = fmt.PHASE_NAMES[int(point_labels["phase"][0])]
-        else:
-            phase = "ordered" if np.all(point_labels["phase"] != 2) else "PM"
-        points.append({
-            "coupling": coupling, "temperature": temperature, "seed": seed, "n_samples": n,
-            "phase": phase, "algorithm": info["algorithm"], "n_chains": info["n_chains"],
-            "n_thermalize": info["n_thermalize"], "pilot_steps": info["pilot_steps"],
-            "clusters_per_step": info["clusters_per_step"], "tau_int": info["tau_int"],
-            "spacing": info["spacing"], "production_steps_per_chain": info["production_steps_per_chain"],
-            "seconds": round(time.perf_counter() - start, 3),
-        })
-        if log:
-            log(f"{config.model} J = {coupling:+g}, T = {temperature:.4f}: {n} samples ({info['algorithm']}, "
-                f"tau_int = {max(info['tau_int'].values()):.2f}, spacing {info['spacing']})")
+    progress = Progress(len(grid), f"{config.model} L = {config.lattice_size}", log=log,
+                        weights=_point_weights(config))
+    try:
+        for k, (coupling, temperature) in enumerate(grid):
+            seed = point_seed(config.seed, k)
+            start = time.perf_counter()
+            raw, info = model.sample(config.lattice_size, temperature, config.samples_per_point, coupling, seed,
+                                     config, algorithm=config.algorithm, n_threads=config.n_threads)
+            spins, point_labels = model.label(raw, temperature, coupling, config)
+            n = len(spins)
+            all_spins.append(spins)
+            labels["temperature"].append(np.full(n, temperature))
+            labels["coupling"].append(np.full(n, coupling))
+            for key, value in point_labels.items():
+                labels[key].append(value)
+            codes = np.unique(point_labels["phase"])
+            phase = names.get(int(codes[0]), str(codes[0])) if len(codes) == 1 else "ordered"
+            points.append({
+                "coupling": coupling, "temperature": temperature, "seed": seed, "n_samples": n,
+                "phase": phase, "algorithm": info["algorithm"], "n_chains": info["n_chains"],
+                "n_thermalize": info["n_thermalize"], "pilot_steps": info["pilot_steps"],
+                "clusters_per_step": info["clusters_per_step"], "tau_int": info["tau_int"],
+                "spacing": info["spacing"], "production_steps_per_chain": info["production_steps_per_chain"],
+                "seconds": round(time.perf_counter() - start, 3),
+            })
+            progress.step(f"J = {coupling:+g}, T = {temperature:.4f}: {n} samples ({info['algorithm']}, "
+                          f"tau_int = {max(info['tau_int'].values()):.2f}, spacing {info['spacing']})")
+    finally:
+        progress.close()
     return (np.concatenate(all_spins), {k: np.concatenate(v) for k, v in labels.items()}, points)
 
 
-ENCODING = {"ising": ("bits", None), "xy": ("float32", None)}
+def estimated_bytes(config: GenerateConfig):
+    """(bytes held in memory while generating, bytes written to disk) for a configuration."""
+    n_sites = config.lattice_size ** 2
+    n = config.n_points * config.samples_per_point
+    encoding = "categorical" if config.model == "z3" else lattice.get(config.model).encoding
+    channels = 3 if config.model == "z3" else (lattice.get(config.model).channels(config))
+    stored = fmt.sample_bytes(encoding, config.lattice_size, channels)
+    per_sample = max(stored, n_sites)
+    # Samples are held as sampled, concatenated, shuffled and encoded: about four copies.
+    return 4 * n * per_sample + 200 * n, n * (stored + 120)
 
 
-def generate(config: GenerateConfig, out_dir, *, overwrite=False, log=print):
-    """Sample the grid (or the synthetic set) and write it as a dataset directory (shuffled order)."""
+def generate(config: GenerateConfig, out_dir, *, overwrite=False, log=logging.info):
+    """Sample the grid (or the synthetic set) and write it as a dataset directory (shuffled order).
+
+    Everything that can be checked is checked before sampling starts: the
+    configuration, the output directory (created as a temporary at once, so
+    an unwritable place fails now), the memory the samples need and the
+    free disk space. log(format, *args) gets one progress line per grid point.
+    """
     config.validate()
-    fmt.check_output_dir(out_dir, overwrite)
+    out_dir = fmt.check_output_dir(out_dir, overwrite)
+    fileio.check_writable(os.path.dirname(out_dir), "dataset")
+    memory, disk = estimated_bytes(config)
+    mc_ext.check_memory(memory, f"the dataset ({config.model}, L = {config.lattice_size})")
+    fileio.check_free_space(os.path.dirname(out_dir), disk, f"the dataset {out_dir}")
+    with fileio.staged_directory(out_dir, replace=os.path.lexists(out_dir)) as tmp:
+        _generate_into(config, tmp, log)
+    return out_dir
+
+
+def _generate_into(config, directory, log):
     start = time.perf_counter()
-    classes = None
+    classes, points = None, []
     if config.model == "z3":
         spins, labels, classes = synthetic_z3(config)
-        points = []
+        encoding, channels, critical, steps = "categorical", 3, None, None
     else:
         spins, labels, points = sample_grid(config, log=log)
-    encoding, channels = ENCODING.get(config.model, ("categorical", 3 if config.model == "z3" else config.q))
-    critical = {"ising": ISING_CRITICAL_TEMPERATURE, "xy": mc_ext.XY_BKT_TEMPERATURE,
-                "potts": mc_ext.potts_critical_temperature(config.q), "z3": None}[config.model]
+        model = lattice.get(config.model)
+        encoding, channels, steps = model.encoding, model.channels(config), model.step_definitions
+        critical = model.critical_temperature(1.0, config)
     sampling_seconds = time.perf_counter() - start
     # Shuffle so that every shard, and every split by index, spans all points.
     order = np.random.default_rng([config.seed, 2**31]).permutation(spins.shape[0])
-    steps = {"ising": {"metropolis": "one checkerboard sweep",
-                       "wolff": "clusters_per_step Wolff clusters (about N spins)",
-                       "hybrid": "one wolff step then one metropolis sweep"},
-             "potts": {"heatbath": "one sequential heat-bath sweep",
-                       "wolff": "clusters_per_step Wolff clusters (about N spins)",
-                       "hybrid": "one wolff step then one heat-bath sweep"},
-             "xy": {"metropolis": "one sequential Metropolis sweep (window tuned in thermalization)",
-                    "wolff": "clusters_per_step embedded-Ising Wolff clusters (about N spins)",
-                    "hybrid": "one wolff step then one metropolis sweep"}}
     manifest = {
         "model": config.model,
         "source": "synthetic" if config.model == "z3" else "mc_ext",
@@ -237,7 +244,7 @@ def generate(config: GenerateConfig, out_dir, *, overwrite=False, log=print):
         "critical_temperature": critical,
         "seed": config.seed,
         "algorithm": config.algorithm,
-        "step_definition": steps.get(config.model),
+        "step_definition": steps,
         "points": points,
         "sampling_seconds": round(sampling_seconds, 3),
     }
@@ -245,8 +252,7 @@ def generate(config: GenerateConfig, out_dir, *, overwrite=False, log=print):
         manifest.update(classes=classes, couplings=[], temperatures=[])
     if config.model == "potts":
         manifest["q"] = config.q
-    path = fmt.write_dataset(out_dir, spins[order], {k: v[order] for k, v in labels.items()},
-                             dict(manifest, generation_seconds=round(time.perf_counter() - start, 3)),
-                             n_shards=config.n_shards, overwrite=overwrite, encoding=encoding,
-                             channels=channels, phases=phases_of(config.model, config.q))
-    return path
+    fmt.write_shards(directory, spins[order], {k: v[order] for k, v in labels.items()},
+                     dict(manifest, generation_seconds=round(time.perf_counter() - start, 3)),
+                     n_shards=config.n_shards, encoding=encoding, channels=channels,
+                     phases=phases_of(config.model, config.q))

@@ -1,8 +1,12 @@
 """Import a user's own spin configurations (.npy / .npz) into the dataset format."""
 import os
+import zipfile
 
 import numpy as np
 
+import mc_ext
+from betavae_tf import lattice
+from betavae_tf import phases as ph
 from betavae_tf.data import format as fmt
 from betavae_tf.physics import (ISING_CRITICAL_TEMPERATURE, energy_per_site, magnetization,
                                 staggered_magnetization, to_spins)
@@ -11,25 +15,70 @@ SPIN_KEYS = ("spins", "configurations", "x")
 TEMPERATURE_KEYS = ("temperatures", "temperature", "T")
 
 
-def _load_array(path, keys, what):
+def _checked_size(path, shape, dtype, stored, what):
+    """Refuse an array whose header claims more data than the file holds, or than memory allows."""
+    if dtype.hasobject:
+        raise ValueError(f"{path} holds Python objects; only numeric arrays are read (no pickles).")
+    needed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if needed > stored:
+        raise ValueError(f"{path} is truncated or corrupt: its {what} header declares shape {tuple(shape)} "
+                         f"({needed} bytes), but only {stored} bytes follow.")
+    mc_ext.check_memory(2 * needed, f"reading {path}")
+
+
+def _read_header(f):
+    """(shape, fortran_order, dtype) of the .npy stream f, positioned after its header."""
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(f)
+    return np.lib.format.read_array_header_2_0(f)
+
+
+def _read_npz_member(archive, path, name):
+    """One array of an open .npz, its header checked before the data are read."""
+    info = archive.getinfo(f"{name}.npy")
+    with archive.open(info) as f:
+        try:
+            shape, _, dtype = _read_header(f)
+        except ValueError as e:
+            raise ValueError(f"{path}: the array {name!r} has no valid .npy header ({e}).") from None
+        _checked_size(path, shape, dtype, info.file_size - f.tell(), f"array {name!r}")
+    with np.load(path, allow_pickle=False) as data:
+        return data[name]
+
+
+def _load_arrays(path, what):
+    """{name: array} of a .npz, or {None: array} of a .npy; headers are checked before any data is read."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{what} file {path} does not exist.")
     try:
-        data = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as e:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                names = [n[:-4] for n in archive.namelist() if n.endswith(".npy")]
+                return {name: _read_npz_member(archive, path, name) for name in names}
+        with open(path, "rb") as f:
+            shape, _, dtype = _read_header(f)
+            _checked_size(path, shape, dtype, os.path.getsize(path) - f.tell(), ".npy")
+        return {None: np.load(path, allow_pickle=False)}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+        if isinstance(e, ValueError) and str(e).startswith(path):
+            raise
         raise ValueError(f"{path} is not a readable .npy or .npz file ({e}).") from None
-    if isinstance(data, np.ndarray):
-        return data, None
-    with data:
-        found = [k for k in keys if k in data.files]
-        if found:
-            spins = data[found[0]]
-        elif len(data.files) == 1:
-            spins = data[data.files[0]]
-        else:
-            raise ValueError(f"{path} holds {data.files}; name the {what} array one of {keys}.")
-        t_keys = [k for k in TEMPERATURE_KEYS if k in data.files]
-        return spins, (data[t_keys[0]] if t_keys else None)
+
+
+def _load_array(path, keys, what):
+    arrays = _load_arrays(path, what)
+    if None in arrays:
+        return arrays[None], None
+    found = [k for k in keys if k in arrays]
+    if found:
+        values = arrays[found[0]]
+    elif len(arrays) == 1:
+        values = next(iter(arrays.values()))
+    else:
+        raise ValueError(f"{path} holds {sorted(arrays)}; name the {what} array one of {keys}.")
+    t_keys = [k for k in TEMPERATURE_KEYS if k in arrays]
+    return values, (arrays[t_keys[0]] if t_keys else None)
 
 
 def load_spins(path, temperatures_path=None):
@@ -39,8 +88,9 @@ def load_spins(path, temperatures_path=None):
         temperatures, _ = _load_array(temperatures_path, TEMPERATURE_KEYS, "temperatures")
     if raw.ndim == 4 and raw.shape[-1] == 1:
         raw = raw[..., 0]
-    if raw.ndim != 3 or raw.shape[1] != raw.shape[2] or raw.shape[0] < 1:
-        raise ValueError(f"spins must have shape (N, L, L) or (N, L, L, 1) with N >= 1, got {raw.shape}.")
+    if raw.ndim != 3 or raw.shape[1] != raw.shape[2] or raw.shape[0] < 1 or raw.shape[1] < 2:
+        raise ValueError(f"spins must have shape (N, L, L) or (N, L, L, 1) with N >= 1 and L >= 2, "
+                         f"got {raw.shape}.")
     # The same spin-encoding rules as every observable: {0, 1} or {-1, +1}, finite.
     sigma = ((to_spins(raw) + 1) // 2).astype(np.uint8)
     n = sigma.shape[0]
@@ -56,11 +106,17 @@ def load_spins(path, temperatures_path=None):
     return sigma, temperatures
 
 
+def _check_shards(n_shards):
+    if isinstance(n_shards, bool) or not isinstance(n_shards, (int, np.integer)) or n_shards < 1:
+        raise ValueError(f"n_shards must be a positive integer, got {n_shards!r}.")
+
+
 def import_numpy(path, out_dir, *, temperatures_path=None, coupling=1.0, field=0.0, seed=0,
                  n_shards=8, overwrite=False):
     """Write a dataset directory from a .npy/.npz file of spin configurations."""
     if not np.isfinite(coupling) or not np.isfinite(field):
         raise ValueError("coupling and field must be finite.")
+    _check_shards(n_shards)
     fmt.check_output_dir(out_dir, overwrite)
     sigma, temperatures = load_spins(path, temperatures_path)
     labels = {
@@ -69,7 +125,7 @@ def import_numpy(path, out_dir, *, temperatures_path=None, coupling=1.0, field=0
         "energy": energy_per_site(sigma, coupling, field),
         "magnetization": magnetization(sigma),
         "staggered_magnetization": staggered_magnetization(sigma),
-        "phase": fmt.phase_of(temperatures, coupling, ISING_CRITICAL_TEMPERATURE),
+        "phase": lattice.phase_of(temperatures, coupling, ISING_CRITICAL_TEMPERATURE),
     }
     order = np.random.default_rng(seed).permutation(sigma.shape[0])
     manifest = {
@@ -91,7 +147,7 @@ MNIST_FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 MNIST_SPLITS = ("train", "test", "all")
-MNIST_PHASES = {str(d): d for d in range(10)}
+MNIST_PHASES = ph.digits()
 MNIST_HELP = ("put the four standard MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, "
               "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, optionally .gz) in a directory, or give "
               "Keras' mnist.npz; nothing is downloaded at run time")
@@ -184,6 +240,7 @@ def import_mnist(path, out_dir, *, split="train", limit=0, seed=0, n_shards=8, o
     """
     if limit < 0:
         raise ValueError(f"limit must be >= 0 (0: all), got {limit}.")
+    _check_shards(n_shards)
     fmt.check_output_dir(out_dir, overwrite)
     images, digits = load_mnist(path, split)
     if limit:
