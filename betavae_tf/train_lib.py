@@ -1,17 +1,25 @@
 """train_and_evaluate(config, workdir): a resumable BetaVAE run, no FLAGS inside.
 
 A workdir holds
-  config.json        the effective TrainConfig, the ModelConfig and the data's manifest summary
+  config.json        the effective TrainConfig, the ModelConfig, the data's manifest summary
+                     and its fingerprint
   checkpoints/       tf.train.CheckpointManager: model, optimizer (its step counter seeds
                      the reparameterisation noise); checkpoint N = N epochs done
   history.jsonl      one line of metrics per finished epoch
   tensorboard/       scalars per epoch (train/, validation/) and images (images/)
-  export/            the SavedModel with named signatures (export.py)
+  export/<version>/  SavedModels with named signatures (export.py), the newest the highest
   result.json        final metrics, written when the run completes
+  .lock              held (an OS lock) while a run uses the workdir
 Running the same call again resumes from the newest checkpoint: a run killed
 at any moment loses at most the epoch in progress, because the checkpoint
-index is replaced atomically only after a checkpoint is complete.
+index is replaced atomically only after a checkpoint is complete. A resumed
+run is the run that was interrupted: the data order is a fixed function of
+(seed, step) and the noise of (seed, optimizer step), and the model,
+optimizer and BatchNorm statistics come from the checkpoint. Nothing is
+written before the workdir's settings and data fingerprint are checked
+against the run's, and a second process on the same workdir is refused.
 """
+import contextlib
 import dataclasses
 import json
 import math
@@ -21,10 +29,13 @@ import shutil
 import numpy as np
 from absl import logging
 
+from betavae_tf.config_flags import setting
+
 STRATEGIES = ("auto", "one_device", "mirrored", "tpu", "multi_worker")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 # Settings a resumed run must share with the checkpoints it continues.
 _RESUME_KEYS = ("data_dir", "latent_dim", "decoder", "beta", "learned_scale", "seed")
+_MODEL_KEYS = ("lattice_size", "channels")
 
 
 class TrainingDivergedError(RuntimeError):
@@ -33,35 +44,40 @@ class TrainingDivergedError(RuntimeError):
 
 @dataclasses.dataclass
 class TrainConfig:
-    data_dir: str = ""
-    latent_dim: int = 2
-    decoder: str = "bernoulli"
-    beta: float = 100.0
-    learned_scale: bool = False
-    batch_size: int = 128            # global batch (the paper's 128)
-    epochs: int = 20
-    steps_per_epoch: int = 0         # 0: one pass over the training split
-    learning_rate: float = 1e-3      # Adam as in the appendix
-    adam_beta_1: float = 0.5
-    adam_beta_2: float = 0.999
-    validation_fraction: float = 0.1
-    shuffle_buffer: int = 16384
-    cache: bool = True
-    seed: int = 0
-    strategy: str = "auto"
-    tpu: str = ""                    # TPU name or grpc:// address for strategy=tpu
-    precision: str = "float32"
-    jit_compile: bool = False
-    keep_checkpoints: int = 2
-    summary_images: bool = True
-    export: bool = True
-    verbose: int = 1                 # 0 silent, 1 progress bar, 2 one line per epoch
+    """A training run's settings; each is also a betavae-train flag of the same name (config_flags)."""
+    data_dir: str = setting("", "Dataset directory (betavae-generate / betavae-import).")
+    latent_dim: int = setting(2, "Latent dimension d_z.")
+    decoder: str = setting("bernoulli", "Decoder head: bernoulli, multinomial, gaussian or temperature (the "
+                                        "beta^2-VAE two-branch head).")
+    beta: float = setting(100.0, "beta of Eq. 4 (distortion summed over sites, rate over latents).")
+    learned_scale: bool = setting(False, "Gaussian decoder: learn a per-channel scale (extension).")
+    batch_size: int = setting(128, "Global batch size (the paper's 128).")
+    epochs: int = setting(20, "Epochs in total (a resumed run continues up to this).")
+    steps_per_epoch: int = setting(0, "Steps per epoch; 0 = one pass over the training split.")
+    learning_rate: float = setting(1e-3, "Adam learning rate (paper: 1e-3).")
+    adam_beta_1: float = setting(0.5, "Adam beta_1 (paper: 0.5).")
+    adam_beta_2: float = setting(0.999, "Adam beta_2 (paper: 0.999).")
+    validation_fraction: float = setting(0.1, "Share of the dataset held out for validation.")
+    shuffle_buffer: int = setting(16384, "Shuffle buffer in samples.")
+    cache: bool = setting(True, "Cache the dataset's records in memory after the first epoch.")
+    seed: int = setting(0, "Seed of initialisation, data order and noise; repeats a run.")
+    strategy: str = setting("auto", "tf.distribute strategy: auto, one_device, mirrored, tpu or multi_worker "
+                                    "(reads TF_CONFIG).")
+    tpu: str = setting("", "TPU name or grpc:// address for --strategy=tpu.")
+    precision: str = setting("float32", "float32, mixed_float16 or mixed_bfloat16.")
+    jit_compile: bool = setting(False, "Compile the train step with XLA.")
+    keep_checkpoints: int = setting(2, "Checkpoints kept (one per epoch).")
+    summary_images: bool = setting(True, "TensorBoard images: generated samples, latent scatter.")
+    export: bool = setting(True, "Write the SavedModel to WORKDIR/export/<version> at the end.")
+    verbose: int = setting(1, "Keras output: 0 silent, 1 progress bar, 2 one line per epoch (a one-line "
+                              "summary per epoch is always logged).")
 
 
 def validate(config):
     """Check a TrainConfig and its dataset; returns (manifest, ModelConfig). One clear error."""
     from betavae_tf.data import format as fmt
     from betavae_tf.models.config import ModelConfig
+    from betavae_tf.models.heads import HEADS
 
     c = config
     if not c.data_dir:
@@ -91,15 +107,14 @@ def validate(config):
     try:
         model_config.validate()
         encoding = fmt.encoding_of(manifest)
-        if c.decoder == "multinomial" and encoding != "categorical":
-            raise ValueError(f"the multinomial decoder needs categorical (one-hot) data, but the "
-                             f"data are {encoding}; use the gaussian decoder for real values.")
-        if c.decoder in ("bernoulli", "temperature") and encoding in ("uint8", "float32"):
-            raise ValueError(f"the {c.decoder} decoder needs discrete spins, but the data are "
-                             f"real-valued ({encoding}); use the gaussian decoder.")
+        head = HEADS[c.decoder]
+        if encoding not in head.encodings:
+            fitting = [name for name, h in HEADS.items() if encoding in h.encodings]
+            raise ValueError(f"the {c.decoder} decoder does not model {encoding} data (it models "
+                             f"{', '.join(head.encodings)}); use {' or '.join(fitting)}.")
     except ValueError as e:
         raise ValueError(f"dataset {c.data_dir}: {e}" if "lattice size" in str(e)
-                         or "channel" in str(e) or "data are" in str(e) else str(e)) from None
+                         or "channel" in str(e) or "data" in str(e) else str(e)) from None
     return manifest, model_config
 
 
@@ -155,9 +170,8 @@ def split_sizes(manifest, validation_fraction):
     return manifest["n_samples"] - n_val, n_val
 
 
-def _datasets(config, manifest, replicas):
-    from betavae_tf.data.pipeline import make_dataset
-
+def _check_batches(config, manifest, replicas):
+    """Batch-size checks that need only the manifest and the replica count; returns (steps, n_val)."""
     n_train, n_val = split_sizes(manifest, config.validation_fraction)
     if n_train < config.batch_size:
         raise ValueError(f"the training split of {config.data_dir} has {n_train} samples, fewer "
@@ -165,18 +179,23 @@ def _datasets(config, manifest, replicas):
     if config.batch_size % replicas:
         raise ValueError(f"the batch size {config.batch_size} must be divisible by the "
                          f"{replicas} replicas of the strategy.")
-    steps = config.steps_per_epoch or n_train // config.batch_size
-    common = dict(seed=config.seed, validation_fraction=config.validation_fraction,
-                  cache=config.cache)
-    train = make_dataset(config.data_dir, split="train", batch_size=config.batch_size,
-                         repeat=True, shuffle_buffer=config.shuffle_buffer, **common)
-    validation, val_steps = None, None
+    return config.steps_per_epoch or n_train // config.batch_size, n_val
+
+
+def _datasets(config, replicas, steps, n_val, done):
+    """The training stream from batch done * steps on, and the whole validation split each epoch."""
+    from betavae_tf.data.pipeline import make_dataset
+
+    common = dict(seed=config.seed, validation_fraction=config.validation_fraction, cache=config.cache)
+    train = make_dataset(config.data_dir, split="train", batch_size=config.batch_size, repeat=True,
+                         shuffle_buffer=config.shuffle_buffer, start_step=done * steps, **common)
+    validation = None
     if n_val >= replicas:
+        # Not repeated: Keras then starts every epoch's validation at the split's first batch.
         val_batch = min(config.batch_size, n_val - n_val % replicas)
-        val_steps = n_val // val_batch
         validation = make_dataset(config.data_dir, split="validation", batch_size=val_batch,
-                                  repeat=True, drop_remainder=True, **common)
-    return train, steps, validation, val_steps
+                                  drop_remainder=True, **common)
+    return train, validation
 
 
 def _probe_samples(config, manifest, limit=2048):
@@ -194,22 +213,13 @@ def _probe_samples(config, manifest, limit=2048):
 # -- the workdir -----------------------------------------------------------------
 def _effective_config(config, model_config, manifest):
     from betavae_tf import __version__
+    from betavae_tf.data import format as fmt
     c = dataclasses.asdict(config)
     c["data_dir"] = os.path.abspath(config.data_dir)
-    return {"train": c, "model": dataclasses.asdict(model_config), "package_version": __version__,
-            "data": {k: manifest.get(k) for k in ("lattice_size", "channels", "n_samples", "model",
-                                                  "source", "encoding", "phases", "phase_counts")}}
-
-
-def _write_text_atomic(path, text):
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
-def _write_json_atomic(path, obj):
-    _write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+    data = {k: manifest.get(k) for k in ("lattice_size", "channels", "n_samples", "model", "source", "encoding",
+                                         "phases", "phase_counts")}
+    data["fingerprint"] = fmt.dataset_fingerprint(config.data_dir, manifest)
+    return {"train": c, "model": dataclasses.asdict(model_config), "package_version": __version__, "data": data}
 
 
 def float32_copy(model):
@@ -221,32 +231,107 @@ def float32_copy(model):
 
 
 def check_workdir(workdir, effective):
-    """Refuse to resume a workdir whose checkpoints were made with other settings."""
+    """Refuse to resume a workdir whose checkpoints were made with other settings or other data.
+
+    Compared before anything is written: the resume keys, the model's shape
+    and the dataset's fingerprint (a dataset regenerated at the same path with
+    other content is another dataset).
+    """
     path = os.path.join(workdir, "config.json")
     if os.path.exists(workdir) and not os.path.isdir(workdir):
         raise NotADirectoryError(f"workdir {workdir} exists and is not a directory.")
     if not os.path.isfile(path):
+        if os.path.isdir(os.path.join(workdir, "checkpoints")) and os.listdir(os.path.join(workdir, "checkpoints")):
+            raise ValueError(f"workdir {workdir} has checkpoints but no config.json; it was not made by this "
+                             "package or was damaged, so it cannot be resumed. Use a new --workdir.")
         return
-    with open(path) as f:
-        previous = json.load(f)
-    for key in _RESUME_KEYS:
-        old, new = previous["train"].get(key), effective["train"][key]
-        if old != new:
-            raise ValueError(f"workdir {workdir} holds a run with {key} = {old!r}, not {new!r}; "
-                             "use a new --workdir or the same settings to resume.")
+    from betavae_tf.fileio import read_json
+    previous = read_json(path, "workdir config")
+    try:
+        for key in _RESUME_KEYS:
+            old, new = previous["train"].get(key), effective["train"][key]
+            if old != new:
+                raise ValueError(f"workdir {workdir} holds a run with {key} = {old!r}, not {new!r}; "
+                                 "use a new --workdir or the same settings to resume.")
+        for key in _MODEL_KEYS:
+            old, new = previous["model"].get(key), effective["model"][key]
+            if old != new:
+                raise ValueError(f"workdir {workdir} holds a run on data with {key} = {old!r}, but "
+                                 f"{effective['train']['data_dir']} now has {key} = {new!r}; the dataset was "
+                                 "replaced. Use a new --workdir (the old checkpoints stay exportable).")
+        old = previous.get("data", {}).get("fingerprint")
+        if old is not None and old != effective["data"]["fingerprint"]:
+            raise ValueError(f"workdir {workdir} was trained on other data than {effective['train']['data_dir']} "
+                             "holds now (the dataset fingerprint differs: it was regenerated or replaced); use a "
+                             "new --workdir, or restore the original data to resume.")
+    except (KeyError, TypeError, AttributeError):
+        raise ValueError(f"workdir config {path} is missing entries or damaged; it cannot be resumed.") from None
 
 
-def read_history(workdir):
-    """Per-epoch metrics from history.jsonl, one entry per epoch (the last write wins)."""
-    path = os.path.join(workdir, "history.jsonl")
-    by_epoch = {}
-    if os.path.isfile(path):
-        with open(path) as f:
-            for line in f:
-                if line.strip():
-                    entry = json.loads(line)
-                    by_epoch[entry["epoch"]] = entry
+HISTORY = "history.jsonl"
+
+
+def read_history(workdir, repair=False):
+    """Per-epoch metrics from history.jsonl, one entry per epoch (the last write wins).
+
+    A line cut short by a kill (no newline, or not JSON) is dropped with a
+    warning; with repair the file is rewritten without it, so later appends
+    start on a clean line.
+    """
+    path = os.path.join(workdir, HISTORY)
+    if not os.path.isfile(path):
+        return []
+    with open(path, "rb") as f:
+        text = f.read().decode("utf-8", errors="replace")
+    by_epoch, bad = {}, 0
+    for line in text.splitlines(keepends=True):
+        try:
+            if not line.endswith("\n"):
+                raise ValueError("incomplete line")
+            entry = json.loads(line)
+            by_epoch[int(entry["epoch"])] = entry
+        except (ValueError, KeyError, TypeError):
+            if line.strip():
+                bad += 1
+    if bad:
+        logging.warning("%s: dropped %d damaged line(s) (a run was killed while writing)", path, bad)
+        if repair:
+            _rewrite_history(workdir, [by_epoch[k] for k in sorted(by_epoch)])
     return [by_epoch[k] for k in sorted(by_epoch)]
+
+
+def _rewrite_history(workdir, entries):
+    from betavae_tf import fileio
+    fileio.write_text_atomic(os.path.join(workdir, HISTORY), "".join(json.dumps(e) + "\n" for e in entries))
+
+
+def _append_history(workdir, entry):
+    """Append one whole line with a single write, fsynced: a kill leaves the line whole or absent."""
+    fd = os.open(os.path.join(workdir, HISTORY), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (json.dumps(entry) + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_checkpoint_temporaries(checkpoint_dir):
+    """TensorFlow writes a checkpoint's shards into ckpt-N_temp/ first; a kill or a full disk leaves it."""
+    if os.path.isdir(checkpoint_dir):
+        for name in os.listdir(checkpoint_dir):
+            if name.endswith("_temp"):
+                shutil.rmtree(os.path.join(checkpoint_dir, name), ignore_errors=True)
+                logging.info("removed the unfinished checkpoint %s", name)
+
+
+def _prepare_workdir(workdir, done):
+    """With the lock held: remove stale temporaries and keep history only up to the checkpoint."""
+    from betavae_tf import fileio
+    fileio.sweep_stale(workdir)
+    _remove_checkpoint_temporaries(os.path.join(workdir, "checkpoints"))
+    history = read_history(workdir, repair=True)
+    if any(h["epoch"] > done for h in history):
+        _rewrite_history(workdir, [h for h in history if h["epoch"] <= done])
 
 
 def latest_epoch(checkpoint_dir):
@@ -257,11 +342,31 @@ def latest_epoch(checkpoint_dir):
 
 
 # -- callbacks -------------------------------------------------------------------
-def _make_callbacks(config, workdir, manager, chief, probe):
+def _make_callbacks(config, workdir, manager, chief, probe, done):
     import keras
 
+    from betavae_tf.progress import Progress
+
+    class EpochLog(keras.callbacks.Callback):
+        """One log line per epoch: the metrics, the time so far and the ETA of the run."""
+
+        def __init__(self):
+            super().__init__()
+            self.progress = Progress(max(config.epochs - done, 1), f"training {os.path.basename(os.path.abspath(workdir))}",
+                                     bar=False, counter=False)
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            shown = ", ".join(f"{k} {float(logs[k]):.4g}" for k in ("loss", "rate", "val_loss") if k in logs)
+            self.progress.step(f"epoch {epoch + 1}/{config.epochs}, {shown}")
+
     class CheckpointAndGuard(keras.callbacks.Callback):
-        """Checkpoint after each finite epoch; stop at the first non-finite loss."""
+        """Checkpoint after each finite epoch; stop at the first non-finite loss.
+
+        The epoch's history line is written before its checkpoint: a kill in
+        between leaves a line for an epoch that will be trained again, and the
+        resumed run drops it (the checkpoint decides which epochs are done).
+        """
 
         def __init__(self):
             super().__init__()
@@ -281,14 +386,14 @@ def _make_callbacks(config, workdir, manager, chief, probe):
                 self.diverged = self.diverged or (epoch, None)
                 self.model.stop_training = True
                 return
-            manager.save(checkpoint_number=epoch + 1)
             if chief:
-                with open(os.path.join(workdir, "history.jsonl"), "a") as f:
-                    f.write(json.dumps({"epoch": epoch + 1, **logs}) + "\n")
+                _append_history(workdir, {"epoch": epoch + 1, **logs})
+            manager.save(checkpoint_number=epoch + 1)
 
     guard = CheckpointAndGuard()
     callbacks = [guard]
     if chief:
+        callbacks.append(EpochLog())
         callbacks.append(keras.callbacks.TensorBoard(os.path.join(workdir, "tensorboard"),
                                                      write_graph=False, update_freq="epoch",
                                                      profile_batch=0))
@@ -302,7 +407,7 @@ def _image_summaries(logdir, probe, seed):
     import keras
     import tensorflow as tf
 
-    from betavae_tf.analysis import evaluate, images
+    from betavae_tf.analysis import images, inference
 
     class ImageSummaries(keras.callbacks.Callback):
         """16 generated samples and the latent scatter coloured by phase, each epoch."""
@@ -315,10 +420,7 @@ def _image_summaries(logdir, probe, seed):
             model = self.model
             samples = images.generated_grid(model, n=16, seed=seed)
             spins, phases, names = probe
-            # evaluate.encode calls the encoder directly, not predict(): under a
-            # multi-worker strategy predict would wait for collectives the
-            # other workers never join.
-            mean, _ = evaluate.encode(model, spins, batch_size=256)
+            mean, _ = inference.encode(model, spins, batch_size=256)
             scatter = images.latent_scatter_png(mean, phases, title=f"epoch {epoch + 1}",
                                                 phase_names=names)
             with self.writer.as_default(step=epoch + 1):
@@ -335,7 +437,8 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
 
     flags_text, if given (the CLI's effective flags), is saved as workdir/flags.txt.
 
-    Raises ValueError (bad settings), FileNotFoundError (no dataset) or
+    Raises ValueError (bad settings, a workdir of another run or in use by
+    another process, damaged data), FileNotFoundError (no dataset) or
     TrainingDivergedError (non-finite loss; the last good checkpoint stays).
     """
     manifest, model_config = validate(config)
@@ -345,20 +448,36 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
     import keras
     import tensorflow as tf
 
-    from betavae_tf import export as export_lib
-    from betavae_tf.models import BetaVAE, paper_optimizer
-
     strategy = make_strategy(config.strategy, config.tpu)
     task_type, task_id, chief = _task(strategy)
+    steps, n_val = _check_batches(config, manifest, strategy.num_replicas_in_sync)
+    from betavae_tf import fileio
+    lock = fileio.locked(workdir) if chief else contextlib.nullcontext()
+    with lock:
+        check_workdir(workdir, effective)  # again: another process may have written it meanwhile
+        return _train_locked(config, workdir, effective, model_config, manifest, strategy, task_type, task_id,
+                             chief, steps, n_val, flags_text, keras, tf)
+
+
+def _train_locked(config, workdir, effective, model_config, manifest, strategy, task_type, task_id, chief,
+                  steps, n_val, flags_text, keras, tf):
+    from betavae_tf import export as export_lib
+    from betavae_tf import fileio
+    from betavae_tf.data.pipeline import dataset_errors
+    from betavae_tf.models import BetaVAE, paper_optimizer
+
     replicas = strategy.num_replicas_in_sync
+    checkpoint_dir = os.path.join(workdir, "checkpoints")
+    done = latest_epoch(checkpoint_dir)
+    if chief:
+        _prepare_workdir(workdir, done)
     # Before the datasets: a seeded tf.data shuffle also depends on the global seed.
     keras.utils.set_random_seed(config.seed)
-    train, steps, validation, val_steps = _datasets(config, manifest, replicas)
+    train, validation = _datasets(config, replicas, steps, n_val, done)
     if chief:
-        os.makedirs(workdir, exist_ok=True)
-        _write_json_atomic(os.path.join(workdir, "config.json"), effective)
+        fileio.write_json_atomic(os.path.join(workdir, "config.json"), effective)
         if flags_text is not None:
-            _write_text_atomic(os.path.join(workdir, "flags.txt"), flags_text)
+            fileio.write_text_atomic(os.path.join(workdir, "flags.txt"), flags_text)
 
     previous_policy = keras.mixed_precision.dtype_policy()
     keras.mixed_precision.set_dtype_policy(config.precision)
@@ -371,12 +490,10 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
             optimizer = model.optimizer  # a LossScaleOptimizer under mixed_float16
             optimizer.build(model.trainable_variables)
         checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
-        checkpoint_dir = os.path.join(workdir, "checkpoints")
         if not chief:  # other workers write throw-away copies (tf.distribute's pattern)
             own_dir = os.path.join(workdir, "checkpoints-tmp", f"{task_type}-{task_id}")
         else:
             own_dir = checkpoint_dir
-        done = latest_epoch(checkpoint_dir)
         if done:
             checkpoint.restore(tf.train.latest_checkpoint(checkpoint_dir)).assert_existing_objects_matched()
             # The checkpoint carries the learning rate it was saved with; the
@@ -385,11 +502,17 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
             logging.info("resuming %s from epoch %d", workdir, done)
         manager = tf.train.CheckpointManager(checkpoint, own_dir, max_to_keep=config.keep_checkpoints)
         probe = _probe_samples(config, manifest) if chief and config.summary_images else None
-        guard, callbacks = _make_callbacks(config, workdir, manager, chief, probe)
+        guard, callbacks = _make_callbacks(config, workdir, manager, chief, probe, done)
         if done < config.epochs:
-            model.fit(train, epochs=config.epochs, initial_epoch=done, steps_per_epoch=steps,
-                      validation_data=validation, validation_steps=val_steps,
-                      callbacks=callbacks, verbose=config.verbose, shuffle=False)
+            try:
+                with dataset_errors(config.data_dir):
+                    model.fit(train, epochs=config.epochs, initial_epoch=done, steps_per_epoch=steps,
+                              validation_data=validation, callbacks=callbacks, verbose=config.verbose,
+                              shuffle=False)
+            except BaseException:
+                if chief:  # a checkpoint cut short (a full disk, Ctrl-C) leaves no temporaries
+                    _remove_checkpoint_temporaries(checkpoint_dir)
+                raise
         if not chief:
             shutil.rmtree(os.path.join(workdir, "checkpoints-tmp", f"{task_type}-{task_id}"),
                           ignore_errors=True)
@@ -407,9 +530,10 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
                   "precision": config.precision, "strategy": type(strategy).__name__}
         if chief and config.export:
             result["export_dir"] = export_lib.export_saved_model(
-                float32_copy(model), os.path.join(workdir, "export"))
+                float32_copy(model), os.path.join(workdir, "export"),
+                metadata={"config": effective, "epoch": kept, "final": result["final"]})
         if chief:
-            _write_json_atomic(os.path.join(workdir, "result.json"), result)
+            fileio.write_json_atomic(os.path.join(workdir, "result.json"), result)
         result["history"] = history
         result["model"] = model
         return result

@@ -1,4 +1,5 @@
-"""What every entry point shares: one-sentence errors instead of tracebacks."""
+"""What every entry point shares: flagfiles found anywhere, readable logging, one-sentence errors."""
+import logging as std_logging
 import os
 import sys
 
@@ -7,27 +8,81 @@ from absl import logging as absl_logging
 
 # Errors a user can cause and fix; anything else is a bug and keeps its traceback.
 USER_ERRORS = (ValueError, FileExistsError, FileNotFoundError, NotADirectoryError)
+_OWN_PACKAGES = (os.sep + "betavae_tf" + os.sep, os.sep + "mc_ext" + os.sep)
+
+
+class _OwnInfoOnly(std_logging.Filter):
+    """Show this package's INFO lines (progress); other libraries only from WARNING up.
+
+    TensorFlow and Keras log their SavedModel and checkpoint internals at
+    INFO through absl, which would bury the progress lines.
+    """
+
+    def filter(self, record):
+        return record.levelno >= std_logging.WARNING or any(p in record.pathname for p in _OWN_PACKAGES)
 
 
 def run(main, program):
-    """app.run(main), turning a user error into 'program: error: <sentence>' and exit 2."""
+    """app.run(main), turning a user error into 'program: error: <sentence>' and exit 2.
+
+    Flagfiles are expanded first (betavae_tf.cli.flagfiles), so shipped
+    flagfiles are found by name from any directory. Logging: this package's
+    progress at INFO on stderr (and in --log_dir, when given).
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # --help lists the main module's key flags; here the main module is the
     # console-script wrapper, so adopt the flags of the module that defines main.
     for flag in flags.FLAGS.get_flags_for_module(main.__module__):
         flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
+    from betavae_tf.cli import flagfiles
+    try:
+        argv = [sys.argv[0]] + flagfiles.expand(sys.argv[1:])
+    except (FileNotFoundError, ValueError) as e:
+        fail(program, _sentence(e))
 
-    # TensorFlow logs its SavedModel and checkpoint internals at INFO through
-    # absl; show warnings and up unless the user asks for --verbosity=0.
     def guarded(argv):
+        handler = absl_logging.get_absl_handler()
         if not flags.FLAGS["verbosity"].present:
-            absl_logging.set_verbosity(absl_logging.WARNING)
+            absl_logging.set_verbosity(absl_logging.INFO)
+            handler.addFilter(_OwnInfoOnly())
+        if flags.FLAGS["log_dir"].value:
+            # absl writes files only when asked; keep the lines on stderr too.
+            flags.FLAGS.alsologtostderr = True
+            try:
+                handler.start_logging_to_file(program_name=program, log_dir=flags.FLAGS["log_dir"].value)
+            except OSError as e:
+                fail(program, f"cannot write logs to --log_dir={flags.FLAGS['log_dir'].value}: {e.strerror}.")
         try:
             return main(argv)
         except USER_ERRORS as e:
-            fail(program, e.args[0] if e.args and isinstance(e.args[0], str) else str(e))
+            fail(program, _sentence(e))
+        except KeyboardInterrupt:
+            fail(program, "interrupted; nothing half-written was kept (run the same command again to resume "
+                          "where that is possible).", code=130)
+        except MemoryError:
+            fail(program, "ran out of memory; use smaller settings (lattice size, samples, batch size).", code=1)
+        except OSError as e:
+            from betavae_tf import fileio
+            fail(program, fileio.describe_os_error(e), code=1)
+        except Exception as e:  # noqa: BLE001 - only TensorFlow's runtime errors are turned into a sentence
+            if not _is_tf_error(e):
+                raise
+            text = (getattr(e, "message", "") or str(e)).strip().splitlines()
+            if any("No space left on device" in line for line in text):
+                fail(program, "the disk is full; free some space and run again (the last complete checkpoint "
+                              "is kept).", code=1)
+            fail(program, f"TensorFlow failed: {text[0] if text else type(e).__name__}", code=1)
 
-    app.run(guarded)
+    app.run(guarded, argv=argv)
+
+
+def _sentence(e):
+    return e.args[0] if e.args and isinstance(e.args[0], str) else str(e)
+
+
+def _is_tf_error(e):
+    tf = sys.modules.get("tensorflow")
+    return tf is not None and isinstance(e, tf.errors.OpError)
 
 
 def fail(program, message, code=2):

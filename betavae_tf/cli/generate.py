@@ -9,46 +9,52 @@ from absl import flags
 from betavae_tf.cli import common
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("out", None, "Dataset directory to create.")
-flags.DEFINE_bool("overwrite", False, "Replace an existing dataset directory.")
-flags.DEFINE_enum("model", "ising", ["ising", "potts", "xy", "z3"],
-                  "ising (bits), potts (q one-hot channels), xy (cos, sin channels) or z3 (synthetic).")
-flags.DEFINE_integer("q", 3, "Potts states q (2..127).")
-flags.DEFINE_float("polarization", 0.9, "z3: probability of the dominant state in a polarized class.")
-flags.DEFINE_integer("lattice_size", 32, "Linear lattice size L (L x L torus).")
-flags.DEFINE_list("couplings", ["1", "-1"], "Couplings J (+1 FM, -1 AFM).")
-flags.DEFINE_list("temperatures", None, "Explicit temperatures; overrides --t_min/--t_max/--n_temperatures.")
-flags.DEFINE_float("t_min", 1.0, "Lowest temperature of an evenly spaced grid.")
-flags.DEFINE_float("t_max", 3.5, "Highest temperature of an evenly spaced grid.")
-flags.DEFINE_integer("n_temperatures", 16, "Number of grid temperatures.")
-flags.DEFINE_integer("samples_per_point", 400, "Samples per (J, T) point.")
-flags.DEFINE_float("field", 0.0, "Magnetic field h.")
-flags.DEFINE_integer("seed", 0, "Seed; the same seed gives the same dataset bit for bit.")
-flags.DEFINE_enum("algorithm", "auto", ["auto", "metropolis", "heatbath", "wolff", "hybrid"],
-                  "Monte Carlo algorithm (heatbath: Potts only; metropolis: Ising and XY).")
-flags.DEFINE_integer("n_threads", None, "OpenMP threads (default: all available).")
-flags.DEFINE_integer("n_shards", 8, "TFRecord shards (>= the number of workers that will read them).")
 
 
-def config_from_flags():
+def define_flags(fv):
+    def d(define, *args, **kwargs):
+        define(*args, flag_values=fv, module_name=__name__, **kwargs)
+
+    d(flags.DEFINE_string, "out", None, "Dataset directory to create.")
+    d(flags.DEFINE_bool, "overwrite", False, "Replace an existing dataset directory (never anything else).")
+    d(flags.DEFINE_enum, "model", "ising", ["ising", "potts", "xy", "z3"],
+      "ising (bits), potts (q one-hot channels), xy (cos, sin channels) or z3 (synthetic).")
+    d(flags.DEFINE_integer, "q", 3, "Potts states q (2..127).")
+    d(flags.DEFINE_float, "polarization", 0.9, "z3: probability of the dominant state in a polarized class.")
+    d(flags.DEFINE_integer, "lattice_size", 32, "Linear lattice size L (L x L torus).")
+    d(flags.DEFINE_list, "couplings", ["1", "-1"], "Couplings J (+1 FM, -1 AFM).")
+    d(flags.DEFINE_list, "temperatures", None, "Explicit temperatures; overrides --t_min/--t_max/--n_temperatures.")
+    d(flags.DEFINE_float, "t_min", 1.0, "Lowest temperature of an evenly spaced grid.")
+    d(flags.DEFINE_float, "t_max", 3.5, "Highest temperature of an evenly spaced grid.")
+    d(flags.DEFINE_integer, "n_temperatures", 16, "Number of grid temperatures.")
+    d(flags.DEFINE_integer, "samples_per_point", 400, "Samples per (J, T) point.")
+    d(flags.DEFINE_float, "field", 0.0, "Magnetic field h.")
+    d(flags.DEFINE_integer, "seed", 0, "Seed; the same seed gives the same dataset bit for bit.")
+    d(flags.DEFINE_enum, "algorithm", "auto", ["auto", "metropolis", "heatbath", "wolff", "hybrid"],
+      "Monte Carlo algorithm (heatbath: Potts only; metropolis: Ising and XY).")
+    d(flags.DEFINE_integer, "n_threads", None, "OpenMP threads (default: all available).")
+    d(flags.DEFINE_integer, "n_shards", 8, "TFRecord shards (>= the number of workers that will read them).")
+
+
+
+def config_from_flags(fv=FLAGS):
     from betavae_tf.data.generate import GenerateConfig
-    if FLAGS.temperatures:
-        temperatures = common.float_list("temperatures", FLAGS.temperatures)
+    if fv.temperatures:
+        temperatures = common.float_list("temperatures", fv.temperatures)
     else:
-        if FLAGS.n_temperatures < 1:
-            raise ValueError(f"--n_temperatures must be at least 1, got {FLAGS.n_temperatures}.")
-        if not 0 < FLAGS.t_min <= FLAGS.t_max:
-            raise ValueError(f"need 0 < --t_min <= --t_max, got {FLAGS.t_min} and {FLAGS.t_max}.")
-        temperatures = tuple(np.linspace(FLAGS.t_min, FLAGS.t_max, FLAGS.n_temperatures).round(6).tolist())
-    config = GenerateConfig(
-        model=FLAGS.model, lattice_size=FLAGS.lattice_size,
-        couplings=common.float_list("couplings", FLAGS.couplings), temperatures=temperatures,
-        samples_per_point=FLAGS.samples_per_point, field=FLAGS.field, seed=FLAGS.seed,
-        algorithm=FLAGS.algorithm, n_threads=FLAGS.n_threads, n_shards=FLAGS.n_shards,
-        q=FLAGS.q, polarization=FLAGS.polarization)
-    if FLAGS.n_threads is not None and FLAGS.n_threads < 1:
-        raise ValueError(f"--n_threads must be at least 1, got {FLAGS.n_threads}.")
-    return config
+        if fv.n_temperatures < 1:
+            raise ValueError(f"--n_temperatures must be at least 1, got {fv.n_temperatures}.")
+        if not 0 < fv.t_min <= fv.t_max:
+            raise ValueError(f"need 0 < --t_min <= --t_max, got {fv.t_min} and {fv.t_max}.")
+        temperatures = tuple(np.linspace(fv.t_min, fv.t_max, fv.n_temperatures).round(6).tolist())
+    if fv.n_threads is not None and fv.n_threads < 1:
+        raise ValueError(f"--n_threads must be at least 1, got {fv.n_threads}.")
+    return GenerateConfig(
+        model=fv.model, lattice_size=fv.lattice_size,
+        couplings=common.float_list("couplings", fv.couplings), temperatures=temperatures,
+        samples_per_point=fv.samples_per_point, field=fv.field, seed=fv.seed,
+        algorithm=fv.algorithm, n_threads=fv.n_threads, n_shards=fv.n_shards,
+        q=fv.q, polarization=fv.polarization)
 
 
 def main(argv):
@@ -63,6 +69,7 @@ def main(argv):
 
 
 def run():
+    define_flags(FLAGS)  # here, not at import: the library imports this module for its flag definitions
     common.run(main, "betavae-generate")
 
 

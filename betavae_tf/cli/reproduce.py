@@ -1,4 +1,4 @@
-"""betavae-reproduce: the paper's figures (2-7) and claims with one command (run from the repo root).
+"""betavae-reproduce: the paper's figures (2-7) and claims with one command, from any directory.
 
 Figs. 2, 3, 4: the Ising beta sweep; 5: the multinomial decoder on the synthetic Z3
 set and q = 3 Potts data; 6: the Gaussian decoder on MNIST (with --mnist) and XY
@@ -19,9 +19,10 @@ flags.DEFINE_list("seeds", [], "Training seeds (e.g. 0,1,2,3,4) for repeating th
 flags.DEFINE_string("scale", "quick", "quick (12,800 samples, 8 epochs) or paper (100,000 samples).")
 flags.DEFINE_string("out", None, "Output directory: data, one workdir per beta, figures, report.")
 flags.DEFINE_list("betas", ["1", "10", "100", "2000"], "The beta sweep of Figs. 2-3.")
-flags.DEFINE_string("flags_dir", "flags", "The repository's flags/ directory.")
-flags.DEFINE_multi_string("data_flag", [], "Extra flag for betavae-generate (repeatable).")
-flags.DEFINE_multi_string("train_flag", [], "Extra flag for betavae-train (repeatable).")
+flags.DEFINE_string("flags_dir", "", "A flags directory with the data/, train/, repro/ layout (default: the "
+                    "flagfiles shipped with the package).")
+flags.DEFINE_multi_string("data_flag", [], "Extra betavae-generate flag for every dataset (repeatable).")
+flags.DEFINE_multi_string("train_flag", [], "Extra betavae-train flag for every run (repeatable).")
 flags.DEFINE_integer("n_generated", 1000, "Maps decoded from the prior for the phase fractions.")
 flags.DEFINE_integer("seed", 0, "Seed of training and evaluation.")
 
@@ -50,7 +51,7 @@ def main(argv):
                              seeds=_ints("seeds", "seeds", FLAGS.seeds))
     try:
         summary = reproduce(config)
-    except RuntimeError as e:
+    except RuntimeError as e:  # e.g. a run that diverged
         common.fail("betavae-reproduce", str(e), code=1)
     for c in summary["claims"]:
         print(f"[{c['verdict']}] {c['claim']} ({c['evidence']})")

@@ -1,46 +1,31 @@
-"""betavae-train: train (or resume) a beta-VAE from a flagfile; see train_lib."""
+"""betavae-train: train (or resume) a beta-VAE from a flagfile; see train_lib.
+
+Every flag but --workdir is a field of train_lib.TrainConfig (defaults and
+help are defined there once).
+"""
 from absl import flags
 
+from betavae_tf import config_flags
 from betavae_tf.cli import common
+from betavae_tf.train_lib import TrainConfig
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("workdir", None, "Run directory: config, checkpoints, TensorBoard, export.")
-flags.DEFINE_string("data_dir", None, "Dataset directory (betavae-generate / betavae-import).")
-flags.DEFINE_integer("latent_dim", 2, "Latent dimension d_z.")
-flags.DEFINE_string("decoder", "bernoulli", "Decoder head: bernoulli, multinomial, gaussian or "
-                    "temperature (the beta^2-VAE two-branch head).")
-flags.DEFINE_float("beta", 100.0, "beta of Eq. 4 (distortion summed over sites, rate over latents).")
-flags.DEFINE_bool("learned_scale", False, "Gaussian decoder: learn a per-channel scale (extension).")
-flags.DEFINE_integer("batch_size", 128, "Global batch size (the paper's 128).")
-flags.DEFINE_integer("epochs", 20, "Epochs in total (a resumed run continues up to this).")
-flags.DEFINE_integer("steps_per_epoch", 0, "Steps per epoch; 0 = one pass over the training split.")
-flags.DEFINE_float("learning_rate", 1e-3, "Adam learning rate (paper: 1e-3).")
-flags.DEFINE_float("adam_beta_1", 0.5, "Adam beta_1 (paper: 0.5).")
-flags.DEFINE_float("adam_beta_2", 0.999, "Adam beta_2 (paper: 0.999).")
-flags.DEFINE_float("validation_fraction", 0.1, "Share of the dataset held out for validation.")
-flags.DEFINE_integer("shuffle_buffer", 16384, "Shuffle buffer in samples.")
-flags.DEFINE_bool("cache", True, "Cache the dataset's records in memory after the first epoch.")
-flags.DEFINE_integer("seed", 0, "Seed of initialisation, data order and noise; repeats a run.")
-flags.DEFINE_string("strategy", "auto", "tf.distribute strategy: auto, one_device, mirrored, tpu "
-                    "or multi_worker (reads TF_CONFIG).")
-flags.DEFINE_string("tpu", "", "TPU name or grpc:// address for --strategy=tpu.")
-flags.DEFINE_string("precision", "float32", "float32, mixed_float16 or mixed_bfloat16.")
-flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA.")
-flags.DEFINE_integer("keep_checkpoints", 2, "Checkpoints kept (one per epoch).")
-flags.DEFINE_bool("summary_images", True, "TensorBoard images: generated samples, latent scatter.")
-flags.DEFINE_bool("export", True, "Write the SavedModel to WORKDIR/export at the end.")
-flags.DEFINE_integer("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch.")
 
 
-def config_from_flags():
-    from betavae_tf.train_lib import TrainConfig
-    names = [f.name for f in FLAGS.get_flags_for_module(__name__) if f.name != "workdir"]
-    return TrainConfig(**{name: FLAGS[name].value for name in names})
+def define_flags(flag_values):
+    flags.DEFINE_string("workdir", None, "Run directory: config, checkpoints, TensorBoard, export.",
+                        flag_values=flag_values, module_name=__name__)
+    config_flags.define(TrainConfig, flag_values, module_name=__name__)
 
 
-def effective_flags():
+
+def config_from_flags(flag_values=FLAGS):
+    return config_flags.from_flags(TrainConfig, flag_values)
+
+
+def effective_flags(flag_values=FLAGS):
     """The flags of this program as a flagfile (what the run used)."""
-    return "".join(f.serialize() + "\n" for f in FLAGS.get_flags_for_module(__name__)
+    return "".join(f.serialize() + "\n" for f in flag_values.get_flags_for_module(__name__)
                    if f.value is not None)
 
 
@@ -64,6 +49,7 @@ def main(argv):
 
 
 def run():
+    define_flags(FLAGS)  # here, not at import: the library imports this module for its flag definitions
     common.run(main, "betavae-train")
 
 
