@@ -1,7 +1,7 @@
 """ModelConfig: what fixes a BetaVAE's shape and loss (no TensorFlow import, for fast flag checks)."""
 import dataclasses
 
-HEADS = ("bernoulli", "multinomial", "gaussian", "temperature")
+from betavae_tf.models.heads import HEADS
 
 
 def check_lattice_size(lattice_size):
@@ -32,13 +32,11 @@ class ModelConfig:
         if self.decoder not in HEADS:
             raise ValueError(f"unknown decoder {self.decoder!r}; expected one of "
                              f"{', '.join(HEADS)}.")
-        if self.decoder == "bernoulli" and self.channels != 1:
-            raise ValueError(f"the bernoulli decoder models one binary channel, but the data have "
-                             f"{self.channels} channels; use the multinomial decoder for one-hot "
-                             "data or the gaussian decoder for real values.")
-        if self.decoder == "multinomial" and self.channels < 2:
-            raise ValueError("the multinomial decoder needs one-hot data with D >= 2 channels, but "
-                             "the data have 1 channel; use the bernoulli decoder for spins in {0,1}.")
-        if self.learned_scale and self.decoder != "gaussian":
-            raise ValueError("learned_scale applies only to the gaussian decoder.")
+        head = HEADS[self.decoder]
+        problem = head.check_channels(self.channels)
+        if problem:
+            raise ValueError(problem)
+        if self.learned_scale and not head.learned_scale:
+            raise ValueError(f"learned_scale applies only to the {', '.join(h for h in HEADS if HEADS[h].learned_scale)} "
+                             "decoder.")
         return self

@@ -1,10 +1,10 @@
-"""Decoder heads: the last layer of Table I / II and the TFP distribution it defines.
+"""Decoder heads: one record each, holding the last layer of Table I / II and the TFP distribution it defines.
 
-Each head turns the trunk features into named parameters (always including
-the local fields h_k, the mean-field reading of Sec. IV) and turns those
-parameters into a `tfd.Independent` distribution over the whole lattice
-[L, L, C], so that log_prob sums over sites and channels (DESIGN.md's
-distortion convention).
+A head turns the trunk features into named parameters (always including the
+local fields h_k, the mean-field reading of Sec. IV) and those parameters
+into a `tfd.Independent` distribution over the whole lattice [L, L, C], so
+that log_prob sums over sites and channels (the distortion convention of
+docs/conventions.md).
 
   bernoulli    Eq. 7, 10-11: m_k = sigmoid(h_k), p(x|z) = prod_k m_k^s (1-m_k)^(1-s)
   multinomial  Eq. 13-16: m_kd = softmax_d(h_kd) over D one-hot channels
@@ -14,105 +14,164 @@ distortion convention).
                (linear) and an inverse-temperature branch beta_k = sigmoid(.)
                in (0, 1), combined as sigmoid(beta_k h_k) (softmax over D
                channels for D > 1; one beta_k per site scales all D fields)
-The head layers compute in float32 under mixed precision: distributions are
-built from float32 parameters.
+
+Every other part of the package (flag checks, the model, export, analysis)
+asks HEADS; adding a head is one Head record registered here plus its tests:
+
+    register(Head(name="poisson", outputs=lambda learned_scale: ("local_field", "rate"),
+                  build=..., distribution=..., mean="rate", encodings=("uint8",),
+                  check_channels=lambda c: None, description="..."))
+
+This module imports without TensorFlow (flag checks stay instant); build and
+distribution load Keras and TFP when called. Head layers compute in float32
+under mixed precision: distributions are built from float32 parameters.
 """
-import keras
-import tensorflow as tf
-import tensorflow_probability as tfp
+import dataclasses
+from typing import Callable, Dict, Optional, Tuple
 
-from betavae_tf.models.config import HEADS
+DISCRETE = ("bits", "categorical")
+REAL = ("uint8", "float32")
 
-tfd = tfp.distributions
+
+@dataclasses.dataclass(frozen=True)
+class Head:
+    """What the package needs to know about one decoder head."""
+    name: str
+    outputs: Callable[[bool], Tuple[str, ...]]        # learned_scale -> parameter names (export outputs)
+    build: Callable                                   # (features, channels, learned_scale) -> {name: tensor}
+    distribution: Callable                            # (params) -> tfd.Independent over [L, L, C]
+    mean: str                                         # the parameter that is the distribution's mean
+    encodings: Tuple[str, ...]                        # dataset encodings (data.format.ENCODINGS) it models
+    check_channels: Callable[[int], Optional[str]]    # None, or why the channel count does not fit
+    description: str
+    learned_scale: bool = False                       # whether --learned_scale applies
 
 
 def _deconv(channels, name):
-    return keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same", name=name,
-                                        dtype="float32")
+    import keras
+    return keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same", name=name, dtype="float32")
 
 
-@keras.saving.register_keras_serializable(package="betavae_tf")
-class LearnedScale(keras.layers.Layer):
-    """A trainable per-channel Gaussian scale, softplus-parametrised, broadcast over sites."""
+def _tfd():
+    import tensorflow_probability as tfp
+    return tfp.distributions
 
-    def __init__(self, channels, **kwargs):
-        super().__init__(dtype="float32", **kwargs)
-        self.channels = channels
 
-    def build(self, input_shape):
-        # softplus(0.5413) = 1: start from the paper's unit variance.
-        self.scale_logit = self.add_weight(name="scale_logit", shape=(self.channels,),
-                                           initializer=keras.initializers.Constant(0.5413))
+def _site_distribution(logits):
+    """Bernoulli per site for one channel, one-hot categorical over D > 1 channels."""
+    import tensorflow as tf
+    tfd = _tfd()
+    if logits.shape[-1] == 1:
+        return tfd.Independent(tfd.Bernoulli(logits=logits, dtype=tf.float32), reinterpreted_batch_ndims=3)
+    return tfd.Independent(tfd.OneHotCategorical(logits=logits, dtype=tf.float32), reinterpreted_batch_ndims=2)
 
-    def call(self, mean):
-        return keras.ops.softplus(self.scale_logit) + 1e-4 + keras.ops.zeros_like(mean)
 
-    def get_config(self):
-        return {**super().get_config(), "channels": self.channels}
+def _one_channel(channels):
+    if channels != 1:
+        return (f"the bernoulli decoder models one binary channel, but the data have {channels} channels; use "
+                "the multinomial decoder for one-hot data or the gaussian decoder for real values.")
+    return None
+
+
+def _one_hot(channels):
+    if channels < 2:
+        return ("the multinomial decoder needs one-hot data with D >= 2 channels, but the data have 1 channel; "
+                "use the bernoulli decoder for spins in {0,1}.")
+    return None
+
+
+# -- bernoulli ---------------------------------------------------------------------
+def _bernoulli_build(features, channels, learned_scale=False):
+    import keras
+    h = _deconv(channels, "local_field")(features)
+    return {"local_field": h, "probs": keras.layers.Activation("sigmoid", dtype="float32", name="probs")(h)}
+
+
+# -- multinomial -------------------------------------------------------------------
+def _multinomial_build(features, channels, learned_scale=False):
+    import keras
+    h = _deconv(channels, "local_field")(features)
+    return {"local_field": h, "probs": keras.layers.Softmax(axis=-1, dtype="float32", name="probs")(h)}
+
+
+# -- gaussian ----------------------------------------------------------------------
+def _gaussian_build(features, channels, learned_scale=False):
+    import keras
+    h = _deconv(channels, "local_field")(features)
+    params = {"local_field": h, "mean": keras.layers.Identity(dtype="float32", name="mean")(h)}
+    if learned_scale:
+        from betavae_tf.models.layers import LearnedScale
+        params["scale"] = LearnedScale(channels, name="scale")(h)
+    return params
+
+
+def _gaussian_distribution(params):
+    import tensorflow as tf
+    tfd = _tfd()
+    scale = params.get("scale", tf.ones_like(params["mean"]))
+    return tfd.Independent(tfd.Normal(loc=params["mean"], scale=scale), reinterpreted_batch_ndims=3)
+
+
+# -- temperature (beta^2-VAE) --------------------------------------------------------
+def _temperature_build(features, channels, learned_scale=False):
+    import keras
+    h = _deconv(channels, "local_field")(features)
+    beta = _deconv(1, "inverse_temperature_logit")(features)
+    beta = keras.layers.Activation("sigmoid", dtype="float32", name="inverse_temperature")(beta)
+    logits = keras.layers.Multiply(dtype="float32", name="scaled_field")([beta, h])
+    probs = (keras.layers.Activation("sigmoid", dtype="float32", name="probs")(logits) if channels == 1 else
+             keras.layers.Softmax(axis=-1, dtype="float32", name="probs")(logits))
+    return {"local_field": h, "inverse_temperature": beta, "probs": probs}
+
+
+HEADS: Dict[str, Head] = {}
+
+
+def register(head):
+    """Add a head to the registry (its name becomes a valid --decoder)."""
+    HEADS[head.name] = head
+    return head
+
+
+register(Head("bernoulli", outputs=lambda learned_scale=False: ("local_field", "probs"), build=_bernoulli_build,
+              distribution=lambda p: _site_distribution(p["local_field"]), mean="probs", encodings=DISCRETE,
+              check_channels=_one_channel, description="Eq. 7, 10-11: m_k = sigmoid(h_k), one binary channel"))
+register(Head("multinomial", outputs=lambda learned_scale=False: ("local_field", "probs"), build=_multinomial_build,
+              distribution=lambda p: _site_distribution(p["local_field"]), mean="probs", encodings=("categorical",),
+              check_channels=_one_hot, description="Eq. 13-16: m_kd = softmax_d(h_kd) over D one-hot channels"))
+register(Head("gaussian", outputs=lambda learned_scale=False: ("local_field", "mean") + (("scale",) if learned_scale
+                                                                                          else ()),
+              build=_gaussian_build, distribution=_gaussian_distribution, mean="mean",
+              encodings=DISCRETE + REAL, check_channels=lambda c: None, learned_scale=True,
+              description="Eq. 17-18: x_k ~ N(h_k, 1) (a learned per-channel scale with learned_scale)"))
+register(Head("temperature", outputs=lambda learned_scale=False: ("local_field", "inverse_temperature", "probs"),
+              build=_temperature_build,
+              distribution=lambda p: _site_distribution(p["inverse_temperature"] * p["local_field"]), mean="probs",
+              encodings=DISCRETE, check_channels=lambda c: None,
+              description="Table II (beta^2-VAE): sigmoid(beta_k h_k), beta_k = sigmoid(.) in (0, 1)"))
+
+
+def get(name):
+    if name not in HEADS:
+        raise ValueError(f"unknown decoder head {name!r}; expected one of {', '.join(HEADS)}.")
+    return HEADS[name]
 
 
 def head_output_names(head, learned_scale=False):
     """The parameter names a head exposes (the export's decode outputs)."""
-    if head in ("bernoulli", "multinomial"):
-        return ("local_field", "probs")
-    if head == "gaussian":
-        return ("local_field", "mean") + (("scale",) if learned_scale else ())
-    if head == "temperature":
-        return ("local_field", "inverse_temperature", "probs")
-    raise ValueError(f"unknown decoder head {head!r}; expected one of {HEADS}.")
+    return get(head).outputs(learned_scale)
 
 
 def apply_head(head, features, channels, learned_scale=False):
     """Functional-API layers on the trunk features -> dict of parameters [N, L, L, .]."""
-    if head == "bernoulli":
-        h = _deconv(channels, "local_field")(features)
-        return {"local_field": h, "probs": keras.layers.Activation("sigmoid", dtype="float32",
-                                                                  name="probs")(h)}
-    if head == "multinomial":
-        h = _deconv(channels, "local_field")(features)
-        return {"local_field": h, "probs": keras.layers.Softmax(axis=-1, dtype="float32",
-                                                               name="probs")(h)}
-    if head == "gaussian":
-        h = _deconv(channels, "local_field")(features)
-        params = {"local_field": h, "mean": keras.layers.Identity(dtype="float32", name="mean")(h)}
-        if learned_scale:
-            params["scale"] = LearnedScale(channels, name="scale")(h)
-        return params
-    if head == "temperature":
-        h = _deconv(channels, "local_field")(features)
-        beta = _deconv(1, "inverse_temperature_logit")(features)
-        beta = keras.layers.Activation("sigmoid", dtype="float32", name="inverse_temperature")(beta)
-        logits = keras.layers.Multiply(dtype="float32", name="scaled_field")([beta, h])
-        probs = (keras.layers.Activation("sigmoid", dtype="float32", name="probs")(logits)
-                 if channels == 1 else
-                 keras.layers.Softmax(axis=-1, dtype="float32", name="probs")(logits))
-        return {"local_field": h, "inverse_temperature": beta, "probs": probs}
-    raise ValueError(f"unknown decoder head {head!r}; expected one of {HEADS}.")
+    return get(head).build(features, channels, learned_scale)
 
 
 def distribution(head, params):
     """The likelihood p(x|z) over [L, L, C] from a head's parameters."""
-    if head == "bernoulli":
-        return tfd.Independent(tfd.Bernoulli(logits=params["local_field"], dtype=tf.float32),
-                               reinterpreted_batch_ndims=3)
-    if head == "multinomial":
-        return tfd.Independent(tfd.OneHotCategorical(logits=params["local_field"],
-                                                     dtype=tf.float32),
-                               reinterpreted_batch_ndims=2)
-    if head == "gaussian":
-        scale = params.get("scale", tf.ones_like(params["mean"]))
-        return tfd.Independent(tfd.Normal(loc=params["mean"], scale=scale),
-                               reinterpreted_batch_ndims=3)
-    if head == "temperature":
-        logits = params["inverse_temperature"] * params["local_field"]
-        if params["local_field"].shape[-1] == 1:
-            return tfd.Independent(tfd.Bernoulli(logits=logits, dtype=tf.float32),
-                                   reinterpreted_batch_ndims=3)
-        return tfd.Independent(tfd.OneHotCategorical(logits=logits, dtype=tf.float32),
-                               reinterpreted_batch_ndims=2)
-    raise ValueError(f"unknown decoder head {head!r}; expected one of {HEADS}.")
+    return get(head).distribution(params)
 
 
 def mean_parameter(head):
     """The name of the parameter that is the distribution's mean (for images)."""
-    return "mean" if head == "gaussian" else "probs"
+    return get(head).mean

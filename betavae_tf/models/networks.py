@@ -3,7 +3,7 @@
 Encoder (Table I): Conv2d 4x4x64 s2 SAME + BN + lReLU(0.2); Conv2d 4x4x128 s2
 + BN + lReLU; FC 1024 + BN + lReLU; FC d_z linear (mean), FC d_z softplus
 (stddev). Decoder trunk: FC 1024 + BN + ReLU; FC (L/4)^2 * 128 + BN + ReLU
-reshaped to (L/4, L/4, 128) ("8 x 1024" at L = 32, DESIGN.md); Deconv2d
+reshaped to (L/4, L/4, 128) ("8 x 1024" at L = 32, docs/conventions.md); Deconv2d
 4x4x64 s2 + BN + ReLU. The last layer, Deconv2d 4x4xC s2, belongs to the
 distribution head (heads.py), since Table II splits exactly that layer.
 
