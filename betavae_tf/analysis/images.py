@@ -3,7 +3,7 @@ import io
 
 import numpy as np
 
-from betavae_tf.data.format import PHASE_NAMES
+from betavae_tf import phases as ph
 
 PHASE_COLOURS = {"FM": "tab:blue", "AFM": "tab:red", "PM": "tab:gray", "unknown": "black"}
 
@@ -29,13 +29,10 @@ def displayable(params_mean):
 
 
 def generated_grid(model, n=16, seed=0):
-    """Mean parameters (m_k, Fig. 2's convention) decoded from n prior draws z ~ N(0, I)."""
-    import tensorflow as tf
-
-    from betavae_tf.models import mean_parameter
-    z = tf.random.stateless_normal([n, model.config.latent_dim], seed=[seed, 2**20])
-    params = model.decoder(z, training=False)
-    return tile(displayable(params[mean_parameter(model.config.decoder)].numpy()))
+    """Mean parameters (m_k, Fig. 2's convention) decoded from n prior draws z ~ N(0, I), tiled."""
+    from betavae_tf.analysis import inference
+    params, _ = inference.decode_prior(model, n, seed)
+    return tile(displayable(inference.mean_of(model, params)))
 
 
 def phase_colour(name, code):
@@ -48,7 +45,7 @@ def latent_scatter_png(latent, phases, title="", phase_names=None):
 
     phase_names: {code: name} of the labels (default: the Ising phases).
     """
-    phase_names = PHASE_NAMES if phase_names is None else phase_names
+    phase_names = ph.names(ph.ISING) if phase_names is None else phase_names
     from matplotlib.figure import Figure  # no pyplot: the caller's backend is left alone
 
     latent = np.asarray(latent, dtype=np.float64)

@@ -4,11 +4,14 @@ Conventions: configurations or Bernoulli maps are arrays [N, L, L] (a
 trailing channel of 1 is accepted) with values in [0, 1]: sigma in {0, 1} for
 samples, m_k in [0, 1] for maps (1 = up). Latent codes are [N, d_z].
 """
+import warnings
+
 import numpy as np
 from scipy import stats
 
-PHASE_CODES = {"FM": 0, "AFM": 1, "PM": 2, "mixed": 3}
-PHASE_LABELS = {v: k for k, v in PHASE_CODES.items()}
+from betavae_tf import phases as ph
+
+PHASE_CODES = ph.ISING_GENERATED  # FM, AFM, PM and mixed (codes from betavae_tf.phases)
 # Phase of one configuration or map from its order parameters, with M = mean
 # of (2 m_k - 1) and M_s the same with the checkerboard sign (-1)^(i+j):
 #   FM     |M| >= 0.5  and |M_s| < 0.25
@@ -66,15 +69,21 @@ def latent_correlations(latent, factors):
         f = np.asarray(f, dtype=np.float64)
         if len(f) != len(z):
             raise ValueError(f"factor {name} has {len(f)} values for {len(z)} latent codes.")
-        out["pearson"][name] = [_safe(stats.pearsonr, z[:, i], f) for i in range(z.shape[1])]
-        out["spearman"][name] = [_safe(stats.spearmanr, z[:, i], f) for i in range(z.shape[1])]
+        out["pearson"][name] = [pearson(z[:, i], f) for i in range(z.shape[1])]
+        out["spearman"][name] = [_correlation(stats.spearmanr, z[:, i], f) for i in range(z.shape[1])]
     return out
 
 
-def _safe(fn, a, b):
+def _correlation(fn, a, b):
+    a, b = np.asarray(a, float), np.asarray(b, float)
     if np.std(a) == 0 or np.std(b) == 0:
         return 0.0  # a constant carries no correlation
     return float(fn(a, b)[0])
+
+
+def pearson(a, b):
+    """Pearson correlation of two arrays; 0 when either is constant."""
+    return _correlation(stats.pearsonr, a, b)
 
 
 def axis_alignment(corr_m, corr_ms):
@@ -108,13 +117,13 @@ def cluster_direction(latent, center):
 def fm_afm_cosine(latent, phase):
     """|cos| of the angle between the FM and AFM cluster axes, both about the PM mean.
 
-    The paper's |z_FM^T z_AFM| ~ 0. phase holds the data's PHASES codes
-    (0 FM, 1 AFM, 2 PM).
+    The paper's |z_FM^T z_AFM| ~ 0. phase holds the data's phase codes
+    (betavae_tf.phases: FM, AFM, PM).
     """
     latent, phase = np.asarray(latent, float), np.asarray(phase)
-    center = latent[phase == 2].mean(axis=0) if np.any(phase == 2) else latent.mean(axis=0)
-    v_fm = cluster_direction(latent[phase == 0], center)
-    v_afm = cluster_direction(latent[phase == 1], center)
+    center = latent[phase == ph.PM].mean(axis=0) if np.any(phase == ph.PM) else latent.mean(axis=0)
+    v_fm = cluster_direction(latent[phase == ph.FM], center)
+    v_afm = cluster_direction(latent[phase == ph.AFM], center)
     return float(abs(v_fm @ v_afm))
 
 
@@ -142,7 +151,7 @@ def mmd_isometry(spins, latent, magnetization, phase):
     """
     s = 2.0 * _lattice(spins) - 1.0
     latent, m, phase = np.asarray(latent, float), np.asarray(magnetization), np.asarray(phase)
-    groups = {"+": (phase == 0) & (m > 0), "-": (phase == 0) & (m < 0), "PM": phase == 2}
+    groups = {"+": (phase == ph.FM) & (m > 0), "-": (phase == ph.FM) & (m < 0), "PM": phase == ph.PM}
     out = {}
     for a, b in (("+", "-"), ("+", "PM"), ("-", "PM")):
         if not (groups[a].any() and groups[b].any()):
@@ -163,18 +172,6 @@ def cosine_similarity_matrix(latent):
     return u @ u.T
 
 
-def _discrete_mutual_information(a, b):
-    """I(a; b) in nats of two integer-coded arrays."""
-    _, a = np.unique(a, return_inverse=True)
-    _, b = np.unique(b, return_inverse=True)
-    joint = np.zeros((a.max() + 1, b.max() + 1))
-    np.add.at(joint, (a, b), 1.0)
-    joint /= joint.sum()
-    pa, pb = joint.sum(1, keepdims=True), joint.sum(0, keepdims=True)
-    nz = joint > 0
-    return float((joint[nz] * np.log(joint[nz] / (pa @ pb)[nz])).sum())
-
-
 def _entropy(a):
     _, counts = np.unique(a, return_counts=True)
     p = counts / counts.sum()
@@ -188,6 +185,8 @@ def mutual_information_gap(latent, factors, n_bins=20):
     are discrete ({name: [N] int}). Returns {"mig": mean, name: gap, ...}; a
     constant representation scores 0.
     """
+    from sklearn.metrics import mutual_info_score  # I(a; b) in nats of two discrete arrays
+
     z = np.asarray(latent, float)
     bins = []
     for i in range(z.shape[1]):
@@ -199,7 +198,7 @@ def mutual_information_gap(latent, factors, n_bins=20):
         h = _entropy(f)
         if h == 0:
             continue
-        mi = sorted((_discrete_mutual_information(b, f) for b in bins), reverse=True)
+        mi = sorted((mutual_info_score(b, f) for b in bins), reverse=True)
         out[name] = (mi[0] - (mi[1] if len(mi) > 1 else 0.0)) / h
     out["mig"] = float(np.mean(list(out.values()))) if out else 0.0
     return out
@@ -258,9 +257,11 @@ def critical_temperature(temperature, order, n_bootstrap=200, seed=0):
         return params[2] if grid[0] <= params[2] <= grid[-1] else np.nan
 
     means = np.array([g.mean() for g in groups])
-    tc = fit(means)
     rng = np.random.default_rng(seed)
-    boots = [fit(np.array([rng.choice(g, len(g)).mean() for g in groups])) for _ in range(n_bootstrap)]
+    with warnings.catch_warnings():  # a fit that does not converge is dropped, not reported per resample
+        warnings.simplefilter("ignore")
+        tc = fit(means)
+        boots = [fit(np.array([rng.choice(g, len(g)).mean() for g in groups])) for _ in range(n_bootstrap)]
     boots = np.array([b for b in boots if np.isfinite(b)])
     err = float(boots.std()) if len(boots) > 1 else np.nan
     return float(tc), err, {"temperatures": grid.tolist(), "mean": means.tolist()}
@@ -356,11 +357,12 @@ def block_diagonality(similarity, labels):
 
 def classify_categorical(probs, polarized=0.6, disordered=0.45):
     """Phase of D-state maps m_kd [N, L, L, D] from their mean state fractions f_d:
-    polarized towards d (code 3 + d, as the Potts/Z3 labels) when f_d >= polarized,
-    disordered (PM, 2) when every f_d < disordered, else mixed (-2)."""
+    polarized towards d (ph.ordered_state(d), as the Potts/Z3 labels) when f_d >= polarized,
+    disordered (ph.PM) when every f_d < disordered, else ph.MIXED."""
     f = np.asarray(probs, float).mean(axis=(1, 2))
     top, arg = f.max(axis=1), f.argmax(axis=1)
-    return np.where(top >= polarized, 3 + arg, np.where(top < disordered, 2, -2)).astype(int)
+    return np.where(top >= polarized, ph.ordered_state(arg),
+                    np.where(top < disordered, ph.PM, ph.MIXED)).astype(int)
 
 
 def angle_alignment(latent_2d, vectors_2d, centre=None):
@@ -392,19 +394,20 @@ def finite_size_extrapolation(sizes, tcs, errors=None, nu=1.0):
     """Tc(L) = Tc_inf + a L^(-1/nu) fitted by (weighted) least squares (2D Ising: nu = 1).
 
     Returns (tc_inf, tc_inf_error, a); the error is from the fit's covariance
-    (scaled by the reduced chi^2 when there are more points than parameters).
+    (np.polyfit with weights 1/error, scaled up by the reduced chi^2 when there
+    are more points than parameters and it exceeds 1).
     """
     L = np.asarray(sizes, float)
     t = np.asarray(tcs, float)
     if len(L) < 2 or len(np.unique(L)) < 2:
         raise ValueError(f"need at least two lattice sizes, got {list(sizes)}.")
-    w = np.ones_like(t) if errors is None else 1.0 / np.maximum(np.asarray(errors, float), 1e-12) ** 2
-    design = np.stack([np.ones_like(L), L ** (-1.0 / nu)], axis=1)
-    a_mat = design.T @ (design * w[:, None])
-    coef = np.linalg.solve(a_mat, design.T @ (w * t))
-    cov = np.linalg.inv(a_mat)
+    x = L ** (-1.0 / nu)
+    weights = None if errors is None else 1.0 / np.maximum(np.asarray(errors, float), 1e-12)
+    (a, tc_inf), cov = np.polyfit(x, t, 1, w=weights, cov="unscaled")
     dof = len(L) - 2
     if dof > 0:
-        chi2 = float(((t - design @ coef) ** 2 * w).sum())
-        cov = cov * max(chi2 / dof, 1.0) if errors is not None else cov * chi2 / dof
-    return float(coef[0]), float(np.sqrt(cov[0, 0])) if (errors is not None or dof > 0) else float("nan"), float(coef[1])
+        chi2 = float((((t - (tc_inf + a * x)) * (1.0 if weights is None else weights)) ** 2).sum())
+        cov = cov * (max(chi2 / dof, 1.0) if errors is not None else chi2 / dof)
+    elif errors is None:
+        return float(tc_inf), float("nan"), float(a)
+    return float(tc_inf), float(np.sqrt(cov[1, 1])), float(a)
