@@ -1,20 +1,21 @@
 # The README's commands. Each target creates .venv if missing and (re)installs
-# the package into it whenever a source file changed; then it runs.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# the package into it, from the tested set in constraints.txt, whenever a
+# source file changed; then it runs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SOURCES := setup.py pyproject.toml $(shell find betavae_tf mc_ext -name '*.py' -o -name '*.pyx' -o -name '*.pxd')
+SOURCES := setup.py pyproject.toml constraints.txt $(shell find betavae_tf mc_ext flags -name '*.py' -o -name '*.pyx' -o -name '*.pxd' -o -name '*.flags')
 DEMO_DIR ?= runs/demo
 
-.PHONY: install demo test test-slow bench clean
+.PHONY: install demo test test-slow test-env bench lock clean
 
 install: $(STAMP)
 
 $(STAMP): $(SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt '.[test]'
 	touch $(STAMP)
 
 # From nothing to the quick-scale Fig. 2-4 report for beta = 100: the
@@ -29,10 +30,20 @@ test: install
 test-slow: install
 	$(BIN)/pytest -q -m slow
 
+# The package as a user meets it: a wheel in a fresh Python 3.12 virtualenv,
+# and both notebooks run as on Colab (not preinstalled, outside the clone).
+test-env: install
+	$(BIN)/pytest -q -m fresh_env
+
 bench: install
 	$(BIN)/python bench/bench_mc.py
 	$(BIN)/python bench/bench_potts_xy.py
 	$(BIN)/python bench/bench_train.py
+
+# Re-pin constraints.txt to what .venv holds now (after changing pyproject.toml).
+lock: install
+	{ sed -n '1,3p' constraints.txt; $(BIN)/python -m pip freeze --exclude betavae_tf; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 clean:
 	rm -rf build *.egg-info mc_ext/*.c mc_ext/*.so

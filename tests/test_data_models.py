@@ -232,7 +232,8 @@ def test_one_training_step_per_decoder(small_sets, tmp_path, data, decoder, late
 
 @pytest.mark.parametrize("data,decoder,match", [
     ("xy", "bernoulli", "bernoulli decoder models one binary channel"),
-    ("xy", "multinomial", "needs categorical \\(one-hot\\) data"),
+    ("xy", "multinomial", "the multinomial decoder does not model float32 data .* use gaussian"),
+    ("xy", "temperature", "the temperature decoder does not model float32 data"),
     ("z3", "bernoulli", "bernoulli decoder models one binary channel"),
 ])
 def test_decoder_and_data_must_match(small_sets, data, decoder, match):

@@ -40,10 +40,13 @@ out = {}
 for name, arg in (("encode", "x"), ("decode", "z"), ("reconstruct", "x")):
     for k, v in loaded.signatures[name](**{arg: tf.constant(data[arg])}).items():
         out[name + "/" + k] = v.numpy()
-for tag, seed in (("7", 7), ("7again", 7), ("8", 8)):
-    res = loaded.signatures["sample"](n=tf.constant(5), seed=tf.constant(seed))
+for tag, seeds in (("7", [7, 70, 700, 7000, 70000]), ("7again", [7, 70, 700, 7000, 70000]),
+                  ("8", [8, 80, 800, 8000, 80000]), ("7alone", [700])):
+    res = loaded.signatures["sample"](seed=tf.constant(seeds, tf.int32))
     for k, v in res.items():
         out[f"sample{tag}/{k}"] = v.numpy()
+for k, v in loaded.signatures["serving_default"](x=tf.constant(data["x"])).items():
+    out["serving_default/" + k] = v.numpy()
 np.savez(sys.argv[3], **out)
 print(sorted(loaded.signatures))
 """
@@ -87,6 +90,12 @@ def test_fresh_process_matches_keras(decoder, C, tmp_path):
     assert not np.array_equal(conf7, conf8)
     np.testing.assert_array_equal(out["sample7again/configurations"], conf7)
     np.testing.assert_array_equal(out["sample7again/z"], out["sample7/z"])
+    # A configuration depends on its own seed only, not on the rest of the batch (up to the float
+    # rounding of a batch of one against five in the decoder, for the real-valued head).
+    np.testing.assert_array_equal(out["sample7alone/z"][0], out["sample7/z"][2])
+    np.testing.assert_allclose(out["sample7alone/configurations"][0], conf7[2], rtol=0, atol=1e-5)
+    for k in ("mean", "stddev"):
+        np.testing.assert_array_equal(out[f"serving_default/{k}"], out[f"encode/{k}"])
 
 
 def test_saved_model_cli_run_matches_keras(tmp_path):
@@ -104,13 +113,125 @@ def test_saved_model_cli_run_matches_keras(tmp_path):
     np.testing.assert_allclose(np.load(outdir / "stddev.npy"), enc["stddev"].numpy(), rtol=1e-5, atol=1e-6)
 
 
-def test_export_replaces_and_load_checks(tmp_path):
+def test_export_versions_and_load_checks(tmp_path):
     model, _ = _trained()
     target = str(tmp_path / "export")
-    export.export_saved_model(model, target)
-    export.export_saved_model(model, target)  # replacing an export leaves one directory
-    assert sorted(os.listdir(tmp_path)) == ["export"]
+    first = export.export_saved_model(model, target)
+    second = export.export_saved_model(model, target)  # a new version; the first one stays
+    assert (first, second) == (os.path.join(target, "1"), os.path.join(target, "2"))
+    assert sorted(os.listdir(target)) == ["1", "2"] and export.versions(target) == [1, 2]
+    assert export.resolve(target) == second
+    assert export.read_metadata(target)["model_config"]["lattice_size"] == 8
     loaded = export.load(target)
     assert set(export.SIGNATURES) <= set(loaded.signatures)
     with pytest.raises(FileNotFoundError, match="is not a SavedModel directory"):
         export.load(str(tmp_path))
+
+
+_WARMUP = """
+import sys, json, os
+sys.modules["betavae_tf"] = None  # the package must not be needed to serve an export
+sys.modules["mc_ext"] = None
+import numpy as np, tensorflow as tf
+from tensorflow_serving.apis import prediction_log_pb2
+path = sys.argv[1]
+meta = json.load(open(os.path.join(path, "assets.extra", "betavae_tf.json")))
+cfg = meta["model_config"]
+loaded = tf.saved_model.load(path)
+seen = []
+for record in tf.data.TFRecordDataset(os.path.join(path, "assets.extra", "tf_serving_warmup_requests")):
+    log = prediction_log_pb2.PredictionLog.FromString(record.numpy())
+    request = log.predict_log.request
+    name = request.model_spec.signature_name
+    inputs = {k: tf.constant(tf.make_ndarray(v)) for k, v in request.inputs.items()}
+    outputs = loaded.signatures[name](**inputs)
+    n = next(iter(inputs.values())).shape[0]
+    for k, v in outputs.items():
+        assert v.shape[0] == n, (name, k, v.shape)
+        if k in ("mean", "stddev") and name in ("encode", "serving_default"):
+            assert v.shape == (n, cfg["latent_dim"]), (name, k, v.shape)
+        if k == "configurations":
+            assert v.shape == (n, cfg["lattice_size"], cfg["lattice_size"], cfg["channels"]), v.shape
+    seen.append(name)
+print("REPLAYED", " ".join(sorted(seen)))
+"""
+
+
+def test_tf_serving_layout_metadata_and_warmup_replay(tmp_path):
+    """What TF Serving does at load, done in a process where betavae_tf cannot be imported."""
+    model, _ = _trained("multinomial", C=3)
+    path = export.export_saved_model(model, str(tmp_path / "export"), metadata={"epoch": 1})
+    assert path == str(tmp_path / "export" / "1")  # BASE/<numeric version>/saved_model.pb
+    assert os.path.isfile(os.path.join(path, "saved_model.pb"))
+    meta = export.read_metadata(path)
+    assert meta["package"] == "betavae_tf" and meta["epoch"] == 1 and meta["model_config"]["channels"] == 3
+    result = subprocess.run([sys.executable, "-c", _WARMUP, path], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=300, env=dict(os.environ, CUDA_VISIBLE_DEVICES=""))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split("REPLAYED")[1].split() == sorted(export.SIGNATURES)
+
+
+def _rest_to_inputs(body):
+    """A TF Serving REST predict body -> {input: batched array}, as TF Serving converts it (row and columnar)."""
+    if "instances" in body:
+        rows = body["instances"]
+        names = rows[0].keys() if isinstance(rows[0], dict) else [None]
+        return {n: np.asarray([r[n] if n is not None else r for r in rows]) for n in names}
+    cols = body["inputs"]
+    return {n: np.asarray(v) for n, v in cols.items()} if isinstance(cols, dict) else {None: np.asarray(cols)}
+
+
+def test_rest_request_forms_give_the_keras_outputs(tmp_path):
+    import json
+
+    import tensorflow as tf
+    model, x = _trained()
+    loaded = export.load(export.export_saved_model(model, str(tmp_path / "export")))
+    z = np.random.default_rng(3).normal(size=(3, 2)).astype(np.float32)
+    cases = [("encode", "x", x[:3], {k: v.numpy() for k, v in model.encoder(x[:3], training=False).items()}),
+             ("decode", "z", z, {k: v.numpy() for k, v in model.decoder(z, training=False).items()})]
+    for signature, name, value, expected in cases:
+        row = json.dumps({"instances": [{name: v.tolist()} for v in value]})
+        column = json.dumps({"inputs": {name: value.tolist()}})
+        for body in (row, column):
+            inputs = _rest_to_inputs(json.loads(body))
+            fn = loaded.signatures[signature]
+            dtypes = {k: spec.dtype for k, spec in fn.structured_input_signature[1].items()}
+            out = fn(**{k: tf.constant(v, dtype=dtypes[k]) for k, v in inputs.items()})
+            for k, v in expected.items():
+                np.testing.assert_allclose(out[k].numpy(), v, rtol=1e-5, atol=1e-6, err_msg=f"{signature}/{k}")
+    # sample: one seed per requested configuration, in either form.
+    body = {"instances": [{"seed": 5}, {"seed": 6}]}
+    a = loaded.signatures["sample"](seed=tf.constant(_rest_to_inputs(body)["seed"], tf.int32))
+    b = loaded.signatures["sample"](seed=tf.constant(_rest_to_inputs({"inputs": {"seed": [5, 6]}})["seed"], tf.int32))
+    assert a["configurations"].shape == (2, 8, 8, 1)
+    np.testing.assert_array_equal(a["configurations"].numpy(), b["configurations"].numpy())
+
+
+_KERAS_FRESH = """
+import sys, numpy as np
+import betavae_tf
+import keras
+model = keras.saving.load_model(sys.argv[1])
+x = np.load(sys.argv[2])
+print("OPTIMIZER", type(model.optimizer).__name__)
+np.save(sys.argv[3], model.encoder(x, training=False)["mean"].numpy())
+"""
+
+
+@pytest.mark.parametrize("decoder,C,learned", [("bernoulli", 1, False), ("gaussian", 2, True)])
+def test_keras_file_loads_in_a_fresh_process_after_import_betavae_tf(decoder, C, learned, tmp_path):
+    keras.utils.set_random_seed(0)
+    model = BetaVAE(lattice_size=8, channels=C, latent_dim=2, decoder=decoder, learned_scale=learned)
+    model.compile(paper_optimizer())
+    x = np.random.default_rng(0).integers(0, 2, (16, 8, 8, C)).astype(np.float32)
+    model.fit(x, batch_size=8, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    np.save(tmp_path / "x.npy", x[:4])
+    result = subprocess.run([sys.executable, "-c", _KERAS_FRESH, str(tmp_path / "m.keras"), str(tmp_path / "x.npy"),
+                             str(tmp_path / "mean.npy")], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                            env=dict(os.environ, CUDA_VISIBLE_DEVICES=""))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "OPTIMIZER FusedAdam" in result.stdout
+    np.testing.assert_allclose(np.load(tmp_path / "mean.npy"), model.encoder(x[:4], training=False)["mean"].numpy(),
+                               rtol=1e-5, atol=1e-6)

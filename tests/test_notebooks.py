@@ -16,7 +16,6 @@ def _tiny_parameters(name, tmp_path):
         return (f'LATTICE_SIZE = 8\nSAMPLES_PER_POINT = 16\nEPOCHS = 1\nSTEPS_PER_EPOCH = 2\n'
                 f'BATCH_SIZE = 32\nWORKDIR = "{tmp_path}/quick"\nSEED = 0\n')
     return (f'SCALE = "quick"\nFIGURES = (2, 3, 4)\nBETAS = (1.0, 100.0)\nOUT = "{tmp_path}/repro"\n'
-            f'FLAGS_DIR = "{REPO_ROOT}/flags"\n'
             'DATA_FLAGS = ("--lattice_size=8", "--samples_per_point=8", "--n_shards=2")\n'
             'TRAIN_FLAGS = ("--epochs=1", "--steps_per_epoch=2", "--batch_size=32", '
             '"--nosummary_images", "--noexport")\nN_GENERATED = 64\n')

@@ -62,7 +62,7 @@ def test_reproduce_tiny_end_to_end(tmp_path):
     n100 = sum(c["claim"].startswith("At beta = 100") for c in summary["claims"])
     assert len(study["claims"]) >= n100 >= 3 and all(c["of"] <= 2 for c in study["claims"])
     for c in study["claims"]:
-        assert c["holds_at"] == sum(e["verdicts"].get(c["claim"]) == "holds" for e in study["seeds"].values())
+        assert c["holds_at"] == sum(e["verdicts"].get(c["id"]) == "holds" for e in study["seeds"].values())
     assert "## beta = 100 across training seeds" in report
     # Run again: finished runs are reused (the dataset is not regenerated, no epoch retrained).
     again = _reproduce(out)
@@ -81,6 +81,7 @@ def test_reproduce_tiny_end_to_end(tmp_path):
     (["--seeds=0,x"], "--seeds must list integer seeds"),
     (["--seeds=0,1", "--figures=7"], "seeds repeats the beta = 100 run of figures 2-4"),
     (["--flags_dir=/nonexistent"], "flagfile /nonexistent/data/ising_three_phase_quick.flags not found"),
+    (["--train_flag=--epochz=3"], "Unknown command line flag 'epochz'"),
 ])
 def test_reproduce_bad_flags(args, message, tmp_path):
     result = subprocess.run([REPRODUCE, f"--out={tmp_path / 'r'}", *args], cwd=REPO_ROOT, env=_env(),
@@ -159,5 +160,5 @@ def test_reproduce_figures_5_and_6_tiny(tmp_path):
 def test_missing_mnist_is_reported_not_hidden():
     from betavae_tf.analysis import sec5
     claims = sec5.claims({"fig5": {}, "fig6": {"mnist_skipped": "no MNIST files given"}})
-    assert claims == [{"claim": "MNIST (Fig. 6)", "source": "Fig. 6", "verdict": "not tested",
+    assert claims == [{"id": "sec5.mnist.not_tested", "claim": "MNIST (Fig. 6)", "source": "Fig. 6", "verdict": "not tested",
                        "evidence": "no MNIST files given"}]

@@ -37,7 +37,7 @@ def test_workdir_contents_and_resume(train_data_dir, tmp_path):
     assert [h["epoch"] for h in result["history"]] == [1, 2]
     final = result["final"]
     assert final["loss"] == pytest.approx(final["distortion"] + 100.0 * final["rate"], rel=1e-4)
-    for name in ("config.json", "result.json", "history.jsonl", "export/saved_model.pb"):
+    for name in ("config.json", "result.json", "history.jsonl", "export/1/saved_model.pb"):
         assert os.path.exists(os.path.join(workdir, name)), name
     assert train_lib.latest_epoch(os.path.join(workdir, "checkpoints")) == 2
     with open(os.path.join(workdir, "config.json")) as f:
@@ -121,7 +121,7 @@ def test_export_cli_for_a_checkpoint(train_data_dir, tmp_path):
                             cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert f"exported epoch 1 of {workdir}" in result.stdout
-    assert (out / "saved_model.pb").exists()
+    assert (out / "1" / "saved_model.pb").exists()
     missing = subprocess.run([EXPORT, f"--workdir={workdir}", f"--checkpoint={workdir}/checkpoints/ckpt-9"],
                              cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
     assert missing.returncode == 2
@@ -147,7 +147,7 @@ def test_mirrored_strategy_on_two_logical_cpus(train_data_dir, tmp_path):
     words = result.stdout.split()
     assert words[words.index("REPLICAS") + 1] == "2"
     assert np.isfinite(float(words[words.index("LOSS") + 1]))
-    assert (tmp_path / "run" / "export" / "saved_model.pb").exists()
+    assert (tmp_path / "run" / "export" / "1" / "saved_model.pb").exists()
 
 
 def _free_ports(n):
@@ -179,7 +179,7 @@ def test_multi_worker_mirrored_two_local_workers(train_data_dir, tmp_path):
         assert p.returncode == 0, err[-3000:]
     assert "trained 1 epochs" in outputs[0][0]
     assert json.load(open(workdir / "result.json"))["replicas"] == 2
-    assert (workdir / "export" / "saved_model.pb").exists()
+    assert (workdir / "export" / "1" / "saved_model.pb").exists()
     assert not (workdir / "checkpoints-tmp" / "worker-1").exists()
 
 

@@ -1,0 +1,137 @@
+"""The package where users meet it (make test-env, also run by CI): a wheel in a fresh Python 3.12 virtualenv
+used from an empty directory, and both notebooks executed as on Colab.
+
+Colab here means: Python 3.12, TensorFlow and Jupyter preinstalled but not betavae_tf, the notebook's own
+install cell installing from SOURCE (this checkout), a working directory outside the source tree, and no
+console scripts next to sys.executable. Each test builds its virtualenv from constraints.txt (the first run
+on a machine downloads TensorFlow).
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO_ROOT
+
+pytestmark = pytest.mark.fresh_env
+
+TINY_DATA = ["--lattice_size=8", "--samples_per_point=8", "--n_shards=2"]
+TINY_TRAIN = ["--epochs=1", "--steps_per_epoch=2", "--batch_size=32", "--nosummary_images"]
+
+
+def _python312():
+    candidates = [os.environ.get("BETAVAE_PYTHON312", ""), shutil.which("python3.12") or ""]
+    candidates += sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12")), reverse=True)
+    for candidate in candidates:
+        if candidate and subprocess.run([candidate, "-c", "import venv, ssl"], capture_output=True).returncode == 0:
+            return candidate
+    pytest.skip("no Python 3.12 interpreter found (set BETAVAE_PYTHON312)")
+
+
+def _run(cmd, **kwargs):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    for name in ("PYTHONPATH", "VIRTUAL_ENV", "TF_CONFIG"):
+        env.pop(name, None)
+    env.update(kwargs.pop("env", {}))
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, **kwargs)
+    assert result.returncode == 0, f"{' '.join(map(str, cmd))}\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+    return result
+
+
+def _venv(path, *packages):
+    _run([_python312(), "-m", "venv", str(path)])
+    python = str(path / "bin" / "python")
+    _run([python, "-m", "pip", "install", "-q", "--upgrade", "pip"])
+    if packages:
+        _run([python, "-m", "pip", "install", "-q", "-c", os.path.join(REPO_ROOT, "constraints.txt"), *packages])
+    return python
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), REPO_ROOT], cwd=REPO_ROOT)
+    (path,) = glob.glob(str(out / "betavae_tf-*.whl"))
+    return path
+
+
+def test_wheel_contents(wheel):
+    import zipfile
+    names = zipfile.ZipFile(wheel).namelist()
+    assert not [n for n in names if n.endswith(".c")], "generated C sources belong out of the wheel"
+    assert "betavae_tf/flags/train/ising_beta100.flags" in names
+    assert any(n.startswith("mc_ext/_ising") and n.endswith(".so") for n in names)
+    assert any(n.endswith("licenses/LICENSE") for n in names)
+
+
+def test_wheel_in_a_fresh_py312_venv_from_an_empty_directory(wheel, tmp_path):
+    python = _venv(tmp_path / "venv", wheel)
+    bin_dir = tmp_path / "venv" / "bin"
+    work = tmp_path / "empty"
+    work.mkdir()
+    # Shipped flagfiles by name, includes and all, from a directory with no flags/ in sight.
+    _run([str(bin_dir / "betavae-generate"), "--flagfile=data/ising_three_phase_quick.flags", *TINY_DATA,
+          "--out=data"], cwd=work)
+    _run([str(bin_dir / "betavae-train"), "--flagfile=train/ising_beta100_quick.flags", "--data_dir=data",
+          "--workdir=run", *TINY_TRAIN], cwd=work)
+    assert (work / "run" / "export" / "1" / "saved_model.pb").exists()
+    result = _run([str(bin_dir / "betavae-reproduce"), "--out=repro", "--figures=2,3,4", "--betas=1,100",
+                   "--n_generated=32", *(f"--data_flag={f}" for f in TINY_DATA),
+                   *(f"--train_flag={f}" for f in TINY_TRAIN + ["--noexport"])], cwd=work)
+    assert "[holds]" in result.stdout or "[does not hold]" in result.stdout
+    assert (work / "repro" / "report.md").exists() and (work / "repro" / "report.html").exists()
+    assert "python 3.12" in _run([python, "-c", "import sys; print('python %d.%d' % sys.version_info[:2])"]).stdout
+
+
+def _kernelspec(jupyter_dir, python):
+    spec = jupyter_dir / "kernels" / "fresh312"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({"argv": [python, "-m", "ipykernel_launcher", "-f",
+                                                           "{connection_file}"],
+                                                  "display_name": "fresh 3.12", "language": "python"}))
+    return "fresh312"
+
+
+def test_notebooks_run_like_on_colab(tmp_path):
+    import nbformat
+    from nbclient import NotebookClient
+
+    from test_notebooks import COLAB, _tiny_parameters
+    # Colab's image: TensorFlow and Jupyter, no betavae_tf.
+    python = _venv(tmp_path / "venv", "tensorflow", "tensorflow-probability", "tf-keras", "ipykernel", "matplotlib")
+    tf_before = _run([python, "-c", "import tensorflow as tf, os; print(tf.__version__, os.path.dirname(tf.__file__))"])
+    kernel = _kernelspec(tmp_path / "jupyter", python)
+    os.environ["JUPYTER_PATH"] = str(tmp_path / "jupyter")
+    work = tmp_path / "content"  # Colab's working directory: nowhere near the source tree
+    work.mkdir()
+    outputs = []
+    for name in ("quickstart.ipynb", "reproduce_paper.ipynb"):
+        nb = nbformat.read(os.path.join(COLAB, name), as_version=4)
+        for cell in nb.cells:
+            if "parameters" in cell.metadata.get("tags", []):
+                cell.source = _tiny_parameters(name, tmp_path)
+            if "#@title Install betavae_tf" in cell.source:
+                cell.source = "\n".join(f'SOURCE = "{REPO_ROOT}"  #@param {{type:"string"}}'
+                                        if line.startswith("SOURCE = ") else line for line in cell.source.splitlines())
+        client = NotebookClient(nb, timeout=1200, kernel_name=kernel, resources={"metadata": {"path": str(work)}})
+        with client.setup_kernel():
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+                if "#@title Install betavae_tf" in cell.source:
+                    # As on a Debian-style Python (Colab's), the console scripts are not next to sys.executable.
+                    for script in glob.glob(str(tmp_path / "venv" / "bin" / "betavae-*")):
+                        os.remove(script)
+                    client.execute_cell(cell, index)  # and the install cell is safe to run again
+        outputs.append("\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs))
+    assert "same as Keras: True" in outputs[0] and "generated phases:" in outputs[0]
+    assert "full report:" in outputs[1] and "trained on your data:" in outputs[1]
+    assert (tmp_path / "repro" / "report.md").exists()
+    # The preinstalled TensorFlow was kept, and the package came from SOURCE, not a source tree.
+    assert _run([python, "-c", "import tensorflow as tf, os; print(tf.__version__, os.path.dirname(tf.__file__))"]
+                ).stdout == tf_before.stdout
+    where = _run([python, "-c", "import betavae_tf; print(betavae_tf.__file__)"], cwd=work).stdout
+    assert "site-packages" in where and not where.startswith(REPO_ROOT)
