@@ -1,0 +1,109 @@
+"""Claims as data: each experiment's verdicts from synthetic metrics dicts, no training."""
+import copy
+
+import pytest
+
+from betavae_tf.analysis import claims as cl
+from betavae_tf.analysis import fig7, finite_size, ising, sec5, seed_study
+
+
+def _ising_run(corr_m=0.98, corr_ms=0.97, axes=(0, 1), cos=0.05, fm=0.25, afm=0.25, pm=0.4, spread=1.1,
+               tc_dev=0.01, h_fm=4.0, h_pm=0.5, rate=5.0):
+    return {
+        "best_abs_corr_m": corr_m, "best_abs_corr_ms": corr_ms, "axis_m": axes[0], "axis_ms": axes[1],
+        "fm_afm_cos": cos, "generated_fractions": {"FM": fm, "AFM": afm, "PM": pm, "mixed": 1 - fm - afm - pm},
+        "mmd": {"+,-": {"ratio": 0.07, "input": 1.0, "latent": 0.07}, "ratio_spread": spread},
+        "tc": {"combined": 2.269 * (1 + tc_dev), "combined_relative_deviation": tc_dev},
+        "local_fields": {"FM": {"mean_abs_h": h_fm}, "PM": {"mean_abs_h": h_pm}},
+        "rate": rate, "data_fractions_labels": {"FM": 0.25, "AFM": 0.25, "PM": 0.5},
+    }
+
+
+def _verdicts(judged):
+    return {c["id"]: c["verdict"] for c in judged}
+
+
+def test_ising_claims_hold_and_fail_on_their_thresholds():
+    runs = {100.0: _ising_run(), 2000.0: _ising_run(fm=0.0, afm=0.0, pm=0.99, rate=0.3),
+            1.0: _ising_run(pm=0.05), 10.0: _ising_run(pm=0.3)}
+    v = _verdicts(ising.claims(runs))
+    assert v["ising.beta100.every_phase"] == v["ising.beta100.axes"] == v["ising.beta100.perpendicular"] == "holds"
+    assert v["ising.beta100.mmd_isometry"] == v["ising.beta100.tc"] == v["ising.beta100.local_fields"] == "holds"
+    assert v["ising.beta2000.collapse"] == v["ising.good_beta"] == v["ising.beta1.pm_ignored"] == "holds"
+    assert v["ising.beta10.pm_ignored"] == "does not hold"  # 30% PM
+    failing = {100.0: _ising_run(corr_m=0.94, cos=0.3, fm=0.14, spread=1.3, tc_dev=0.04, h_fm=0.9)}
+    v = _verdicts(ising.claims(failing))
+    assert set(v.values()) == {"does not hold"} and len(v) == 6
+    # The same axis for m and m_s is no disentanglement, whatever the correlations.
+    assert _verdicts(ising.claims({100.0: _ising_run(axes=(0, 0))}))["ising.beta100.axes"] == "does not hold"
+    # Claims about betas that were not run are left out, not failed.
+    assert set(_verdicts(ising.claims({2000.0: runs[2000.0]}))) == {"ising.beta2000.collapse"}
+
+
+@pytest.mark.parametrize("value,threshold_verdict", [(0.95, "holds"), (0.9499, "does not hold")])
+def test_axis_threshold_is_inclusive(value, threshold_verdict):
+    assert _verdicts(ising.claims({100.0: _ising_run(corr_m=value)}))["ising.beta100.axes"] == threshold_verdict
+
+
+def test_claim_ids_are_unique_and_texts_name_their_thresholds():
+    all_claims = ising.CLAIMS + sec5.CLAIMS + fig7.CLAIMS + finite_size.CLAIMS
+    ids = [c.id for c in all_claims]
+    assert len(ids) == len(set(ids))
+    assert "0.95" in ising.CLAIMS[1].text({}) and ising.CLAIMS[1].threshold == 0.95
+
+
+def _sec5_run(purity=1.0, spread=0.05, ratio=1.2, contrast=0.8, gen=0.2, corr=0.97, tc=0.99, ref=0.995):
+    return {"kmeans_purity": purity, "polarized_distance_spread": spread, "polarized_to_pm_distances": [1, 1, 1],
+            "tetrahedron_ratio": ratio, "tetrahedron_volume": 0.9, "block_contrast": contrast,
+            "cosine_within": 0.9, "cosine_across": 0.1,
+            "generated_fractions": {"PM": gen, "FM_0": gen, "FM_1": gen, "FM_2": gen, "mixed": 0.2},
+            "corr_radius_order_parameter": corr,
+            "transition_from_latent": {"tc": tc, "error": 0.01, "reference": ref}}
+
+
+def test_sec5_claims():
+    good = {"fig5": {"z3": {k: _sec5_run() for k in "bcd"}, "potts": {k: _sec5_run() for k in "bcd"}},
+            "fig6": {"mnist_skipped": "no files"}}
+    v = _verdicts(sec5.claims(good))
+    assert v["sec5.z3.separate"] == v["sec5.z3.equal_distances"] == v["sec5.z3.tetrahedron"] == "holds"
+    assert v["sec5.potts.tracks_order"] == "holds" and v["sec5.mnist.not_tested"] == "not tested"
+    bad = copy.deepcopy(good)
+    bad["fig5"]["potts"] = {k: _sec5_run(purity=0.9, gen=0.05, tc=1.10) for k in "bcd"}
+    v = _verdicts(sec5.claims(bad))
+    assert v["sec5.potts.separate"] == v["sec5.potts.generated"] == v["sec5.potts.tracks_order"] == "does not hold"
+    assert v["sec5.z3.separate"] == "holds"
+    xy = {"fig6": {"xy": {"dz2": {"angle_alignment": {"resultant_length": 0.95, "reflection": False, "offset": 0.1,
+                                                      "n_samples": 10},
+                                  "corr_mx": [0.1, 0.2], "corr_my": [0.2, 0.1], "corr_radius_order_parameter": 0.9,
+                                  "transition_from_latent": {"tc": 0.9, "error": 0.01}}}}}
+    v = _verdicts(sec5.claims(xy))
+    assert v == {"sec5.xy.angle": "holds", "sec5.xy.crossover": "reported"}
+
+
+def test_fig7_claims():
+    def entry(beta_k=None, closer=0):
+        e = {"fidelity": {}}
+        if beta_k is not None:
+            e["inverse_temperature"] = {"mean": beta_k, "std_over_sites": 0.01}
+        return e
+    result = {"one_phase": {"FM": {"beta-VAE": entry(), "beta^2-VAE": entry(0.8), "beta2_closer_on": 4},
+                            "PM": {"beta-VAE": entry(), "beta^2-VAE": entry(0.2), "beta2_closer_on": 1}},
+              "three_phase_beta2": {**_ising_run(), "epochs": 8}}
+    v = _verdicts(fig7.claims(result))
+    assert v == {"fig7.beta_k_fm_above_pm": "holds", "fig7.fluctuations": "does not hold",
+                 "fig7.three_phase_axes": "holds"}
+
+
+def test_finite_size_claims_and_fit():
+    per_size = {L: {"tc": {"from_m_axis": {"tc": 2.269 + 1.0 / L, "error": 0.01}}} for L in (16, 32, 64)}
+    fits = finite_size.fit(per_size)
+    assert fits["from_m_axis"]["tc_inf"] == pytest.approx(2.269, abs=1e-9)
+    v = _verdicts(finite_size.claims({"fits": fits}))
+    assert v == {"finite_size.from_m_axis": "holds"}
+
+
+def test_seed_tally_counts_by_id_and_ignores_untestable():
+    per_seed = {"0": {"verdicts": {"ising.beta100.axes": cl.HOLDS, "ising.beta100.tc": cl.NOT_TESTED}},
+                "1": {"verdicts": {"ising.beta100.axes": cl.FAILS, "ising.beta100.tc": cl.HOLDS}}}
+    tally = {c["id"]: (c["holds_at"], c["of"]) for c in seed_study.tally(per_seed)}
+    assert tally == {"ising.beta100.axes": (1, 2), "ising.beta100.tc": (1, 1)}
