@@ -430,14 +430,27 @@ def sample_ising(L, temperature, n_samples, *, coupling=1.0, field=0.0, seed=0,
     return (samples, info) if return_info else samples
 
 
-# -- q-state Potts ----------------------------------------------------------------------
-def resolve_potts_algorithm(algorithm, coupling=1.0):
-    """auto: Wolff clusters plus a heat-bath sweep ("hybrid") for J > 0, heat bath for J <= 0."""
-    if algorithm not in POTTS_ALGORITHMS:
-        raise ValueError(f"algorithm must be one of {POTTS_ALGORITHMS}, got {algorithm!r}.")
+# -- q-state Potts and XY: clusters for the ferromagnet only -----------------------------
+def _resolve_ferromagnet_clusters(kernel, algorithm, coupling):
+    """auto: Wolff clusters plus a local sweep ("hybrid") for J > 0, the local sweep alone for J <= 0."""
+    if algorithm not in kernel.algorithms:
+        raise ValueError(f"algorithm must be one of {kernel.algorithms}, got {algorithm!r}.")
     if algorithm != "auto":
         return algorithm
-    return "hybrid" if coupling > 0 else "heatbath"
+    return "hybrid" if coupling > 0 else kernel.local
+
+
+def _chosen_for_ferromagnet(kernel, algorithm, coupling):
+    chosen = _resolve_ferromagnet_clusters(kernel, algorithm, coupling)
+    if chosen in ("wolff", "hybrid") and coupling <= 0:
+        raise ValueError(f"the {chosen} algorithm needs a ferromagnetic coupling J > 0, got "
+                         f"J = {coupling}; use algorithm='{kernel.local}'.")
+    return chosen
+
+
+def resolve_potts_algorithm(algorithm, coupling=1.0):
+    """auto: Wolff clusters plus a heat-bath sweep ("hybrid") for J > 0, heat bath for J <= 0."""
+    return _resolve_ferromagnet_clusters(POTTS, algorithm, coupling)
 
 
 def sample_potts(L, temperature, n_samples, *, q=3, coupling=1.0, seed=0, algorithm="auto",
@@ -477,10 +490,7 @@ def sample_potts(L, temperature, n_samples, *, q=3, coupling=1.0, seed=0, algori
     q = _check_int("q", q, 2)
     if q > MAX_POTTS_Q:
         raise ValueError(f"q must be at most {MAX_POTTS_Q}, got {q}.")
-    chosen = resolve_potts_algorithm(algorithm, coupling)
-    if chosen in ("wolff", "hybrid") and coupling <= 0:
-        raise ValueError(f"the {chosen} algorithm needs a ferromagnetic coupling J > 0, got "
-                         f"J = {coupling}; use algorithm='heatbath'.")
+    chosen = _chosen_for_ferromagnet(POTTS, algorithm, coupling)
     samples, info, _ = _run(POTTS, "sample_potts", (q, coupling, temperature), L, n_samples, seed, n_chains,
                             chosen, n_thermalize, spacing, n_threads)
     info["q"] = q
@@ -490,11 +500,7 @@ def sample_potts(L, temperature, n_samples, *, q=3, coupling=1.0, seed=0, algori
 # -- XY ----------------------------------------------------------------------------------
 def resolve_xy_algorithm(algorithm, coupling=1.0):
     """auto: Wolff clusters plus a Metropolis sweep ("hybrid") for J > 0, Metropolis for J <= 0."""
-    if algorithm not in XY_ALGORITHMS:
-        raise ValueError(f"algorithm must be one of {XY_ALGORITHMS}, got {algorithm!r}.")
-    if algorithm != "auto":
-        return algorithm
-    return "hybrid" if coupling > 0 else "metropolis"
+    return _resolve_ferromagnet_clusters(XY, algorithm, coupling)
 
 
 def sample_xy(L, temperature, n_samples, *, coupling=1.0, seed=0, algorithm="auto",
@@ -521,10 +527,7 @@ def sample_xy(L, temperature, n_samples, *, coupling=1.0, seed=0, algorithm="aut
     (L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize,
      spacing) = _prepare(XY, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize,
                          spacing, algorithm)
-    chosen = resolve_xy_algorithm(algorithm, coupling)
-    if chosen in ("wolff", "hybrid") and coupling <= 0:
-        raise ValueError(f"the {chosen} algorithm needs a ferromagnetic coupling J > 0, got "
-                         f"J = {coupling}; use algorithm='metropolis'.")
+    chosen = _chosen_for_ferromagnet(XY, algorithm, coupling)
     samples, info, chains = _run(XY, "sample_xy", (coupling, temperature), L, n_samples, seed, n_chains, chosen,
                                  n_thermalize, spacing, n_threads)
     info["metropolis_window"] = chains.delta if chosen != "wolff" else 0.0
