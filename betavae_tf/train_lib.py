@@ -29,7 +29,12 @@ import shutil
 import numpy as np
 from absl import logging
 
+from betavae_tf import __version__, fileio
 from betavae_tf.config_flags import setting
+from betavae_tf.data import format as fmt
+from betavae_tf.models.config import ModelConfig
+from betavae_tf.models.heads import HEADS
+from betavae_tf.progress import Progress
 
 STRATEGIES = ("auto", "one_device", "mirrored", "tpu", "multi_worker")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
@@ -75,10 +80,6 @@ class TrainConfig:
 
 def validate(config):
     """Check a TrainConfig and its dataset; returns (manifest, ModelConfig). One clear error."""
-    from betavae_tf.data import format as fmt
-    from betavae_tf.models.config import ModelConfig
-    from betavae_tf.models.heads import HEADS
-
     c = config
     if not c.data_dir:
         raise ValueError("a dataset directory is required (--data_dir).")
@@ -200,20 +201,17 @@ def _datasets(config, replicas, steps, n_val, done):
 
 def _probe_samples(config, manifest, limit=2048):
     """A fixed labelled subset for the latent scatter: validation if any, else all."""
-    from betavae_tf.data import format as fmt
     from betavae_tf.data.pipeline import load_numpy, model_input
 
     _, n_val = split_sizes(manifest, config.validation_fraction)
     split = "validation" if n_val else "all"
     data = load_numpy(config.data_dir, split=split, validation_fraction=config.validation_fraction)
-    return (model_input(data["spins"][:limit], manifest), data["phase"][:limit],
+    return (model_input(data["samples"][:limit], manifest), data["phase"][:limit],
             fmt.phase_names_of(manifest))
 
 
 # -- the workdir -----------------------------------------------------------------
 def _effective_config(config, model_config, manifest):
-    from betavae_tf import __version__
-    from betavae_tf.data import format as fmt
     c = dataclasses.asdict(config)
     c["data_dir"] = os.path.abspath(config.data_dir)
     data = {k: manifest.get(k) for k in ("lattice_size", "channels", "n_samples", "model", "source", "encoding",
@@ -245,8 +243,7 @@ def check_workdir(workdir, effective):
             raise ValueError(f"workdir {workdir} has checkpoints but no config.json; it was not made by this "
                              "package or was damaged, so it cannot be resumed. Use a new --workdir.")
         return
-    from betavae_tf.fileio import read_json
-    previous = read_json(path, "workdir config")
+    previous = fileio.read_json(path, "workdir config")
     try:
         for key in _RESUME_KEYS:
             old, new = previous["train"].get(key), effective["train"][key]
@@ -301,7 +298,6 @@ def read_history(workdir, repair=False):
 
 
 def _rewrite_history(workdir, entries):
-    from betavae_tf import fileio
     fileio.write_text_atomic(os.path.join(workdir, HISTORY), "".join(json.dumps(e) + "\n" for e in entries))
 
 
@@ -326,7 +322,6 @@ def _remove_checkpoint_temporaries(checkpoint_dir):
 
 def _prepare_workdir(workdir, done):
     """With the lock held: remove stale temporaries and keep history only up to the checkpoint."""
-    from betavae_tf import fileio
     fileio.sweep_stale(workdir)
     _remove_checkpoint_temporaries(os.path.join(workdir, "checkpoints"))
     history = read_history(workdir, repair=True)
@@ -344,8 +339,6 @@ def latest_epoch(checkpoint_dir):
 # -- callbacks -------------------------------------------------------------------
 def _make_callbacks(config, workdir, manager, chief, probe, done):
     import keras
-
-    from betavae_tf.progress import Progress
 
     class EpochLog(keras.callbacks.Callback):
         """One log line per epoch: the metrics, the time so far and the ETA of the run."""
@@ -451,7 +444,6 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
     strategy = make_strategy(config.strategy, config.tpu)
     task_type, task_id, chief = _task(strategy)
     steps, n_val = _check_batches(config, manifest, strategy.num_replicas_in_sync)
-    from betavae_tf import fileio
     lock = fileio.locked(workdir) if chief else contextlib.nullcontext()
     with lock:
         check_workdir(workdir, effective)  # again: another process may have written it meanwhile
@@ -462,7 +454,6 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
 def _train_locked(config, workdir, effective, model_config, manifest, strategy, task_type, task_id, chief,
                   steps, n_val, flags_text, keras, tf):
     from betavae_tf import export as export_lib
-    from betavae_tf import fileio
     from betavae_tf.data.pipeline import dataset_errors
     from betavae_tf.models import BetaVAE, paper_optimizer
 

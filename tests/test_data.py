@@ -33,11 +33,11 @@ def test_manifest_describes_the_data(tiny_dir):
 
 def test_labels_match_the_spins(tiny_dir):
     d = load_numpy(tiny_dir)
-    assert d["spins"].shape == (100, 8, 8) and d["spins"].dtype == np.uint8
+    assert d["samples"].shape == (100, 8, 8) and d["samples"].dtype == np.uint8
     np.testing.assert_array_equal(d["index"], np.arange(100))
-    np.testing.assert_allclose(d["energy"], energy_per_site(d["spins"], d["coupling"]), atol=1e-6)
-    np.testing.assert_allclose(d["magnetization"], magnetization(d["spins"]), atol=1e-6)
-    np.testing.assert_allclose(d["staggered_magnetization"], staggered_magnetization(d["spins"]), atol=1e-6)
+    np.testing.assert_allclose(d["energy"], energy_per_site(d["samples"], d["coupling"]), atol=1e-6)
+    np.testing.assert_allclose(d["magnetization"], magnetization(d["samples"]), atol=1e-6)
+    np.testing.assert_allclose(d["staggered_magnetization"], staggered_magnetization(d["samples"]), atol=1e-6)
     fm = (d["coupling"] > 0) & (d["temperature"] < 2.269)
     assert np.all(d["phase"][fm] == PHASES["FM"])
     assert np.all(d["phase"][d["temperature"] > 2.269] == PHASES["PM"])
@@ -46,7 +46,7 @@ def test_labels_match_the_spins(tiny_dir):
 def test_generation_is_reproducible(tiny_dir, tmp_path):
     again = generate(TINY, str(tmp_path / "again"), log=None)
     a, b = load_numpy(tiny_dir), load_numpy(again)
-    np.testing.assert_array_equal(a["spins"], b["spins"])
+    np.testing.assert_array_equal(a["samples"], b["samples"])
     np.testing.assert_array_equal(a["temperature"], b["temperature"])
 
 
@@ -121,7 +121,7 @@ def test_pipeline_spins_equal_numpy_loader(tiny_dir):
     ds = make_dataset(tiny_dir, split="all", batch_size=100, shuffle=False, with_labels=True)
     x, labels = next(iter(ds))
     order = labels["index"].numpy()
-    np.testing.assert_array_equal(x.numpy()[..., 0].astype(np.uint8), d["spins"][order])
+    np.testing.assert_array_equal(x.numpy()[..., 0].astype(np.uint8), d["samples"][order])
     np.testing.assert_allclose(labels["temperature"].numpy(), d["temperature"][order])
 
 
@@ -157,7 +157,7 @@ def test_import_numpy(encoding, tmp_path):
     out = import_numpy(str(path), str(tmp_path / "ds"), coupling=-1.0)
     d = load_numpy(out)
     order = np.argsort(d["temperature"])
-    np.testing.assert_array_equal(d["spins"][order], sigma)
+    np.testing.assert_array_equal(d["samples"][order], sigma)
     np.testing.assert_allclose(d["energy"][order], energy_per_site(sigma, -1.0), atol=1e-6)
     assert set(d["phase"]) == {PHASES["AFM"], PHASES["PM"]}
 

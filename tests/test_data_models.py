@@ -46,8 +46,8 @@ def test_encodings_round_trip_through_pipeline_and_numpy(tmp_path, encoding, sha
     assert manifest["encoding"] == encoding and manifest["channels"] == expected.shape[-1]
     loaded = load_numpy(path)
     order = np.argsort(loaded["index"])
-    assert np.array_equal(loaded["spins"][order], x)  # index = write position
-    assert np.allclose(model_input(loaded["spins"], manifest)[order], expected)
+    assert np.array_equal(loaded["samples"][order], x)  # index = write position
+    assert np.allclose(model_input(loaded["samples"], manifest)[order], expected)
     batches = list(make_dataset(path, split="all", batch_size=6, shuffle=False, with_labels=True))
     (xb, lb), = batches
     got = np.asarray(xb)[np.argsort(np.asarray(lb["index"]))]
@@ -80,14 +80,14 @@ def test_synthetic_z3_site_frequencies(tmp_path):
     n_sites = 200 * 64
     for c in manifest["classes"]:
         code = {v: k for k, v in names.items()}[c["class"]]
-        states = data["spins"][data["phase"] == code]
+        states = data["samples"][data["phase"] == code]
         freq = np.bincount(states.ravel(), minlength=3) / n_sites
         p = np.array(c["probabilities"])
         assert np.all(np.abs(freq - p) < 5 * np.sqrt(p * (1 - p) / n_sites)), (c, freq)
     assert np.isnan(data["temperature"]).all()
     # Same seed, same bits.
     again = load_numpy(generate(config, str(tmp_path / "z3b"), log=None))
-    assert np.array_equal(again["spins"], data["spins"])
+    assert np.array_equal(again["samples"], data["samples"])
 
 
 def test_potts_and_xy_datasets(tmp_path):
@@ -105,8 +105,8 @@ def test_potts_and_xy_datasets(tmp_path):
     m = fmt.read_manifest(xy)
     assert (m["encoding"], m["channels"]) == ("float32", 2)
     data = load_numpy(xy)
-    assert data["spins"].shape == (60, 8, 8, 2)
-    assert np.allclose((data["spins"] ** 2).sum(axis=-1), 1.0, atol=1e-5)
+    assert data["samples"].shape == (60, 8, 8, 2)
+    assert np.allclose((data["samples"] ** 2).sum(axis=-1), 1.0, atol=1e-5)
     assert set(np.unique(data["phase"])) == {0, 2}
 
 
@@ -165,11 +165,11 @@ def test_mnist_import_writes_scaled_padded_images(tiny_mnist, tmp_path):
     manifest = fmt.read_manifest(path)
     assert manifest["encoding"] == "uint8" and manifest["lattice_size"] == 32 and manifest["n_samples"] == 10
     data = load_numpy(path)
-    x = model_input(data["spins"], manifest)
+    x = model_input(data["samples"], manifest)
     assert x.shape == (10, 32, 32, 1) and 0.0 <= x.min() and x.max() <= 1.0
     # The digits travel with their images.
     for k in range(10):
-        src = int(np.flatnonzero((x_train[:10] == data["spins"][k, 2:30, 2:30, 0]).all(axis=(1, 2)))[0])
+        src = int(np.flatnonzero((x_train[:10] == data["samples"][k, 2:30, 2:30, 0]).all(axis=(1, 2)))[0])
         assert data["phase"][k] == y_train[src]
 
 

@@ -15,6 +15,12 @@ from typing import Callable, Dict
 
 from absl import logging
 
+from betavae_tf import config_flags, export, fileio, train_lib
+from betavae_tf.cli import flagfiles
+from betavae_tf.cli import generate as generate_cli
+from betavae_tf.cli import train as train_cli
+from betavae_tf.data.format import read_manifest
+from betavae_tf.data.generate import generate
 from betavae_tf.progress import Progress, format_seconds
 
 
@@ -29,7 +35,6 @@ class Context:
 
     @property
     def flags_dir(self):
-        from betavae_tf.cli import flagfiles
         return os.path.abspath(self.config.flags_dir) if self.config.flags_dir else flagfiles.flags_root()
 
     def flagfile(self, name):
@@ -41,9 +46,6 @@ class Context:
     # -- data ---------------------------------------------------------------------
     def dataset(self, key, flagfile, data_dir, extra=()):
         """Generate data_dir from a flagfile (and the run's extra data flags), or reuse it if it matches."""
-        from betavae_tf import config_flags
-        from betavae_tf.cli import generate as generate_cli
-        from betavae_tf.data.generate import generate
         args = [f"--flagfile={self.flagfile(flagfile)}", *self.config.data_flags, *extra, f"--out={data_dir}"]
         wanted = generate_cli.config_from_flags(config_flags.parse(generate_cli.define_flags, args,
                                                                    "betavae-generate"))
@@ -62,8 +64,6 @@ class Context:
         """Train (or resume, or reuse) a run; returns (float32 model at its newest checkpoint, epochs)."""
         import keras
 
-        from betavae_tf import config_flags, export, train_lib
-        from betavae_tf.cli import train as train_cli
         seed = self.config.seed if seed is None else seed
         args = [*(f"--flagfile={self.flagfile(f)}" for f in flagfiles), f"--data_dir={data_dir}",
                 f"--workdir={workdir}", f"--seed={seed}", "--verbose=0", *extra, *self.config.train_flags]
@@ -82,14 +82,12 @@ class Context:
         return model, epochs
 
     def save_metrics(self, workdir, metrics):
-        from betavae_tf import fileio
         fileio.write_text_atomic(os.path.join(workdir, "metrics.json"),
                                  json.dumps(metrics, indent=2, default=float) + "\n")
 
 
 def check_generated_with(data_dir, wanted):
     """Refuse an existing dataset made with other settings than `wanted` (a GenerateConfig)."""
-    from betavae_tf.data.format import read_manifest
     manifest = read_manifest(data_dir)
     made = manifest.get("config")
     if not isinstance(made, dict):

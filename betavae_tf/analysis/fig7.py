@@ -12,8 +12,11 @@ import os
 import numpy as np
 
 from betavae_tf.analysis import claims as cl
-from betavae_tf.analysis import fidelity, inference
+from betavae_tf.analysis import fidelity, inference, ising
+from betavae_tf.analysis import figures as fig_lib
 from betavae_tf.analysis import metrics as mt
+from betavae_tf.analysis.text import fmt_number as _f
+from betavae_tf.analysis.text import fractions
 
 MEASURES = ("energy", "abs_m", "nn_correlation", "specific_heat", "susceptibility")
 SCALES = {
@@ -64,7 +67,6 @@ def _counts(result):
 
 
 def _three_phase_evidence(result):
-    from betavae_tf.analysis.ising import fractions
     t, ref = result["three_phase_beta2"], result.get("beta100_bernoulli")
     text = (f"|corr(z{t['axis_m']}, m)| = {t['best_abs_corr_m']:.3f}, |corr(z{t['axis_ms']}, m_s)| = "
             f"{t['best_abs_corr_ms']:.3f}; generated {fractions(t['generated_fractions'])}")
@@ -103,7 +105,6 @@ def claims(result):
 
 
 def blocks(fig7):
-    from betavae_tf.analysis.report import fmt_number as _f
     out = [("h2", "Fig. 7: beta-VAE and beta^2-VAE, one-phase learning at beta = 100"),
            ("p", "Each model is trained on one phase alone (" + ", ".join(
                f"{p}: J = {v['J']:g}, T = {v['T']:g}" for p, v in fig7["temperatures"].items()) +
@@ -142,8 +143,6 @@ def blocks(fig7):
 # -- the run ------------------------------------------------------------------------------
 def run(ctx, three_phase_dir, three_phase, beta100_bernoulli=None):
     """One-phase beta-VAE vs beta^2-VAE (Fig. 7), and the beta^2 head on the three-phase data."""
-    from betavae_tf.analysis import figures as fig_lib
-    from betavae_tf.analysis import ising
     from betavae_tf.data import read_manifest
     from betavae_tf.data.pipeline import load_numpy
     config = ctx.config
@@ -155,7 +154,7 @@ def run(ctx, three_phase_dir, three_phase, beta100_bernoulli=None):
         manifest = read_manifest(data_dir)
         temperature, coupling = float(manifest["temperatures"][0]), float(manifest["couplings"][0])
         result["temperatures"][phase] = {"T": temperature, "J": coupling}
-        spins = load_numpy(data_dir)["spins"]
+        spins = load_numpy(data_dir)["samples"]
         for name, decoder in MODELS:
             workdir = ctx.path("fig7", f"{phase.lower()}_{decoder}")
             model, epochs = ctx.train(os.path.basename(workdir), [train_file], data_dir, workdir,

@@ -10,7 +10,10 @@ import os
 import numpy as np
 
 from betavae_tf.analysis import claims as cl
+from betavae_tf.analysis import figures as fig_lib
+from betavae_tf.analysis import ising
 from betavae_tf.analysis import metrics as mt
+from betavae_tf.analysis.text import fmt_number as f
 from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
 
 TOLERANCE = 0.03
@@ -62,7 +65,6 @@ def claims(result):
 
 
 def blocks(result):
-    from betavae_tf.analysis.report import fmt_number as f
     return [("h2", "Tc at several lattice sizes"),
             ("table", ["L", "beta", "epochs", "Tc from m axis", "Tc from m_s axis", "|corr| m / m_s"],
              [[L, f"{e['beta']:g}", e["epochs"], f(e["tc"].get("from_m_axis", {}).get("tc")),
@@ -75,8 +77,6 @@ def blocks(result):
 
 def run(ctx):
     """Train and evaluate one run per lattice size (L = 32 is the sweep's own); fit and draw Tc(L)."""
-    from betavae_tf.analysis import figures as fig_lib
-    from betavae_tf.analysis import ising
     from betavae_tf.data.pipeline import load_numpy
     config = ctx.config
     data_flags, train_flags = ising.SCALES[config.scale]

@@ -12,9 +12,12 @@ PRIOR_STREAM, SAMPLE_STREAM = 12345, 888
 
 
 def as_input(x):
-    """Model input [N, L, L, C]: Ising sigma [N, L, L] in {0, 1} gain a channel axis; 4-D passes."""
-    x = np.asarray(x, dtype=np.float32)
-    return x[..., None] if x.ndim == 3 else x
+    """Model input [N, L, L, C]: Ising sigma [N, L, L] in {0, 1} as the pipeline gives them; 4-D passes."""
+    x = np.asarray(x)
+    if x.ndim == 3:
+        from betavae_tf.data.pipeline import model_input
+        return model_input(x, {"encoding": "bits"})
+    return x.astype(np.float32)
 
 
 def encode(model, x, batch_size=512):

@@ -9,10 +9,14 @@ import os
 
 import numpy as np
 
+from betavae_tf import fileio
 from betavae_tf import phases as ph
 from betavae_tf.analysis import claims as cl
+from betavae_tf.analysis import figures as fig_lib
 from betavae_tf.analysis import inference
 from betavae_tf.analysis import metrics as mt
+from betavae_tf.analysis.text import fmt_number as _f
+from betavae_tf.analysis.text import fractions
 from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
 
 BETAS = (1.0, 10.0, 100.0, 2000.0)
@@ -40,7 +44,7 @@ def evaluate(model, data, *, n_generated=1000, seed=0, n_bootstrap=200):
 
     Returns (metrics dict of plain numbers, arrays dict for the figures).
     """
-    spins = data["spins"]
+    spins = data["samples"]
     m, ms = data["magnetization"], data["staggered_magnetization"]
     phase, temperature = data["phase"], data["temperature"]
     latent, _ = inference.encode(model, spins)
@@ -95,10 +99,6 @@ def evaluate(model, data, *, n_generated=1000, seed=0, n_bootstrap=200):
 
 
 # -- claims -----------------------------------------------------------------------------
-def fractions(fr):
-    return ", ".join(f"{k} {100 * v:.0f}%" for k, v in fr.items())
-
-
 def _r(beta):
     return lambda runs: runs.get(beta)
 
@@ -203,11 +203,6 @@ def claims(runs):
 
 
 # -- report blocks ----------------------------------------------------------------------
-def _f(x, digits=3):
-    from betavae_tf.analysis.report import fmt_number
-    return fmt_number(x, digits)
-
-
 def _pct(x):
     return f"{100 * x:.1f}%"
 
@@ -268,7 +263,7 @@ def sweep_betas(config):
 
 def three_phase_data(ctx):
     """The three-phase dataset of the scale (generated once), loaded."""
-    from betavae_tf.data.pipeline import load_numpy
+    from betavae_tf.data.pipeline import load_numpy  # TensorFlow: loaded when a run needs it
     data_dir = ctx.dataset("data", SCALES[ctx.config.scale][0], ctx.path("data"))
     return data_dir, load_numpy(data_dir)
 
@@ -278,7 +273,6 @@ def run(ctx, data_dir, data):
 
     Returns {"runs": {beta: metrics}, "models": {beta: model}} (arrays stay here).
     """
-    from betavae_tf.analysis import figures as fig_lib
     config = ctx.config
     betas = sweep_betas(config)
     runs, arrays, models = {}, {}, {}
@@ -289,7 +283,6 @@ def run(ctx, data_dir, data):
         metrics, arr = evaluate(model, data, n_generated=config.n_generated, seed=config.seed)
         metrics["epochs"] = epochs
         metrics["train_seconds_this_call"] = ctx.timings.get(beta_name(beta))
-        from betavae_tf import fileio
         metrics["final_train_metrics"] = fileio.read_json(os.path.join(workdir, "result.json"),
                                                           "training result").get("final", {})
         ctx.save_metrics(workdir, metrics)

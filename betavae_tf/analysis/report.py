@@ -5,19 +5,13 @@ caption). The header and the claims table are built here; each experiment
 module (ising, sec5, fig7, finite_size, seed_study) contributes its own blocks.
 """
 import html
-import math
 import os
 
-
-def fmt_number(x, digits=3):
-    """A number for a report cell; n/a for None and non-finite values."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n/a"
-    return f"{x:.{digits}f}"
+from betavae_tf import fileio
+from betavae_tf.analysis import fig7, finite_size, ising, sec5, seed_study
 
 
 def blocks(summary):
-    from betavae_tf.analysis import fig7, finite_size, ising, sec5, seed_study
     runs = summary["runs"]
     cfg = summary["config"]
     figs = ", ".join(str(f) for f in cfg["figures"])
@@ -96,7 +90,6 @@ def to_html(items):
 
 
 def write_report(summary, out):
-    from betavae_tf import fileio
     items = blocks(summary)
     for name, text in (("report.md", to_markdown(items)), ("report.html", to_html(items))):
         fileio.write_text_atomic(os.path.join(out, name), text)

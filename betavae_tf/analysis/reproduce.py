@@ -14,6 +14,7 @@ import os
 
 from absl import logging
 
+from betavae_tf import config_flags, fileio
 from betavae_tf.analysis import fig7 as fig7_lib
 from betavae_tf.analysis import finite_size as finite_size_lib
 from betavae_tf.analysis import ising
@@ -21,6 +22,10 @@ from betavae_tf.analysis import report as report_lib
 from betavae_tf.analysis import sec5 as sec5_lib
 from betavae_tf.analysis import seed_study as seed_lib
 from betavae_tf.analysis.context import Context
+from betavae_tf.cli import flagfiles
+from betavae_tf.cli import generate as generate_cli
+from betavae_tf.cli import train as train_cli
+from betavae_tf.progress import Progress
 
 BETAS = ising.BETAS
 FIGURES = (2, 3, 4, 5, 6, 7)
@@ -67,10 +72,6 @@ class ReproduceConfig:
                                     "MNIST IDX files or mnist.npz.")
         if self.n_generated < 16:
             raise ValueError(f"n_generated must be at least 16, got {self.n_generated}.")
-        from betavae_tf import config_flags
-        from betavae_tf.cli import flagfiles
-        from betavae_tf.cli import generate as generate_cli
-        from betavae_tf.cli import train as train_cli
         # Extra flags fail now, not after the first dataset was made.
         config_flags.parse(generate_cli.define_flags, list(self.data_flags), "betavae-generate")
         config_flags.parse(train_cli.define_flags, list(self.train_flags), "betavae-train")
@@ -114,7 +115,6 @@ def reproduce(config, log=logging.info):
     training run and one per finished run with the ETA of the whole call.
     Returns the report's data: {"runs": {beta: metrics}, "claims": [...], ...}.
     """
-    from betavae_tf.progress import Progress
     config.validate()
     out = os.path.abspath(config.out)
     os.makedirs(out, exist_ok=True)
@@ -127,8 +127,8 @@ def reproduce(config, log=logging.info):
     data_dir = data = None
     if sweep or 7 in config.figures:
         data_dir, data = ising.three_phase_data(ctx)
-        summary["dataset"] = {"dir": data_dir, "n_samples": int(len(data["spins"])),
-                              "lattice_size": int(data["spins"].shape[1])}
+        summary["dataset"] = {"dir": data_dir, "n_samples": int(len(data["samples"])),
+                              "lattice_size": int(data["samples"].shape[1])}
     sweep_result = ising.run(ctx, data_dir, data) if sweep else {"runs": {}}
     runs = sweep_result["runs"]
     summary["runs"] = {f"{b:g}": r for b, r in runs.items()}
@@ -147,7 +147,6 @@ def reproduce(config, log=logging.info):
     ctx.progress.close()
     summary["timings_seconds"] = ctx.timings
     summary["figures"] = {k: os.path.relpath(v, out) for k, v in ctx.figures.items()}
-    from betavae_tf import fileio
     fileio.write_text_atomic(os.path.join(out, "summary.json"), json.dumps(summary, indent=2, default=float) + "\n")
     report_lib.write_report(summary, out)
     log("report: %s and report.html", os.path.join(out, "report.md"))

@@ -24,6 +24,10 @@ from betavae_tf import phases as ph
 from betavae_tf.analysis import claims as cl
 from betavae_tf.analysis import inference
 from betavae_tf.analysis import metrics as mt
+from betavae_tf.analysis.figures import _save, _subplots
+from betavae_tf.analysis.images import phase_colour, tile
+from betavae_tf.analysis.text import fmt_number as f
+from betavae_tf.data import format as fmt
 
 SEPARATE_PURITY = 0.95
 EQUAL_SPREAD = 0.10
@@ -62,10 +66,9 @@ def evaluate_run(model, data, manifest, *, n_generated=1000, seed=0):
 
     Returns (metrics of plain numbers, arrays for the figures).
     """
-    from betavae_tf.data import format as fmt
     from betavae_tf.data.pipeline import model_input
 
-    x = model_input(data["spins"], manifest)
+    x = model_input(data["samples"], manifest)
     phase = np.asarray(data["phase"])
     names = fmt.phase_names_of(manifest)
     latent, _ = inference.encode(model, x)
@@ -142,7 +145,6 @@ def display_images(params):
 
 
 def _scatter(ax, latent, phase, names, dims=(0, 1)):
-    from betavae_tf.analysis.images import phase_colour
     for code in np.unique(phase):
         sel = phase == code
         name = names.get(int(code), str(code))
@@ -152,7 +154,6 @@ def _scatter(ax, latent, phase, names, dims=(0, 1)):
 
 
 def _grid(ax, generated, title):
-    from betavae_tf.analysis.images import tile
     ax.imshow(tile(display_images(generated[:16]), columns=4, gap=2), interpolation="nearest")
     ax.set_axis_off()
     ax.set_title(title, fontsize=9)
@@ -175,7 +176,6 @@ def _similarity(ax, fig, sim, labels, names, title):
 
 def figure5(arrays_by_panel, metrics_by_panel, title, path):
     """(b) d_z = 2 scatter and generated m_kd, (c) d_z = 3 scatter in 3-D, (d) d_z = 4 cosine matrix."""
-    from betavae_tf.analysis.figures import _save
     from matplotlib.figure import Figure
     fig = Figure(figsize=(17, 4))
     axes = [fig.add_subplot(1, 4, 1), fig.add_subplot(1, 4, 2), fig.add_subplot(1, 4, 3, projection="3d"),
@@ -203,7 +203,6 @@ def figure5(arrays_by_panel, metrics_by_panel, title, path):
 
 def figure6(arrays_by_run, metrics_by_run, title, path):
     """(a) d_z = 2 latent scatter, (b) its generated samples, (c) d_z = 16 cosine matrix, (d) its samples."""
-    from betavae_tf.analysis.figures import _subplots, _save
     fig, axes = _subplots(1, 4, figsize=(17, 4))
     a, c = arrays_by_run.get("dz2"), arrays_by_run.get("dz16")
     if a:
@@ -359,7 +358,6 @@ def claims(sec5):
 
 def blocks(sec5):
     """Report blocks (see report.py) for Figs. 5 and 6."""
-    from betavae_tf.analysis.report import fmt_number as f
 
     out = []
     for fig_key, title in (("fig5", "Fig. 5: multinomial decoder"), ("fig6", "Fig. 6: Gaussian decoder")):

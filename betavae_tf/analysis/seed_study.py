@@ -8,10 +8,11 @@ claim a seed could not test counts for no seed. The claims table of the
 report stays judged at the default seed.
 """
 from betavae_tf.analysis import claims as cl
+from betavae_tf.analysis import ising
+from betavae_tf.analysis.text import fmt_number as f
 
 
 def run(ctx, data_dir, data, sweep_runs):
-    from betavae_tf.analysis import ising
     config = ctx.config
     per_seed = {}
     for s in sorted(config.seeds):
@@ -38,7 +39,7 @@ def run(ctx, data_dir, data, sweep_runs):
 
 def tally(per_seed):
     """Per claim id: at how many seeds it holds, of the seeds that could test it."""
-    texts = {c.id: c.text({}) for c in _beta100_claims()}
+    texts = {c.id: c.text({}) for c in ising.BETA100_CLAIMS}
     ids = list(dict.fromkeys(i for e in per_seed.values() for i in e["verdicts"]))
     out = []
     for claim_id in ids:
@@ -48,13 +49,7 @@ def tally(per_seed):
     return out
 
 
-def _beta100_claims():
-    from betavae_tf.analysis import ising
-    return ising.BETA100_CLAIMS
-
-
 def blocks(study):
-    from betavae_tf.analysis.report import fmt_number as f
     out = [("h2", "beta = 100 across training seeds"),
            ("p", "The beta = 100 run repeated on the same data with other training seeds (initialisation, "
                  f"data order, sampling noise); the claims above are judged at the default seed "

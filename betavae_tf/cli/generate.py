@@ -17,8 +17,10 @@ def define_flags(fv):
 
     d(flags.DEFINE_string, "out", None, "Dataset directory to create.")
     d(flags.DEFINE_bool, "overwrite", False, "Replace an existing dataset directory (never anything else).")
-    d(flags.DEFINE_enum, "model", "ising", ["ising", "potts", "xy", "z3"],
-      "ising (bits), potts (q one-hot channels), xy (cos, sin channels) or z3 (synthetic).")
+    from betavae_tf.data.generate import MODELS
+    d(flags.DEFINE_enum, "model", "ising", list(MODELS),
+      "A lattice model of betavae_tf.lattice (ising: bits, potts: q one-hot channels, xy: (cos, sin) "
+      "channels) or z3 (the paper's synthetic set).")
     d(flags.DEFINE_integer, "q", 3, "Potts states q (2..127).")
     d(flags.DEFINE_float, "polarization", 0.9, "z3: probability of the dominant state in a polarized class.")
     d(flags.DEFINE_integer, "lattice_size", 32, "Linear lattice size L (L x L torus).")

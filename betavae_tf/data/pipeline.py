@@ -57,7 +57,7 @@ def decode_samples(raw, manifest):
 
 
 def model_input(samples, manifest):
-    """NumPy version of decode_samples on load_numpy's "spins": float32 [N, L, L, C]."""
+    """NumPy version of decode_samples on load_numpy's "samples": float32 [N, L, L, C]."""
     samples = np.asarray(samples)
     encoding = fmt.encoding_of(manifest)
     if encoding == "bits":
@@ -269,11 +269,11 @@ def make_dataset(data_dir, *, split="train", batch_size=128, shuffle=None, seed=
 
 
 def load_numpy(data_dir, *, split="all", validation_fraction=0.1):
-    """The whole split as NumPy: {"spins": samples, label: (N,) ...}, in index order.
+    """The whole split as NumPy: {"samples": samples, label: (N,) ...}, in index order.
 
-    "spins" is stored form: uint8 (N, L, L) sigma for bits, uint8 (N, L, L)
+    "samples" is stored form: uint8 (N, L, L) sigma for bits, uint8 (N, L, L)
     states for categorical, (N, L, L, C) uint8 / float32 otherwise;
-    model_input(out["spins"], manifest) is what the model sees.
+    model_input(out["samples"], manifest) is what the model sees.
     """
     manifest = fmt.read_manifest(data_dir)
     L, c, encoding = manifest["lattice_size"], manifest.get("channels", 1), fmt.encoding_of(manifest)
@@ -284,7 +284,7 @@ def load_numpy(data_dir, *, split="all", validation_fraction=0.1):
     keep = _split_mask(validation_fraction, split)
     records = tf.data.TFRecordDataset(files).enumerate().batch(4096).map(
         lambda index, record: tf.io.parse_example(tf.boolean_mask(record, keep(index)), _feature_spec()))
-    parts = {k: [] for k in ("spins",) + fmt.LABELS}
+    parts = {k: [] for k in ("samples",) + fmt.LABELS}
     with dataset_errors(data_dir):
         for batch in records.as_numpy_iterator():
             sizes = {len(b) for b in batch["spins"]}
@@ -294,19 +294,19 @@ def load_numpy(data_dir, *, split="all", validation_fraction=0.1):
                     f"bytes a sample, but the shards hold samples of {sorted(sizes - {expected})[0]} bytes.")
             packed = np.frombuffer(b"".join(batch["spins"]), dtype=np.uint8).reshape(len(batch["spins"]), -1)
             if encoding == "bits":
-                parts["spins"].append(np.unpackbits(packed, axis=1, count=L * L).reshape(-1, L, L))
+                parts["samples"].append(np.unpackbits(packed, axis=1, count=L * L).reshape(-1, L, L))
             elif encoding == "categorical":
-                parts["spins"].append(packed.reshape(-1, L, L))
+                parts["samples"].append(packed.reshape(-1, L, L))
             elif encoding == "uint8":
-                parts["spins"].append(packed.reshape(-1, L, L, c))
+                parts["samples"].append(packed.reshape(-1, L, L, c))
             else:
-                parts["spins"].append(packed.view("<f4").astype(np.float32).reshape(-1, L, L, c))
+                parts["samples"].append(packed.view("<f4").astype(np.float32).reshape(-1, L, L, c))
             for k in fmt.LABELS:
                 parts[k].append(batch[k])
     out = {k: (np.concatenate(v) if v else np.zeros((0,))) for k, v in parts.items()}
-    if not parts["spins"]:
+    if not parts["samples"]:
         shape = (0, L, L) if encoding in ("bits", "categorical") else (0, L, L, c)
-        out["spins"] = np.zeros(shape, dtype=np.float32 if encoding == "float32" else np.uint8)
+        out["samples"] = np.zeros(shape, dtype=np.float32 if encoding == "float32" else np.uint8)
     n_expected = split_count(manifest, validation_fraction, split)
     if len(out["index"]) != n_expected:
         raise fmt.DatasetError(f"dataset {data_dir}: read {len(out['index'])} records of the {split} split, but "
