@@ -1,0 +1,97 @@
+"""The README's commands, in the order given, from an empty directory: each one that writes into runs/ is
+run in a tiny form (a small lattice, one or two steps), or, where it needs hardware or files a fresh machine
+does not have, checked for its inputs (the program exists, every flag is one it defines, every flagfile is
+found)."""
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO_ROOT, subprocess_env
+
+BIN = os.path.dirname(sys.executable)
+README = open(os.path.join(REPO_ROOT, "README.md")).read()
+TINY_DATA = ["--lattice_size=8", "--samples_per_point=8", "--n_shards=2"]
+TINY_TRAIN = ["--steps_per_epoch=1", "--batch_size=32", "--nosummary_images"]
+NOT_RUN = ("make", "pip", "tensorboard", "tensorflow_model_server", "curl")  # documented, not run here
+
+
+def shell_commands(text):
+    """Every command of the README's ```sh blocks, continuation lines joined, comments dropped."""
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = re.split(r"\s+#\s", line)[0].strip()
+            if line and not line.startswith("#"):
+                commands.append(line)
+    return commands
+
+
+def test_first_block_is_what_ci_runs():
+    first = README.split("```")[1]
+    assert [line.split("#")[0].strip() for line in first.splitlines()[1:] if line.strip()] == ["make demo",
+                                                                                                "make test"]
+    ci = open(os.path.join(REPO_ROOT, ".ci", "run")).read()
+    assert "make test" in ci and "make test-env" in ci
+    makefile = open(os.path.join(REPO_ROOT, "Makefile")).read()
+    assert "\ndemo: install" in makefile and "\ntest: install" in makefile
+
+
+def _check_only(words):
+    """A command this machine cannot run: its program, flags and flagfiles must still be right."""
+    env = {}
+    while "=" in words[0] and not words[0].startswith("-"):
+        key, value = words.pop(0).split("=", 1)
+        env[key] = value
+    program = words[0]
+    assert os.path.isfile(os.path.join(BIN, program)), program
+    helpfull = subprocess.run([os.path.join(BIN, program), "--helpfull"], capture_output=True, text=True,
+                              env=subprocess_env(), timeout=120).stdout
+    from betavae_tf.cli import flagfiles
+    for word in words[1:]:
+        if not word.startswith("--"):
+            continue
+        name = word[2:].split("=", 1)[0]
+        if name == "flagfile":
+            flagfiles.resolve(word.split("=", 1)[1])
+        else:
+            base = name.removeprefix("no")
+            assert f"--{name}:" in helpfull or f"--[no]{base}:" in helpfull, f"{program} has no flag --{name}"
+
+
+def _needs_more_than_a_fresh_machine(words):
+    text = " ".join(words)
+    return (words[0].startswith("TF_CONFIG=") or "--strategy=tpu" in text or "--mnist=" in text
+            or "--input=my_spins" in text or "--precision=mixed" in text
+            or (words[0] == "betavae-reproduce" and ("--figures=2,3,4" not in text or "--scale=paper" in text)))
+
+
+def test_readme_commands_run_in_order_from_an_empty_directory(tmp_path):
+    commands = shell_commands(README)
+    ran, checked = [], []
+    for command in commands:
+        words = shlex.split(command)
+        if words[0] in NOT_RUN:
+            continue
+        if _needs_more_than_a_fresh_machine(words):
+            _check_only(list(words))
+            checked.append(command)
+            continue
+        program = words[0]
+        if program == "betavae-generate":
+            words += TINY_DATA
+        elif program == "betavae-train":
+            words += TINY_TRAIN + ([] if any(w.startswith("--epochs=") for w in words) else ["--epochs=1"])
+        elif program == "betavae-reproduce":
+            words += [f"--data_flag={f}" for f in TINY_DATA] + [f"--train_flag={f}" for f in TINY_TRAIN + [
+                "--epochs=1", "--noexport"]] + ["--n_generated=32"]
+        assert program.startswith("betavae-") or program == "saved_model_cli", command
+        result = subprocess.run([os.path.join(BIN, program), *words[1:]], cwd=tmp_path, env=subprocess_env(),
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, f"{command}\n{result.stderr[-3000:]}"
+        ran.append(command)
+    assert len(ran) >= 8 and len(checked) >= 4, (ran, checked)
+    assert (tmp_path / "runs" / "reproduce_quick" / "report.md").exists()
