@@ -33,6 +33,7 @@ from betavae_tf import __version__, fileio
 from betavae_tf.config_flags import setting
 from betavae_tf.data import format as fmt
 from betavae_tf.models.config import ModelConfig
+from betavae_tf.models import heads
 from betavae_tf.models.heads import HEADS
 from betavae_tf.progress import Progress
 
@@ -52,8 +53,8 @@ class TrainConfig:
     """A training run's settings; each is also a betavae-train flag of the same name (config_flags)."""
     data_dir: str = setting("", "Dataset directory (betavae-generate / betavae-import).")
     latent_dim: int = setting(2, "Latent dimension d_z.")
-    decoder: str = setting("bernoulli", "Decoder head: bernoulli, multinomial, gaussian or temperature (the "
-                                        "beta^2-VAE two-branch head).")
+    decoder: str = setting("auto", "Decoder head: bernoulli, multinomial, gaussian or temperature (the beta^2-VAE "
+                                   "two-branch head); auto picks the one that models the data's encoding.")
     beta: float = setting(100.0, "beta of Eq. 4 (distortion summed over sites, rate over latents).")
     learned_scale: bool = setting(False, "Gaussian decoder: learn a per-channel scale (extension).")
     batch_size: int = setting(128, "Global batch size (the paper's 128).")
@@ -101,17 +102,18 @@ def validate(config):
         if not ok:
             raise ValueError(message)
     manifest = fmt.read_manifest(c.data_dir)
+    decoder = heads.resolve(c.decoder, fmt.encoding_of(manifest))
     model_config = ModelConfig(lattice_size=manifest["lattice_size"],
                                channels=manifest.get("channels", 1), latent_dim=c.latent_dim,
-                               decoder=c.decoder, beta=c.beta, learned_scale=c.learned_scale,
+                               decoder=decoder, beta=c.beta, learned_scale=c.learned_scale,
                                seed=c.seed)
     try:
         model_config.validate()
         encoding = fmt.encoding_of(manifest)
-        head = HEADS[c.decoder]
+        head = HEADS[decoder]
         if encoding not in head.encodings:
             fitting = [name for name, h in HEADS.items() if encoding in h.encodings]
-            raise ValueError(f"the {c.decoder} decoder does not model {encoding} data (it models "
+            raise ValueError(f"the {decoder} decoder does not model {encoding} data (it models "
                              f"{', '.join(head.encodings)}); use {' or '.join(fitting)}.")
     except ValueError as e:
         raise ValueError(f"dataset {c.data_dir}: {e}" if "lattice size" in str(e)
@@ -435,6 +437,7 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
     TrainingDivergedError (non-finite loss; the last good checkpoint stays).
     """
     manifest, model_config = validate(config)
+    config = dataclasses.replace(config, decoder=model_config.decoder)  # "auto" resolved, as the workdir records it
     effective = _effective_config(config, model_config, manifest)
     check_workdir(workdir, effective)
 

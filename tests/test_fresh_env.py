@@ -108,7 +108,7 @@ def test_notebooks_run_like_on_colab(tmp_path):
     work = tmp_path / "content"  # Colab's working directory: nowhere near the source tree
     work.mkdir()
     outputs = []
-    for name in ("quickstart.ipynb", "reproduce_paper.ipynb"):
+    for name in ("quickstart.ipynb", "reproduce_paper.ipynb", "your_own_data.ipynb"):
         nb = nbformat.read(os.path.join(COLAB, name), as_version=4)
         for cell in nb.cells:
             if "parameters" in cell.metadata.get("tags", []):
@@ -128,6 +128,7 @@ def test_notebooks_run_like_on_colab(tmp_path):
         outputs.append("\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs))
     assert "same as Keras: True" in outputs[0] and "generated phases:" in outputs[0]
     assert "full report:" in outputs[1] and "trained on your data:" in outputs[1]
+    assert "ordered branches" in outputs[2] and "Tc from PCA:" in outputs[2]
     assert (tmp_path / "repro" / "report.md").exists()
     # The preinstalled TensorFlow was kept, and the package came from SOURCE, not a source tree.
     assert _run([python, "-c", "import tensorflow as tf, os; print(tf.__version__, os.path.dirname(tf.__file__))"]

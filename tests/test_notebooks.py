@@ -8,10 +8,14 @@ from nbclient import NotebookClient
 from conftest import REPO_ROOT
 
 COLAB = os.path.join(REPO_ROOT, "colab")
-NOTEBOOKS = ("quickstart.ipynb", "reproduce_paper.ipynb")
+NOTEBOOKS = ("quickstart.ipynb", "reproduce_paper.ipynb", "your_own_data.ipynb")
 
 
 def _tiny_parameters(name, tmp_path):
+    if name == "your_own_data.ipynb":
+        return ('NPZ = ""\nQ = 3\nLATTICE_SIZE = 8\nSAMPLES_PER_TEMPERATURE = 12\n'
+                'TEMPERATURES = (0.7, 0.9, 1.0, 1.1, 1.3)\nEPOCHS = 1\nSTEPS_PER_EPOCH = 2\nBATCH_SIZE = 16\n'
+                f'BETA = 65.0\nWORKDIR = "{tmp_path}/own"\nSEED = 0\n')
     if name == "quickstart.ipynb":
         return (f'LATTICE_SIZE = 8\nSAMPLES_PER_POINT = 16\nEPOCHS = 1\nSTEPS_PER_EPOCH = 2\n'
                 f'BATCH_SIZE = 32\nWORKDIR = "{tmp_path}/quick"\nSEED = 0\n')
@@ -40,7 +44,10 @@ def test_notebook_runs_with_tiny_parameters(name, tmp_path):
                             resources={"metadata": {"path": str(tmp_path)}})
     client.execute()
     text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    if name == "quickstart.ipynb":
+    if name == "your_own_data.ipynb":
+        assert "ordered branches" in text and "Tc from PCA:" in text and "full report:" in text
+        assert "decoder: multinomial" in text and (tmp_path / "own" / "analysis" / "report.md").exists()
+    elif name == "quickstart.ipynb":
         assert "same as Keras: True" in text and "generated phases:" in text
         assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
     else:

@@ -2,7 +2,7 @@
 from betavae_tf.data.format import (PHASES, DatasetError, read_manifest, summarize, verify_dataset,
                                     write_dataset)
 from betavae_tf.data.generate import GenerateConfig, generate, sample_grid
-from betavae_tf.data.importer import import_numpy, load_spins
+from betavae_tf.data.importer import import_configurations, import_numpy
 
 
 def make_dataset(*args, **kwargs):
@@ -18,5 +18,5 @@ def load_numpy(*args, **kwargs):
 
 
 __all__ = ["PHASES", "DatasetError", "read_manifest", "summarize", "verify_dataset", "write_dataset",
-           "GenerateConfig", "generate", "sample_grid", "import_numpy", "load_spins",
+           "GenerateConfig", "generate", "sample_grid", "import_configurations", "import_numpy",
            "make_dataset", "load_numpy"]

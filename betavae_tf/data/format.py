@@ -42,6 +42,22 @@ PHASES = ph.ISING  # the default phase map (Ising); every code comes from betava
 FLOAT_LABELS = ("temperature", "coupling", "energy", "magnetization", "staggered_magnetization")
 INT_LABELS = ("index", "phase")
 LABELS = FLOAT_LABELS + INT_LABELS
+# A user's own per-sample observables (named in the manifest's "observables") are stored as
+# float features under this prefix, kept for reporting only.
+OBSERVABLE_PREFIX = "observable/"
+_OBSERVABLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+
+
+def observables_of(manifest):
+    """The names of a dataset's own observables (none for datasets written before they existed)."""
+    return tuple(manifest.get("observables", ()))
+
+
+def check_observable_names(names):
+    for name in names:
+        if not isinstance(name, str) or not _OBSERVABLE_NAME.match(name) or name in LABELS + ("samples",):
+            raise ValueError(f"observable name {name!r} must be a letter followed by letters, digits or _ "
+                             f"(at most 64) and not one of {', '.join(LABELS + ('samples',))}.")
 ENCODINGS = ("bits", "categorical", "uint8", "float32")
 
 
@@ -150,7 +166,7 @@ def _is_dataset(directory):
 
 
 def write_shards(directory, spins, labels, manifest, *, n_shards=8, encoding="bits", channels=None,
-                 phases=None):
+                 phases=None, observables=()):
     """Write samples, labels and manifest.json into an existing (temporary) directory.
 
     Arguments as write_dataset; returns the manifest written.
@@ -161,7 +177,9 @@ def write_shards(directory, spins, labels, manifest, *, n_shards=8, encoding="bi
     n = packed.shape[0]
     phases = dict(PHASES if phases is None else phases)
     phase_names = {code: name for name, code in phases.items()}
-    for name in FLOAT_LABELS + ("phase",):
+    observables = tuple(observables)
+    check_observable_names(observables)
+    for name in FLOAT_LABELS + ("phase",) + observables:
         if name not in labels or np.shape(labels[name]) != (n,):
             raise ValueError(f"label {name!r} must be an array of shape ({n},).")
     if isinstance(n_shards, bool) or int(n_shards) != n_shards or n_shards < 1:
@@ -183,6 +201,9 @@ def write_shards(directory, spins, labels, manifest, *, n_shards=8, encoding="bi
                     for label in FLOAT_LABELS:
                         feature[label] = tf.train.Feature(
                             float_list=tf.train.FloatList(value=[float(labels[label][i])]))
+                    for observable in observables:
+                        feature[OBSERVABLE_PREFIX + observable] = tf.train.Feature(
+                            float_list=tf.train.FloatList(value=[float(labels[observable][i])]))
                     writer.write(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
         except tf.errors.OpError as e:  # TensorFlow's file errors, as the OSError they are
             no_space = "No space left on device" in (e.message or "")
@@ -199,6 +220,7 @@ def write_shards(directory, spins, labels, manifest, *, n_shards=8, encoding="bi
         "spin_encoding": ENCODING_TEXT[encoding],
         "sample_bytes": sample_bytes(encoding, int(L), int(channels)),
         "labels": list(LABELS),
+        "observables": list(observables),
         "phases": phases,
         "phase_counts": {phase_names[c]: int(np.sum(labels["phase"] == c)) for c in sorted(phase_names)},
         "package_version": __version__,
@@ -213,7 +235,7 @@ def write_shards(directory, spins, labels, manifest, *, n_shards=8, encoding="bi
 
 
 def write_dataset(out_dir, spins, labels, manifest, *, n_shards=8, overwrite=False,
-                  encoding="bits", channels=None, phases=None):
+                  encoding="bits", channels=None, phases=None, observables=()):
     """Write samples and per-sample labels atomically.
 
     Args:
@@ -228,6 +250,8 @@ def write_dataset(out_dir, spins, labels, manifest, *, n_shards=8, overwrite=Fal
       encoding: one of ENCODINGS (see the module docstring).
       channels: D, the number of states, for "categorical".
       phases: the {name: code} map of the phase label (default: Ising's PHASES).
+      observables: names of further per-sample float labels in `labels` (the
+        user's own measurements, kept for reporting).
     Returns:
       the absolute path of the dataset directory.
     """
@@ -235,7 +259,7 @@ def write_dataset(out_dir, spins, labels, manifest, *, n_shards=8, overwrite=Fal
     encode_samples(spins, encoding, channels)  # bad samples fail before anything is created
     with fileio.staged_directory(out_dir, replace=os.path.lexists(out_dir)) as tmp:
         write_shards(tmp, spins, labels, manifest, n_shards=n_shards, encoding=encoding, channels=channels,
-                     phases=phases)
+                     phases=phases, observables=observables)
     return out_dir
 
 

@@ -8,11 +8,14 @@ import mc_ext
 from betavae_tf import lattice
 from betavae_tf import phases as ph
 from betavae_tf.data import format as fmt
-from betavae_tf.physics import (ISING_CRITICAL_TEMPERATURE, energy_per_site, magnetization,
-                                staggered_magnetization, to_spins)
+from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE, magnetization, staggered_magnetization, to_spins
 
-SPIN_KEYS = ("spins", "configurations", "x")
+SPIN_KEYS = ("spins", "configurations", "samples", "x")
 TEMPERATURE_KEYS = ("temperatures", "temperature", "T")
+COUPLING_KEYS = ("couplings", "coupling", "J")
+FIELD_KEYS = ("fields", "field", "h")
+SIZE_KEYS = ("lattice_size", "L")
+KINDS = ("auto", "ising", "states", "angles", "real")
 
 
 def _checked_size(path, shape, dtype, stored, what):
@@ -81,31 +84,6 @@ def _load_array(path, keys, what):
     return values, (arrays[t_keys[0]] if t_keys else None)
 
 
-def load_spins(path, temperatures_path=None):
-    """Spins as uint8 sigma (N, L, L) and temperatures (N,) (NaN when unknown)."""
-    raw, temperatures = _load_array(path, SPIN_KEYS, "spins")
-    if temperatures_path:
-        temperatures, _ = _load_array(temperatures_path, TEMPERATURE_KEYS, "temperatures")
-    if raw.ndim == 4 and raw.shape[-1] == 1:
-        raw = raw[..., 0]
-    if raw.ndim != 3 or raw.shape[1] != raw.shape[2] or raw.shape[0] < 1 or raw.shape[1] < 2:
-        raise ValueError(f"spins must have shape (N, L, L) or (N, L, L, 1) with N >= 1 and L >= 2, "
-                         f"got {raw.shape}.")
-    # The same spin-encoding rules as every observable: {0, 1} or {-1, +1}, finite.
-    sigma = ((to_spins(raw) + 1) // 2).astype(np.uint8)
-    n = sigma.shape[0]
-    if temperatures is None:
-        temperatures = np.full(n, np.nan)
-    temperatures = np.asarray(temperatures, dtype=np.float64).reshape(-1)
-    if temperatures.size == 1:
-        temperatures = np.full(n, temperatures[0])
-    if temperatures.shape != (n,):
-        raise ValueError(f"temperatures must have one value per sample ({n}), got {temperatures.size}.")
-    if np.any(temperatures[~np.isnan(temperatures)] <= 0) or np.any(np.isinf(temperatures)):
-        raise ValueError("temperatures must be positive and finite.")
-    return sigma, temperatures
-
-
 def _check_shards(n_shards):
     if isinstance(n_shards, bool) or not isinstance(n_shards, (int, np.integer)) or n_shards < 1:
         raise ValueError(f"n_shards must be a positive integer, got {n_shards!r}.")
@@ -113,32 +91,181 @@ def _check_shards(n_shards):
 
 def import_numpy(path, out_dir, *, temperatures_path=None, coupling=1.0, field=0.0, seed=0,
                  n_shards=8, overwrite=False):
-    """Write a dataset directory from a .npy/.npz file of spin configurations."""
+    """Ising configurations ({0, 1} or {-1, +1}) as a dataset: import_configurations with kind="ising".
+
+    coupling and field are what the data were made with (energies and the
+    phase labels from T, J and Onsager's Tc); temperatures_path is a .npy (or
+    .npz) of one temperature per sample, or one for all.
+    """
     if not np.isfinite(coupling) or not np.isfinite(field):
         raise ValueError("coupling and field must be finite.")
+    temperature = None
+    if temperatures_path:
+        temperature, _ = _load_array(temperatures_path, TEMPERATURE_KEYS, "temperatures")
+    return import_configurations(path, out_dir, kind="ising", temperature=temperature, coupling=coupling,
+                                 field=field, model="ising", seed=seed, n_shards=n_shards, overwrite=overwrite)
+
+
+# -- any square-lattice data --------------------------------------------------------
+def _per_sample(value, n, name, *, positive=False):
+    """A scalar or one value per sample, as float64 (n,); NaN allowed (unknown)."""
+    v = np.asarray(value, dtype=np.float64).reshape(-1)
+    if v.size == 1:
+        v = np.full(n, v[0])
+    if v.shape != (n,):
+        raise ValueError(f"{name} must have one value per sample ({n}) or one for all, got {v.size}.")
+    known = v[~np.isnan(v)]
+    if np.isinf(known).any() or (positive and (known <= 0).any()):
+        raise ValueError(f"{name} must be {'positive and ' if positive else ''}finite (or NaN for unknown).")
+    return v
+
+
+def _resolve_kind(x, kind, q):
+    """The kind of the configurations and, for states, the number of states."""
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"configurations must be numeric, got dtype {x.dtype}.")
+    if x.dtype.kind == "f" and not np.isfinite(x).all():
+        raise ValueError("configurations contain NaN or infinite values.")
+    integral = x.dtype.kind in "biu" or bool(np.all(np.equal(np.mod(x, 1), 0)))
+    values = np.unique(x) if integral and x.size else np.array([])
+    if kind == "auto":
+        if integral and (np.isin(values, (0, 1)).all() or np.isin(values, (-1, 1)).all()):
+            kind = "ising"
+        elif integral and values.min() >= 0:
+            kind = "states"
+        elif x.ndim == 4:
+            kind = "real"
+        else:
+            raise ValueError("the configurations hold real values; say what they are with --kind=angles (radians, "
+                             "stored as (cos, sin) channels) or --kind=real (channels as given).")
+    if kind == "states":
+        if not integral or values.min() < 0:
+            raise ValueError("states must be integers 0, 1, ..., q-1.")
+        q = int(values.max()) + 1 if q is None else int(q)
+        if not 2 <= q <= 255:
+            raise ValueError(f"q must be in [2, 255] (states are stored as bytes), got {q}.")
+        if values.max() >= q:
+            raise ValueError(f"states must lie in [0, {q}) for q = {q}, found {int(values.max())}.")
+    if kind == "angles" and x.ndim != 3:
+        raise ValueError(f"angles must have shape (N, L, L), got {x.shape}.")
+    return kind, q
+
+
+def load_configurations(path, *, kind="auto", q=None, labels_path=None):
+    """The configurations of a .npy / .npz and every per-sample array that comes with them.
+
+    Returns (configurations (N, L, L) or (N, L, L, C), kind, q, {name: (N,) array}).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}.")
+    arrays = dict(_load_arrays(path, "configurations"))
+    if None in arrays:
+        x = arrays.pop(None)
+    else:
+        found = [k for k in SPIN_KEYS if k in arrays]
+        if not found:
+            raise ValueError(f"{path} holds {sorted(arrays)}; name the configurations array one of {SPIN_KEYS}.")
+        x = arrays.pop(found[0])
+    if labels_path:
+        extra = _load_arrays(labels_path, "labels")
+        if None in extra:
+            raise ValueError(f"{labels_path} must be an .npz of named per-sample arrays (temperatures, ...).")
+        arrays.update(extra)
+    x = np.asarray(x)
+    if x.ndim == 4 and x.shape[-1] == 1 and kind != "real":
+        x = x[..., 0]
+    if x.ndim not in (3, 4) or x.shape[1] != x.shape[2] or x.shape[0] < 1 or x.shape[1] < 2:
+        raise ValueError(f"configurations must have shape (N, L, L) or (N, L, L, C) with N >= 1 and L >= 2, "
+                         f"got {x.shape}.")
+    kind, q = _resolve_kind(x, kind, q)
+    if kind in ("ising", "states") and x.ndim != 3:
+        raise ValueError(f"{kind} configurations must have shape (N, L, L), got {x.shape}.")
+    n = x.shape[0]
+    for name, value in arrays.items():
+        if np.asarray(value).ndim > 1 or np.asarray(value).size not in (1, n):
+            raise ValueError(f"{path}: {name!r} must have one value per sample ({n}) or one for all, got shape "
+                             f"{np.shape(value)}.")
+    return x, kind, q, arrays
+
+
+def _pop(arrays, keys):
+    for key in keys:
+        if key in arrays:
+            return arrays.pop(key)
+    return None
+
+
+def import_configurations(path, out_dir, *, kind="auto", q=None, labels_path=None, temperature=None,
+                          coupling=None, field=None, model="imported", seed=0, n_shards=8, overwrite=False):
+    """Write a dataset directory from configurations of any square-lattice model.
+
+    kind: "ising" (values {0, 1} or {-1, +1}; stored as bits), "states" (integers
+    0..q-1, e.g. Potts or clock states; stored as categorical, one-hot to the
+    model), "angles" (radians; stored as (cos, sin) channels), "real" (C real
+    channels as given), or "auto" (ising or states for integer data; real data
+    must say which). Per-sample arrays come from the same .npz or labels_path:
+    temperatures (needed for a transition), couplings, fields, lattice_size
+    (checked against L) and any other named 1-D array, kept as an observable for
+    reporting. Scalars temperature / coupling / field apply to every sample.
+    """
     _check_shards(n_shards)
     fmt.check_output_dir(out_dir, overwrite)
-    sigma, temperatures = load_spins(path, temperatures_path)
-    labels = {
-        "temperature": temperatures,
-        "coupling": np.full(sigma.shape[0], float(coupling)),
-        "energy": energy_per_site(sigma, coupling, field),
-        "magnetization": magnetization(sigma),
-        "staggered_magnetization": staggered_magnetization(sigma),
-        "phase": lattice.phase_of(temperatures, coupling, ISING_CRITICAL_TEMPERATURE),
-    }
-    order = np.random.default_rng(seed).permutation(sigma.shape[0])
+    x, kind, q, arrays = load_configurations(path, kind=kind, q=q, labels_path=labels_path)
+    n, L = x.shape[0], x.shape[1]
+    # An explicit argument wins over the file's array of the same label.
+    t, j, h = (_pop(arrays, keys) for keys in (TEMPERATURE_KEYS, COUPLING_KEYS, FIELD_KEYS))
+    t = _per_sample(temperature if temperature is not None else (np.nan if t is None else t), n, "temperatures",
+                    positive=True)
+    j = _per_sample(coupling if coupling is not None else (np.nan if j is None else j), n, "couplings")
+    h = _per_sample(field if field is not None else (0.0 if h is None else h), n, "fields")
+    sizes = _pop(arrays, SIZE_KEYS)
+    if sizes is not None and not np.all(np.asarray(sizes).reshape(-1) == L):
+        raise ValueError(f"lattice_size must be {L} for every sample (a dataset has one L); import each lattice size "
+                         "as its own dataset.")
+    observables = {name: _per_sample(v, n, name) for name, v in sorted(arrays.items())}
+    fmt.check_observable_names(observables)
+    nan = np.full(n, np.nan)
+    labels = {"temperature": t, "coupling": j, "energy": nan, "magnetization": nan,
+              "staggered_magnetization": nan, "phase": np.full(n, ph.UNKNOWN)}
+    if kind == "ising":
+        samples = ((to_spins(x) + 1) // 2).astype(np.uint8)
+        s = 2.0 * samples - 1.0
+        bonds = (s * (np.roll(s, -1, axis=-1) + np.roll(s, -1, axis=-2))).sum(axis=(1, 2))
+        labels.update(magnetization=magnetization(samples), staggered_magnetization=staggered_magnetization(samples),
+                      energy=(-j * bonds - h * s.sum(axis=(1, 2))) / (L * L))
+        encoding, channels, phases = "bits", 1, ph.ISING
+        # The nearest-neighbour Ising model's phases, where T and J say which: Onsager's Tc.
+        if np.isfinite(j).all():
+            labels["phase"] = lattice.phase_of(t, j, ISING_CRITICAL_TEMPERATURE)
+    elif kind == "states":
+        samples = x.astype(np.uint8)
+        states = samples.astype(np.int64)
+        labels["magnetization"] = np.abs(np.exp(2j * np.pi * states / q).mean(axis=(1, 2)))
+        encoding, channels, phases = "categorical", q, ph.q_state(q)
+    elif kind == "angles":
+        angles = x.astype(np.float64)
+        samples = np.stack([np.cos(angles), np.sin(angles)], axis=-1).astype(np.float32)
+        labels["magnetization"] = np.hypot(np.cos(angles).mean(axis=(1, 2)), np.sin(angles).mean(axis=(1, 2)))
+        encoding, channels, phases = "float32", 2, {"unknown": ph.UNKNOWN}
+    else:
+        samples = (x if x.ndim == 4 else x[..., None]).astype(np.float32)
+        encoding, channels, phases = "float32", samples.shape[-1], {"unknown": ph.UNKNOWN}
+    labels.update(observables)
+    order = np.random.default_rng(seed).permutation(n)
+    known_j = sorted(set(j[np.isfinite(j)].tolist()))
     manifest = {
-        "model": "ising",
-        "source": f"import:{os.path.basename(path)}",
-        "couplings": [float(coupling)],
-        "field": float(field),
-        "temperatures": sorted(set(temperatures[~np.isnan(temperatures)].tolist())),
-        "critical_temperature": ISING_CRITICAL_TEMPERATURE,
+        "model": model, "kind": kind, "source": f"import:{os.path.basename(path)}", "q": q,
+        "couplings": known_j, "field": float(h[0]) if np.all(h == h[0]) else None,
+        "temperatures": sorted(set(t[~np.isnan(t)].tolist())),
+        # A known transition temperature only for the Ising kind with J given (Onsager); the
+        # phase-discovery analysis never uses it.
+        "critical_temperature": (ISING_CRITICAL_TEMPERATURE * abs(known_j[0]) if kind == "ising" and len(known_j) == 1
+                                 else None),
         "seed": seed,
     }
-    return fmt.write_dataset(out_dir, sigma[order], {k: v[order] for k, v in labels.items()},
-                             manifest, n_shards=n_shards, overwrite=overwrite)
+    return fmt.write_dataset(out_dir, samples[order], {k: v[order] for k, v in labels.items()}, manifest,
+                             n_shards=n_shards, overwrite=overwrite, encoding=encoding, channels=channels,
+                             phases=phases, observables=tuple(observables))
 
 
 # -- MNIST --------------------------------------------------------------------------

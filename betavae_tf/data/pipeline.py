@@ -23,10 +23,12 @@ SPLITS = ("train", "validation", "all")
 _GOLDEN_32 = 0x9E3779B9  # 2^32 / phi
 
 
-def _feature_spec():
+def _feature_spec(manifest=None):
     spec = {"spins": tf.io.FixedLenFeature([], tf.string)}
     spec.update({k: tf.io.FixedLenFeature([], tf.float32) for k in fmt.FLOAT_LABELS})
     spec.update({k: tf.io.FixedLenFeature([], tf.int64) for k in fmt.INT_LABELS})
+    for name in fmt.observables_of(manifest or {}):
+        spec[fmt.OBSERVABLE_PREFIX + name] = tf.io.FixedLenFeature([], tf.float32)
     return spec
 
 
@@ -246,7 +248,7 @@ def make_dataset(data_dir, *, split="train", batch_size=128, shuffle=None, seed=
         n_split = split_count(manifest, validation_fraction, split, {s["file"] for s in shards})
         n_batches = n_split // batch_size if drop_remainder else -(-n_split // batch_size)
         ds = ds.apply(tf.data.experimental.assert_cardinality(n_batches))
-    spec = _feature_spec()
+    spec = _feature_spec(manifest)
     expected = fmt.sample_bytes(fmt.encoding_of(manifest), manifest["lattice_size"], manifest.get("channels", 1))
 
     def decode(index, serialized):
@@ -283,8 +285,9 @@ def load_numpy(data_dir, *, split="all", validation_fraction=0.1):
     files = [os.path.join(data_dir, s["file"]) for s in manifest["shards"]]
     keep = _split_mask(validation_fraction, split)
     records = tf.data.TFRecordDataset(files).enumerate().batch(4096).map(
-        lambda index, record: tf.io.parse_example(tf.boolean_mask(record, keep(index)), _feature_spec()))
-    parts = {k: [] for k in ("samples",) + fmt.LABELS}
+        lambda index, record: tf.io.parse_example(tf.boolean_mask(record, keep(index)), _feature_spec(manifest)))
+    observables = fmt.observables_of(manifest)
+    parts = {k: [] for k in ("samples",) + fmt.LABELS + observables}
     with dataset_errors(data_dir):
         for batch in records.as_numpy_iterator():
             sizes = {len(b) for b in batch["spins"]}
@@ -303,6 +306,8 @@ def load_numpy(data_dir, *, split="all", validation_fraction=0.1):
                 parts["samples"].append(packed.view("<f4").astype(np.float32).reshape(-1, L, L, c))
             for k in fmt.LABELS:
                 parts[k].append(batch[k])
+            for k in observables:
+                parts[k].append(batch[fmt.OBSERVABLE_PREFIX + k])
     out = {k: (np.concatenate(v) if v else np.zeros((0,))) for k, v in parts.items()}
     if not parts["samples"]:
         shape = (0, L, L) if encoding in ("bits", "categorical") else (0, L, L, c)

@@ -151,6 +151,19 @@ register(Head("temperature", outputs=lambda learned_scale=False: ("local_field",
               description="Table II (beta^2-VAE): sigmoid(beta_k h_k), beta_k = sigmoid(.) in (0, 1)"))
 
 
+# The head each dataset encoding gets when --decoder=auto (the default).
+DEFAULT_FOR_ENCODING = {"bits": "bernoulli", "categorical": "multinomial", "uint8": "gaussian", "float32": "gaussian"}
+
+
+def resolve(name, encoding):
+    """name, or for "auto" the head that models this dataset encoding."""
+    if name != "auto":
+        return name
+    if encoding not in DEFAULT_FOR_ENCODING:
+        raise ValueError(f"no decoder head models {encoding!r} data.")
+    return DEFAULT_FOR_ENCODING[encoding]
+
+
 def get(name):
     if name not in HEADS:
         raise ValueError(f"unknown decoder head {name!r}; expected one of {', '.join(HEADS)}.")

@@ -1,0 +1,452 @@
+"""Phase discovery on any lattice model: from a trained beta-VAE and its data to phases, an order parameter and Tc.
+
+Nothing here knows the model: it reads the configurations, their temperatures
+and (for reporting only) any observables the dataset carries. For one run:
+
+1. Encode every configuration (posterior means z).
+2. Cluster z with Gaussian mixtures of 1..max_clusters components, choosing
+   the number by BIC; the cluster whose samples have the highest mean
+   temperature is the disordered one.
+3. Group the other clusters into ordered branches: clusters whose centres
+   point the same way from the disordered centre (cosine >= BRANCH_COSINE)
+   are one branch (a phase whose latent arm the mixture cut into pieces);
+   a cluster whose centre lies inside the disordered cluster's spread
+   (Mahalanobis distance < 2) joins the disordered one.
+4. The latent order parameter r is the distance from the disordered centre;
+   per branch, the projection on its direction. Its correlation with every
+   observable the data carry is reported.
+5. Shape of the ordered set: the angles of the ordered codes about the
+   disordered centre (in the plane of their two main directions). A ring
+   (a continuous symmetry broken, e.g. XY) has no angular gap wider than
+   RING_GAP degrees; discrete branches leave wide gaps.
+6. Tc from the latent alone: the midpoint of a logistic fit of the mean of r
+   against T (bootstrap error), and the same estimator on the classic baseline,
+   the distance from the high-temperature centroid in the space of the first
+   principal components of the raw configurations.
+7. Several runs of one model at different L: Tc(L) of each, the crossing of
+   the latent Binder ratio U_L(T) = 1 - <r^4> / (3 <r^2>^2) between sizes, and
+   an extrapolation Tc(L) = Tc + a / L.
+"""
+import dataclasses
+import json
+import os
+
+import numpy as np
+from absl import logging
+
+from betavae_tf import fileio
+from betavae_tf.analysis import metrics as mt
+from betavae_tf.analysis.text import fmt_number as f
+
+BRANCH_COSINE = 0.9
+INSIDE_DISORDERED = 2.0
+RING_GAP = 45.0
+MAX_FIT_SAMPLES = 20000
+
+
+@dataclasses.dataclass
+class AnalyzeConfig:
+    workdirs: tuple
+    out: str
+    data_dirs: tuple = ()         # one per workdir, one for all, or none (each workdir's training data)
+    max_clusters: int = 8
+    n_bootstrap: int = 200
+    n_components_pca: int = 0     # 0: as many as the latent dimension
+    seed: int = 0
+
+    def validate(self):
+        if not self.workdirs:
+            raise ValueError("give at least one --workdir (a betavae-train run).")
+        for w in self.workdirs:
+            if not os.path.isfile(os.path.join(w, "config.json")):
+                raise FileNotFoundError(f"{w} is not a training workdir: it has no config.json.")
+        if self.data_dirs and len(self.data_dirs) not in (1, len(self.workdirs)):
+            raise ValueError(f"give one --data for all runs or one per --workdir, got {len(self.data_dirs)} for "
+                             f"{len(self.workdirs)}.")
+        if not 2 <= self.max_clusters <= 20:
+            raise ValueError(f"max_clusters must be in [2, 20], got {self.max_clusters}.")
+        if self.n_bootstrap < 10:
+            raise ValueError(f"n_bootstrap must be at least 10, got {self.n_bootstrap}.")
+        return self
+
+
+# -- clustering --------------------------------------------------------------------------
+def choose_mixture(z, max_clusters=8, seed=0):
+    """Gaussian mixtures of 1..max_clusters full-covariance components; the BIC minimum.
+
+    Returns (fitted GaussianMixture, {k: BIC}); z is standardised per coordinate first.
+    """
+    from sklearn.mixture import GaussianMixture
+    rng = np.random.default_rng(seed)
+    fit_on = z if len(z) <= MAX_FIT_SAMPLES else z[rng.choice(len(z), MAX_FIT_SAMPLES, replace=False)]
+    bic, models = {}, {}
+    for k in range(1, max_clusters + 1):
+        gm = GaussianMixture(n_components=k, covariance_type="full", random_state=seed, n_init=2,
+                             reg_covar=1e-4).fit(fit_on)
+        bic[k], models[k] = float(gm.bic(fit_on)), gm
+    best = min(bic, key=bic.get)
+    return models[best], bic
+
+
+def group_clusters(z, assign, temperature, centres, covariances):
+    """Disordered cluster and ordered branches from a mixture's clusters.
+
+    Returns (disordered cluster index, [[cluster indices of branch 1], ...]) per
+    the module docstring (steps 2-3).
+    """
+    k = len(centres)
+    if np.isfinite(temperature).any():
+        mean_t = np.array([np.nanmean(temperature[assign == c]) if np.any(assign == c) else -np.inf
+                           for c in range(k)])
+        disordered = int(np.argmax(mean_t))
+    else:  # no temperatures: the cluster nearest the prior's centre
+        disordered = int(np.argmin(np.linalg.norm(centres, axis=1)))
+    c0 = centres[disordered]
+    inv = np.linalg.pinv(covariances[disordered])
+    branches = []
+    for c in range(k):
+        if c == disordered:
+            continue
+        d = centres[c] - c0
+        if np.sqrt(d @ inv @ d) < INSIDE_DISORDERED:
+            continue  # inside the disordered cluster's spread
+        u = d / np.linalg.norm(d)
+        for branch in branches:
+            v = centres[branch[0]] - c0
+            if u @ v / np.linalg.norm(v) >= BRANCH_COSINE:
+                branch.append(c)
+                break
+        else:
+            branches.append([c])
+    return disordered, branches
+
+
+def ring_measure(z, centre):
+    """Angles of codes about centre in the plane of their two main directions: (largest gap in degrees,
+    mean resultant length). A uniform ring: small gap, resultant near 0; one branch: resultant near 1."""
+    d = np.asarray(z, float) - centre
+    if d.shape[1] >= 2:
+        _, _, vt = np.linalg.svd(d - d.mean(axis=0), full_matrices=False)
+        plane = d @ vt[:2].T
+    else:
+        plane = np.stack([d[:, 0], np.zeros(len(d))], axis=1)
+    angles = np.sort(np.degrees(np.arctan2(plane[:, 1], plane[:, 0])))
+    gaps = np.diff(np.concatenate([angles, angles[:1] + 360.0]))
+    resultant = float(np.abs(np.mean(np.exp(1j * np.radians(angles)))))
+    return float(gaps.max()), resultant
+
+
+def binder_ratio(r):
+    """U = 1 - <r^4> / (3 <r^2>^2) of a set of radii."""
+    r2 = np.mean(np.square(r))
+    return float(1.0 - np.mean(np.power(r, 4)) / (3.0 * r2 * r2)) if r2 > 0 else float("nan")
+
+
+def pca_radius(x, temperature, n_components, seed=0):
+    """The classic baseline: distance from the high-temperature centroid in the first principal components of
+    the raw configurations (flattened model inputs)."""
+    from sklearn.decomposition import PCA
+    flat = np.asarray(x, np.float32).reshape(len(x), -1)
+    rng = np.random.default_rng(seed)
+    fit_on = flat if len(flat) <= MAX_FIT_SAMPLES else flat[rng.choice(len(flat), MAX_FIT_SAMPLES, replace=False)]
+    pca = PCA(n_components=n_components, random_state=seed).fit(fit_on)
+    y = pca.transform(flat)
+    hot = temperature >= np.nanmax(temperature) if np.isfinite(temperature).any() else np.ones(len(y), bool)
+    return np.linalg.norm(y - y[hot].mean(axis=0), axis=1), pca.explained_variance_ratio_.tolist()
+
+
+def transition(temperature, order, n_bootstrap, seed):
+    """Tc from an order parameter's mean against T (logistic midpoint, bootstrap error), or n/a."""
+    ok = np.isfinite(temperature)
+    if len(np.unique(temperature[ok])) < 4:
+        return {"tc": float("nan"), "error": float("nan"), "curve": None,
+                "note": "fewer than 4 temperatures: no transition can be located"}
+    tc, err, curve = mt.critical_temperature(temperature[ok], order[ok], n_bootstrap=n_bootstrap, seed=seed)
+    return {"tc": tc, "error": err, "curve": curve}
+
+
+# -- one run ---------------------------------------------------------------------------
+def analyze_run(model, data, manifest, *, max_clusters=8, n_bootstrap=200, n_components_pca=0, seed=0):
+    """Every measure of steps 1-6 for one model on its data. Returns (summary of plain numbers, arrays)."""
+    from betavae_tf.analysis import inference
+    from betavae_tf.data import format as fmt
+    from betavae_tf.data.pipeline import model_input
+
+    x = model_input(data["samples"], manifest)
+    temperature = np.asarray(data["temperature"], float)
+    z, _ = inference.encode(model, x)
+    scale = z.std(axis=0)
+    scale[scale == 0] = 1.0
+    mixture, bic = choose_mixture(z / scale, max_clusters, seed)
+    assign = mixture.predict(z / scale)
+    centres = mixture.means_ * scale
+    covariances = mixture.covariances_ * np.outer(scale, scale)
+    disordered, branches = group_clusters(z, assign, temperature, centres, covariances)
+    c0 = centres[disordered]
+    r = np.linalg.norm(z - c0, axis=1)
+    branch_of = np.full(len(z), -1)
+    for b, members in enumerate(branches):
+        branch_of[np.isin(assign, members)] = b
+    t_grid = np.unique(temperature[np.isfinite(temperature)])
+    out = {"n_samples": int(len(z)), "latent_dim": int(z.shape[1]), "lattice_size": int(manifest["lattice_size"]),
+           "model": manifest.get("model"), "bic": {str(k): v for k, v in bic.items()}, "n_clusters": len(centres),
+           "disordered_cluster": disordered, "n_ordered_branches": len(branches),
+           "temperatures": t_grid.tolist(), "clusters": []}
+    for c in range(len(centres)):
+        members = assign == c
+        role = ("disordered" if c == disordered else
+                next((f"ordered branch {b}" for b, m in enumerate(branches) if c in m), "disordered (inside)"))
+        out["clusters"].append({
+            "cluster": c, "role": role, "n": int(members.sum()), "centre": centres[c].tolist(),
+            "mean_temperature": float(np.nanmean(temperature[members])) if members.any() else float("nan"),
+            "share_by_temperature": [float(np.mean(members[temperature == t])) for t in t_grid]})
+    ordered = branch_of >= 0
+    if ordered.sum() >= 3:
+        gap, resultant = ring_measure(z[ordered], c0)
+        out["ordered_set"] = {"max_angular_gap_deg": gap, "mean_resultant_length": resultant,
+                              "ring": bool(gap <= RING_GAP), "n": int(ordered.sum())}
+    # The latent order parameter and its projections on each branch.
+    projections = []
+    for members in branches:
+        u = centres[members].mean(axis=0) - c0
+        projections.append((z - c0) @ (u / np.linalg.norm(u)))
+    out["transition_latent"] = transition(temperature, r, n_bootstrap, seed)
+    n_pca = n_components_pca or z.shape[1]
+    r_pca, explained = pca_radius(x, temperature, n_pca, seed)
+    out["transition_pca"] = dict(transition(temperature, r_pca, n_bootstrap, seed), n_components=n_pca,
+                                 explained_variance=explained)
+    # Data made at several couplings: each coupling's transition on its own (Tc scales with |J|).
+    coupling = np.asarray(data.get("coupling", np.full(len(z), np.nan)), float)
+    values = np.unique(coupling[np.isfinite(coupling)])
+    if len(values) > 1:
+        out["by_coupling"] = {f"{j:g}": {"latent": transition(temperature[coupling == j], r[coupling == j],
+                                                              n_bootstrap, seed),
+                                         "pca": transition(temperature[coupling == j], r_pca[coupling == j],
+                                                           n_bootstrap, seed)} for j in values}
+    out["binder_latent"] = [binder_ratio(r[temperature == t]) for t in t_grid]
+    out["binder_pca"] = [binder_ratio(r_pca[temperature == t]) for t in t_grid]
+    # Correlations with whatever the data carry besides configurations and T (reporting only).
+    given = {name: np.asarray(data[name], float) for name in fmt.observables_of(manifest)}
+    for name in ("magnetization", "staggered_magnetization", "energy"):
+        if name in data and np.isfinite(data[name]).all() and name not in given:
+            given[f"label:{name}"] = np.asarray(data[name], float)
+    out["correlations"] = {
+        name: {"radius": mt.pearson(r, v), "radius_pca": mt.pearson(r_pca, v),
+               **{f"branch {b}": mt.pearson(np.abs(p), np.abs(v)) for b, p in enumerate(projections)}}
+        for name, v in given.items()}
+    decoded = inference.mean_of(model, {k: np.asarray(v) for k, v in
+                                        model.decoder(centres.astype(np.float32), training=False).items()})
+    arrays = {"z": z, "assign": assign, "branch_of": branch_of, "temperature": temperature, "r": r, "r_pca": r_pca,
+              "decoded_centres": decoded, "centres": centres}
+    return out, arrays
+
+
+# -- several sizes -----------------------------------------------------------------------
+def crossing(t_grid, u_small, u_large):
+    """Where two curves U(T) cross, by linear interpolation of their difference (the first sign change nearest
+    the middle of the grid); NaN if they do not cross."""
+    d = np.asarray(u_large) - np.asarray(u_small)
+    ok = np.isfinite(d)
+    t, d = np.asarray(t_grid)[ok], d[ok]
+    zeros = np.flatnonzero(d == 0)
+    if len(zeros):
+        return float(t[zeros[np.argmin(np.abs(zeros - len(d) / 2))]])
+    changes = np.flatnonzero(np.sign(d[:-1]) * np.sign(d[1:]) < 0)
+    if not len(changes):
+        return float("nan")
+    i = changes[np.argmin(np.abs(changes - len(d) / 2))]
+    return float(t[i] - d[i] * (t[i + 1] - t[i]) / (d[i + 1] - d[i]))
+
+
+def finite_size(runs, arrays, n_bootstrap=200, seed=0):
+    """Tc(L) per run, Binder-ratio crossings between successive sizes (bootstrap errors) and Tc + a/L."""
+    by_size = sorted(((run["lattice_size"], i) for i, run in enumerate(runs)))
+    sizes = [L for L, _ in by_size]
+    if len(set(sizes)) < 2:
+        return None
+    out = {"sizes": sizes, "tc_latent": [runs[i]["transition_latent"]["tc"] for _, i in by_size],
+           "tc_latent_error": [runs[i]["transition_latent"]["error"] for _, i in by_size], "crossings": []}
+    grids = [np.asarray(runs[i]["temperatures"]) for _, i in by_size]
+    rng = np.random.default_rng(seed)
+    for (L1, i1), (L2, i2) in zip(by_size, by_size[1:]):
+        common = np.intersect1d(grids[sizes.index(L1)], grids[sizes.index(L2)])
+        def curves(resample):
+            out_u = []
+            for i in (i1, i2):
+                t, r = arrays[i]["temperature"], arrays[i]["r"]
+                u = []
+                for temp in common:
+                    v = r[t == temp]
+                    u.append(binder_ratio(rng.choice(v, len(v)) if resample else v))
+                out_u.append(u)
+            return out_u
+        tc = crossing(common, *curves(False))
+        boots = np.array([crossing(common, *curves(True)) for _ in range(n_bootstrap)])
+        boots = boots[np.isfinite(boots)]
+        out["crossings"].append({"sizes": [L1, L2], "tc": tc, "error": float(boots.std()) if len(boots) > 1 else
+                                 float("nan"), "found_in": float(len(boots) / n_bootstrap)})
+    pts = [(L, t, e) for L, t, e in zip(sizes, out["tc_latent"], out["tc_latent_error"]) if np.isfinite(t)]
+    if len(pts) >= 2:
+        L, t, e = (np.array(v, float) for v in zip(*pts))
+        e = np.where(np.isfinite(e) & (e > 0), e, 0.01)
+        tc, err, a = mt.finite_size_extrapolation(L, t, e)
+        out["extrapolation"] = {"tc_inf": tc, "error": err, "slope": a}
+    return out
+
+
+# -- figures and report ------------------------------------------------------------------
+def figure_run(summary, arrays, path, title):
+    from betavae_tf.analysis.figures import _save, _subplots
+    from betavae_tf.analysis.images import tile
+    from betavae_tf.analysis.sec5 import display_images
+    fig, axes = _subplots(1, 4, figsize=(18, 4))
+    z, t = arrays["z"], arrays["temperature"]
+    y = z[:, 1] if z.shape[1] > 1 else np.zeros(len(z))
+    sc = axes[0].scatter(z[:, 0], y, c=t, s=2, cmap="coolwarm", linewidths=0)
+    fig.colorbar(sc, ax=axes[0], label="T")
+    axes[0].set_title("latent means by temperature", fontsize=9)
+    for c in np.unique(arrays["assign"]):
+        sel = arrays["assign"] == c
+        role = summary["clusters"][c]["role"]
+        axes[1].scatter(z[sel, 0], y[sel], s=2, label=f"{c}: {role}", linewidths=0)
+    axes[1].legend(fontsize=6, markerscale=4)
+    axes[1].set_title(f"clusters (BIC: {summary['n_clusters']}), {summary['n_ordered_branches']} ordered branches",
+                      fontsize=9)
+    axes[2].imshow(tile(display_images(arrays["decoded_centres"]), columns=min(4, len(arrays["centres"])), gap=2),
+                   interpolation="nearest")
+    axes[2].set_axis_off()
+    axes[2].set_title("decoded cluster centres (cluster order)", fontsize=9)
+    for key, label, colour in (("transition_latent", "latent r", "tab:blue"), ("transition_pca", "PCA r", "k")):
+        tr = summary[key]
+        if tr.get("curve"):
+            mean = np.asarray(tr["curve"]["mean"])
+            axes[3].plot(tr["curve"]["temperatures"], mean / mean.max(), "o-", ms=3, color=colour,
+                         label=f"{label}: Tc = {f(tr['tc'])} ± {f(tr['error'])}")
+            if np.isfinite(tr["tc"]):
+                axes[3].axvline(tr["tc"], color=colour, ls=":")
+    axes[3].set_xlabel("T")
+    axes[3].set_ylabel("mean order parameter / max")
+    axes[3].legend(fontsize=7)
+    fig.suptitle(title)
+    return _save(fig, path)
+
+
+def figure_sizes(fs, runs, path):
+    from betavae_tf.analysis.figures import _save, _subplots
+    fig, axes = _subplots(1, 2, figsize=(10, 3.8))
+    for run in sorted(runs, key=lambda r: r["lattice_size"]):
+        axes[0].plot(run["temperatures"], run["binder_latent"], "o-", ms=3, label=f"L = {run['lattice_size']}")
+    for c in fs["crossings"]:
+        if np.isfinite(c["tc"]):
+            axes[0].axvline(c["tc"], ls=":", color="gray")
+    axes[0].set_xlabel("T")
+    axes[0].set_ylabel("latent Binder ratio U_L")
+    axes[0].legend(fontsize=7)
+    inv = 1.0 / np.asarray(fs["sizes"], float)
+    axes[1].errorbar(inv, fs["tc_latent"], yerr=fs["tc_latent_error"], fmt="o", label="midpoint Tc(L)")
+    if "extrapolation" in fs:
+        e = fs["extrapolation"]
+        xs = np.linspace(0, inv.max() * 1.1, 20)
+        axes[1].plot(xs, e["tc_inf"] + e["slope"] * xs, lw=1, label=f"Tc + a/L: {f(e['tc_inf'])} ± {f(e['error'])}")
+    axes[1].set_xlabel("1 / L")
+    axes[1].set_ylabel("Tc(L)")
+    axes[1].legend(fontsize=7)
+    return _save(fig, path)
+
+
+def report_blocks(summary):
+    out = [("h1", "Phase discovery"),
+           ("p", "From the configurations and their temperatures only: clusters of the latent codes (Gaussian "
+                 "mixtures, number by BIC), the disordered cluster (highest mean temperature), ordered branches "
+                 f"(clusters pointing the same way from it, cosine >= {BRANCH_COSINE}), the latent order parameter r "
+                 "(distance from the disordered centre) and the transition where its mean against T changes "
+                 "fastest (logistic midpoint, bootstrap error), next to the same estimator on PCA of the raw "
+                 "configurations.")]
+    rows = []
+    for run in summary["runs"]:
+        s = run["ordered_set"] if "ordered_set" in run else {}
+        rows.append([run["workdir"], run["lattice_size"], run["n_clusters"], run["n_ordered_branches"],
+                     f"{f(s.get('max_angular_gap_deg'), 0)} deg / {f(s.get('mean_resultant_length'), 2)}"
+                     + (" (ring)" if s.get("ring") else ""),
+                     f"{f(run['transition_latent']['tc'])} ± {f(run['transition_latent']['error'])}",
+                     f"{f(run['transition_pca']['tc'])} ± {f(run['transition_pca']['error'])}"])
+    out.append(("table", ["run", "L", "clusters (BIC)", "ordered branches", "ordered set: largest gap / resultant",
+                          "Tc from the latent", "Tc from PCA"], rows))
+    for run in summary["runs"]:
+        out.append(("h2", f"{run['workdir']} (L = {run['lattice_size']})"))
+        temps = run["temperatures"]
+        shown = list(range(0, len(temps), max(1, len(temps) // 8)))
+        out.append(("table", ["cluster", "role", "n", "mean T"] + [f"T={temps[i]:.3g}" for i in shown],
+                    [[c["cluster"], c["role"], c["n"], f(c["mean_temperature"], 2)]
+                     + [f"{100 * c['share_by_temperature'][i]:.0f}%" for i in shown] for c in run["clusters"]]))
+        if run.get("by_coupling"):
+            out.append(("table", ["coupling J", "Tc from the latent", "Tc from PCA"],
+                        [[j, f"{f(v['latent']['tc'])} ± {f(v['latent']['error'])}",
+                          f"{f(v['pca']['tc'])} ± {f(v['pca']['error'])}"] for j, v in run["by_coupling"].items()]))
+        if run["correlations"]:
+            keys = sorted({k for v in run["correlations"].values() for k in v})
+            out.append(("table", ["observable"] + keys, [[name] + [f(v.get(k)) for k in keys]
+                                                         for name, v in run["correlations"].items()]))
+    fs = summary.get("finite_size")
+    if fs:
+        out.append(("h2", "Several lattice sizes"))
+        out.append(("table", ["L", "Tc(L) from the latent"],
+                    [[L, f"{f(t)} ± {f(e)}"] for L, t, e in zip(fs["sizes"], fs["tc_latent"], fs["tc_latent_error"])]))
+        out.append(("table", ["sizes", "Binder-ratio crossing", "found in"],
+                    [[f"{c['sizes'][0]} / {c['sizes'][1]}", f"{f(c['tc'])} ± {f(c['error'])}",
+                      f"{100 * c['found_in']:.0f}% of resamples"] for c in fs["crossings"]]))
+        if "extrapolation" in fs:
+            e = fs["extrapolation"]
+            out.append(("p", f"Tc(L) = Tc + a/L: Tc = {f(e['tc_inf'])} ± {f(e['error'])}, a = {f(e['slope'], 2)}."))
+    out.append(("h2", "Figures"))
+    for caption, path in summary["figures"].items():
+        out.append(("img", path, caption))
+    return out
+
+
+# -- the command ---------------------------------------------------------------------------
+def analyze(config, log=logging.info):
+    """betavae-analyze: every run of config.workdirs analysed, figures and report written to config.out."""
+    from betavae_tf import export
+    from betavae_tf.analysis.report import to_html, to_markdown
+    from betavae_tf.data.format import read_manifest
+    from betavae_tf.data.pipeline import load_numpy
+    config.validate()
+    out = os.path.abspath(config.out)
+    os.makedirs(out, exist_ok=True)
+    runs, arrays, figures = [], [], {}
+    for i, workdir in enumerate(config.workdirs):
+        data_dir = (config.data_dirs[i] if len(config.data_dirs) > 1 else config.data_dirs[0]) if config.data_dirs \
+            else fileio.read_json(os.path.join(workdir, "config.json"), "workdir config")["train"]["data_dir"]
+        model, epoch = export.model_from_workdir(workdir)
+        manifest = read_manifest(data_dir)
+        if manifest["lattice_size"] != model.config.lattice_size:
+            raise ValueError(f"{data_dir} has L = {manifest['lattice_size']}, but {workdir} was trained at "
+                             f"L = {model.config.lattice_size}.")
+        log("analyzing %s (epoch %d) on %s", workdir, epoch, data_dir)
+        summary, arr = analyze_run(model, load_numpy(data_dir), manifest, max_clusters=config.max_clusters,
+                                   n_bootstrap=config.n_bootstrap, n_components_pca=config.n_components_pca,
+                                   seed=config.seed)
+        summary.update(workdir=os.path.basename(os.path.abspath(workdir)), data_dir=os.path.abspath(data_dir),
+                       epoch=epoch)
+        log("%s: %d clusters, %d ordered branches, Tc from the latent %s +- %s, from PCA %s +- %s",
+            summary["workdir"], summary["n_clusters"], summary["n_ordered_branches"],
+            f(summary["transition_latent"]["tc"]), f(summary["transition_latent"]["error"]),
+            f(summary["transition_pca"]["tc"]), f(summary["transition_pca"]["error"]))
+        name = f"run{i}_{summary['workdir']}"
+        figures[f"{summary['workdir']}: latent, clusters, decoded centres, order parameter"] = figure_run(
+            summary, arr, os.path.join(out, "figures", name), f"{summary['workdir']} (L = {summary['lattice_size']})")
+        runs.append(summary)
+        arrays.append(arr)
+    fs = finite_size(runs, arrays, config.n_bootstrap, config.seed)
+    if fs:
+        figures["Binder ratio of the latent order parameter and Tc(L)"] = figure_sizes(
+            fs, runs, os.path.join(out, "figures", "sizes"))
+    result = {"config": dataclasses.asdict(config), "runs": runs, "finite_size": fs,
+              "figures": {k: os.path.relpath(v, out) for k, v in figures.items()}}
+    fileio.write_text_atomic(os.path.join(out, "summary.json"), json.dumps(result, indent=2, default=float) + "\n")
+    items = report_blocks(result)
+    fileio.write_text_atomic(os.path.join(out, "report.md"), to_markdown(items))
+    fileio.write_text_atomic(os.path.join(out, "report.html"), to_html(items))
+    log("report: %s and report.html", os.path.join(out, "report.md"))
+    return result

@@ -1,0 +1,158 @@
+"""Phase discovery for any model: importing every kind of configuration, and the analysis (its pieces on
+constructed latent codes with known answers, and betavae-analyze end to end on a tiny run)."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from betavae_tf.analysis import discovery
+from betavae_tf.data import format as fmt
+from betavae_tf.data.importer import import_configurations
+from betavae_tf.data.pipeline import load_numpy
+from conftest import REPO_ROOT, subprocess_env
+
+BIN = os.path.dirname(sys.executable)
+
+
+# -- import ---------------------------------------------------------------------------------
+def test_import_states_angles_and_real_channels(tmp_path):
+    rng = np.random.default_rng(0)
+    states = rng.integers(0, 4, (12, 8, 8))
+    np.savez(tmp_path / "clock.npz", configurations=states, temperatures=np.linspace(0.5, 2.0, 12),
+             my_energy=rng.normal(size=12), lattice_size=8)
+    d = import_configurations(str(tmp_path / "clock.npz"), str(tmp_path / "clock"))  # auto: states, q = 4
+    m = fmt.read_manifest(d)
+    assert (m["encoding"], m["channels"], m["kind"], m["observables"]) == ("categorical", 4, "states", ["my_energy"])
+    data = load_numpy(d)
+    order = np.argsort(data["temperature"])
+    np.testing.assert_array_equal(data["samples"][order], states)
+    np.testing.assert_allclose(data["my_energy"][order], np.load(tmp_path / "clock.npz")["my_energy"], rtol=1e-6)
+    angles = rng.uniform(0, 2 * np.pi, (6, 8, 8))
+    np.save(tmp_path / "angles.npy", angles)
+    d = import_configurations(str(tmp_path / "angles.npy"), str(tmp_path / "xy"), kind="angles", temperature=0.7)
+    data = load_numpy(d)
+    assert fmt.read_manifest(d)["channels"] == 2 and np.allclose((data["samples"] ** 2).sum(-1), 1, atol=1e-5)
+    assert np.all(data["temperature"] == np.float32(0.7))
+    real = rng.normal(size=(5, 8, 8, 3)).astype(np.float32)
+    np.save(tmp_path / "real.npy", real)
+    d = import_configurations(str(tmp_path / "real.npy"), str(tmp_path / "real"))  # 4-D reals: real channels
+    assert fmt.read_manifest(d)["channels"] == 3
+    from betavae_tf.train_lib import TrainConfig, validate
+    assert validate(TrainConfig(data_dir=d))[1].decoder == "gaussian"  # the decoder that fits is the default
+    assert validate(TrainConfig(data_dir=str(tmp_path / "clock")))[1].decoder == "multinomial"
+
+
+@pytest.mark.parametrize("arrays,kwargs,message", [
+    (dict(configurations=np.random.default_rng(0).normal(size=(4, 8, 8))), {}, "say what they are with --kind"),
+    (dict(configurations=np.full((4, 8, 8), 5)), dict(kind="states", q=3), r"states must lie in \[0, 3\)"),
+    (dict(configurations=np.full((4, 8, 8), -1)), dict(kind="states"), "integers 0, 1, ..., q-1"),
+    (dict(configurations=np.zeros((4, 8, 8, 2))), dict(kind="angles"), r"angles must have shape \(N, L, L\)"),
+    (dict(configurations=np.zeros((4, 8, 8)), temperatures=np.ones(3)), {}, "one value per sample"),
+    (dict(configurations=np.zeros((4, 8, 8)), temperatures=-np.ones(4)), {}, "positive and finite"),
+    (dict(configurations=np.zeros((4, 8, 8)), lattice_size=16), {}, "lattice_size must be 8"),
+    (dict(configurations=np.zeros((4, 8, 8)), bad_name=np.ones((4, 2))), {}, "one value per sample"),
+    (dict(configurations=np.zeros((4, 8, 8)), phase=np.ones(4)), {}, "observable name 'phase'"),
+    (dict(configurations=np.zeros((4, 8, 6))), {}, "shape"),
+    (dict(configurations=np.zeros((4, 8, 8)) + np.nan), dict(kind="real"), "NaN"),
+    (dict(other=np.zeros((4, 8, 8)), more=np.ones(4)), {}, "name the configurations array"),
+])
+def test_import_bad_input(arrays, kwargs, message, tmp_path):
+    np.savez(tmp_path / "in.npz", **arrays)
+    with pytest.raises(ValueError, match=message):
+        import_configurations(str(tmp_path / "in.npz"), str(tmp_path / "ds"), **kwargs)
+    assert not (tmp_path / "ds").exists()
+
+
+def test_import_cli_one_sentence(tmp_path):
+    np.save(tmp_path / "reals.npy", np.random.default_rng(0).normal(size=(4, 8, 8)))
+    result = subprocess.run([os.path.join(BIN, "betavae-import"), f"--input={tmp_path / 'reals.npy'}",
+                             f"--out={tmp_path / 'ds'}"], capture_output=True, text=True, env=subprocess_env(),
+                            timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("betavae-import: error: the configurations hold real")
+
+
+# -- the analysis on constructed codes -----------------------------------------------------
+def _arms(n=400, arms=4, seed=0):
+    """A disordered blob at the origin (hot) and `arms` ordered blobs at radius 3 (cold)."""
+    rng = np.random.default_rng(seed)
+    z = [rng.normal(0, 0.3, (n, 2))]
+    t = [np.full(n, 3.0)]
+    for a in range(arms):
+        phi = 2 * np.pi * a / arms
+        z.append(rng.normal(0, 0.3, (n, 2)) + 3 * np.array([np.cos(phi), np.sin(phi)]))
+        t.append(np.full(n, 1.0))
+    return np.concatenate(z), np.concatenate(t)
+
+
+@pytest.mark.parametrize("arms", [2, 3, 4])
+def test_mixture_finds_the_phases(arms):
+    z, t = _arms(arms=arms)
+    mixture, bic = discovery.choose_mixture(z, max_clusters=7)
+    assert mixture.n_components == arms + 1 and min(bic, key=bic.get) == arms + 1
+    assign = mixture.predict(z)
+    disordered, branches = discovery.group_clusters(z, assign, t, mixture.means_, mixture.covariances_)
+    assert np.allclose(mixture.means_[disordered], 0, atol=0.1) and len(branches) == arms
+
+
+def test_an_arm_cut_in_two_is_one_branch():
+    rng = np.random.default_rng(1)
+    z = np.concatenate([rng.normal(0, 0.3, (300, 2)), rng.normal(0, 0.3, (300, 2)) + [2, 0],
+                        rng.normal(0, 0.3, (300, 2)) + [4, 0], rng.normal(0, 0.3, (300, 2)) + [0, 3]])
+    t = np.repeat([3.0, 1.5, 1.0, 1.0], 300)
+    centres = np.array([[0, 0], [2, 0], [4, 0], [0, 3]], float)
+    covs = np.stack([0.09 * np.eye(2)] * 4)
+    assign = np.repeat(np.arange(4), 300)
+    disordered, branches = discovery.group_clusters(z, assign, t, centres, covs)
+    assert disordered == 0 and sorted(map(sorted, branches)) == [[1, 2], [3]]
+
+
+def test_ring_measure_tells_a_ring_from_branches():
+    rng = np.random.default_rng(2)
+    phi = rng.uniform(0, 2 * np.pi, 2000)
+    ring = np.stack([np.cos(phi), np.sin(phi)], 1) * 3 + rng.normal(0, 0.1, (2000, 2))
+    gap, resultant = discovery.ring_measure(ring, np.zeros(2))
+    assert gap < 10 and resultant < 0.1
+    z, _ = _arms(arms=4)
+    gap, _ = discovery.ring_measure(z[400:], np.zeros(2))
+    assert gap > discovery.RING_GAP  # four arms leave gaps of about 60 degrees
+
+
+def test_binder_ratio_and_crossing():
+    rng = np.random.default_rng(3)
+    gaussian = np.linalg.norm(rng.normal(size=(200000, 2)), axis=1)
+    assert discovery.binder_ratio(gaussian) == pytest.approx(1 / 3, abs=0.01)
+    assert discovery.binder_ratio(np.full(100, 2.0)) == pytest.approx(2 / 3)
+    t = np.linspace(1, 3, 11)
+    assert discovery.crossing(t, 0.5 - 0.1 * (t - 2.2), 0.5 - 0.3 * (t - 2.2)) == pytest.approx(2.2)
+    assert np.isnan(discovery.crossing(t, t, t + 1))
+
+
+# -- betavae-analyze end to end ------------------------------------------------------------
+def test_analyze_cli_end_to_end_on_two_sizes(tmp_path):
+    from betavae_tf import train_lib
+    from betavae_tf.data.generate import GenerateConfig, generate
+    workdirs = []
+    for L in (4, 8):
+        data = generate(GenerateConfig(lattice_size=L, couplings=(1.0,), temperatures=(1.0, 1.8, 2.2, 2.6, 3.5),
+                                       samples_per_point=24, seed=L, n_shards=2), str(tmp_path / f"d{L}"), log=None)
+        workdir = str(tmp_path / f"run{L}")
+        train_lib.train_and_evaluate(train_lib.TrainConfig(data_dir=data, batch_size=32, epochs=1, steps_per_epoch=2,
+                                                           verbose=0, summary_images=False, export=False), workdir)
+        workdirs.append(workdir)
+    result = subprocess.run([os.path.join(BIN, "betavae-analyze"), *(f"--workdir={w}" for w in workdirs),
+                             f"--out={tmp_path / 'analysis'}", "--n_bootstrap=20", "--max_clusters=4"],
+                            capture_output=True, text=True, env=subprocess_env(), timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.load(open(tmp_path / "analysis" / "summary.json"))
+    assert [r["lattice_size"] for r in summary["runs"]] == [4, 8]
+    for run in summary["runs"]:
+        assert 1 <= run["n_clusters"] <= 4 and "transition_pca" in run and len(run["binder_latent"]) == 5
+        assert "label:magnetization" in run["correlations"]
+    assert summary["finite_size"]["sizes"] == [4, 8] and len(summary["finite_size"]["crossings"]) == 1
+    report = (tmp_path / "analysis" / "report.md").read_text()
+    assert "# Phase discovery" in report and "Several lattice sizes" in report
+    assert all((tmp_path / "analysis" / p).exists() for p in summary["figures"].values())
