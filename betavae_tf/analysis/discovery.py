@@ -7,18 +7,21 @@ and (for reporting only) any observables the dataset carries. For one run:
 2. Cluster z with Gaussian mixtures of 1..max_clusters components, choosing
    the number by BIC; the cluster whose samples have the highest mean
    temperature is the disordered one.
-3. Group the other clusters into ordered branches: clusters whose centres
-   point the same way from the disordered centre (cosine >= BRANCH_COSINE)
-   are one branch (a phase whose latent arm the mixture cut into pieces);
-   a cluster whose centre lies inside the disordered cluster's spread
-   (Mahalanobis distance < 2) joins the disordered one.
+3. Group the other clusters into ordered branches (group_clusters): the
+   clusters far from the disordered centre that point the same way from it
+   (cosine >= BRANCH_COSINE) are one branch (a phase whose latent arm the
+   mixture cut into pieces); a cluster near the disordered centre is a
+   crossover: it joins the disordered cluster if it lies inside its spread
+   (Mahalanobis distance < 2), else the branch it points to.
 4. The latent order parameter r is the distance from the disordered centre;
    per branch, the projection on its direction. Its correlation with every
    observable the data carry is reported.
 5. Shape of the ordered set: the angles of the ordered codes about the
    disordered centre (in the plane of their two main directions). A ring
    (a continuous symmetry broken, e.g. XY) has no angular gap wider than
-   RING_GAP degrees; discrete branches leave wide gaps.
+   RING_GAP degrees and a mean resultant length of its angles <= RING_RESULTANT
+   (it goes round the centre); discrete branches leave wide gaps. For a ring,
+   the "branches" are arcs of one connected set.
 6. Tc from the latent alone: the midpoint of a logistic fit of the mean of r
    against T (bootstrap error), and the same estimator on the classic baseline,
    the distance from the high-temperature centroid in the space of the first
@@ -41,6 +44,7 @@ from betavae_tf.analysis.text import fmt_number as f
 BRANCH_COSINE = 0.9
 INSIDE_DISORDERED = 2.0
 RING_GAP = 45.0
+RING_RESULTANT = 0.5
 MAX_FIT_SAMPLES = 20000
 
 
@@ -91,8 +95,14 @@ def choose_mixture(z, max_clusters=8, seed=0):
 def group_clusters(z, assign, temperature, centres, covariances):
     """Disordered cluster and ordered branches from a mixture's clusters.
 
-    Returns (disordered cluster index, [[cluster indices of branch 1], ...]) per
-    the module docstring (steps 2-3).
+    The disordered cluster holds the highest mean temperature. The others
+    whose centres lie at least half as far from it as the farthest one are the
+    main clusters; main clusters pointing the same way (cosine >=
+    BRANCH_COSINE) form one branch (an arm the mixture cut into pieces). A
+    cluster nearer the disordered centre (a crossover at intermediate
+    temperatures) joins the disordered cluster when it lies inside its spread
+    (Mahalanobis distance < INSIDE_DISORDERED) and otherwise the branch it
+    points to most. Returns (disordered index, [[cluster indices of each branch], ...]).
     """
     k = len(centres)
     if np.isfinite(temperature).any():
@@ -103,21 +113,31 @@ def group_clusters(z, assign, temperature, centres, covariances):
         disordered = int(np.argmin(np.linalg.norm(centres, axis=1)))
     c0 = centres[disordered]
     inv = np.linalg.pinv(covariances[disordered])
+    others = [c for c in range(k) if c != disordered]
+    if not others:
+        return disordered, []
+    offsets = {c: centres[c] - c0 for c in others}
+    far = max(np.linalg.norm(d) for d in offsets.values())
+    main = [c for c in others if np.linalg.norm(offsets[c]) >= 0.5 * far]
     branches = []
-    for c in range(k):
-        if c == disordered:
-            continue
-        d = centres[c] - c0
-        if np.sqrt(d @ inv @ d) < INSIDE_DISORDERED:
-            continue  # inside the disordered cluster's spread
-        u = d / np.linalg.norm(d)
+    for c in sorted(main, key=lambda c: -np.linalg.norm(offsets[c])):
+        u = offsets[c] / np.linalg.norm(offsets[c])
         for branch in branches:
-            v = centres[branch[0]] - c0
+            v = offsets[branch[0]]
             if u @ v / np.linalg.norm(v) >= BRANCH_COSINE:
                 branch.append(c)
                 break
         else:
             branches.append([c])
+    for c in others:
+        if c in main:
+            continue
+        d = offsets[c]
+        if np.sqrt(d @ inv @ d) < INSIDE_DISORDERED or np.linalg.norm(d) == 0:
+            continue
+        u = d / np.linalg.norm(d)
+        best = max(branches, key=lambda b: u @ offsets[b[0]] / np.linalg.norm(offsets[b[0]]))
+        best.append(c)
     return disordered, branches
 
 
@@ -203,8 +223,9 @@ def analyze_run(model, data, manifest, *, max_clusters=8, n_bootstrap=200, n_com
     ordered = branch_of >= 0
     if ordered.sum() >= 3:
         gap, resultant = ring_measure(z[ordered], c0)
+        # A ring: no wide angular gap, and around the disordered centre (not one lopsided arc).
         out["ordered_set"] = {"max_angular_gap_deg": gap, "mean_resultant_length": resultant,
-                              "ring": bool(gap <= RING_GAP), "n": int(ordered.sum())}
+                              "ring": bool(gap <= RING_GAP and resultant <= RING_RESULTANT), "n": int(ordered.sum())}
     # The latent order parameter and its projections on each branch.
     projections = []
     for members in branches:
