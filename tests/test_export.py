@@ -34,44 +34,52 @@ def _expected(model, x, z):
 
 _FRESH = """
 import sys, numpy as np, tensorflow as tf
-loaded = tf.saved_model.load(sys.argv[1])
-data = np.load(sys.argv[2])
-out = {}
-for name, arg in (("encode", "x"), ("decode", "z"), ("reconstruct", "x")):
-    for k, v in loaded.signatures[name](**{arg: tf.constant(data[arg])}).items():
-        out[name + "/" + k] = v.numpy()
-for tag, seeds in (("7", [7, 70, 700, 7000, 70000]), ("7again", [7, 70, 700, 7000, 70000]),
-                  ("8", [8, 80, 800, 8000, 80000]), ("7alone", [700])):
-    res = loaded.signatures["sample"](seed=tf.constant(seeds, tf.int32))
-    for k, v in res.items():
-        out[f"sample{tag}/{k}"] = v.numpy()
-for k, v in loaded.signatures["serving_default"](x=tf.constant(data["x"])).items():
-    out["serving_default/" + k] = v.numpy()
-np.savez(sys.argv[3], **out)
-print(sorted(loaded.signatures))
+for path in sys.argv[1:]:  # export directories; inputs in path + ".in.npz", outputs to path + ".out.npz"
+    loaded = tf.saved_model.load(path)
+    data = np.load(path + ".in.npz")
+    out = {}
+    for name, arg in (("encode", "x"), ("decode", "z"), ("reconstruct", "x")):
+        for k, v in loaded.signatures[name](**{arg: tf.constant(data[arg])}).items():
+            out[name + "/" + k] = v.numpy()
+    for tag, seeds in (("7", [7, 70, 700, 7000, 70000]), ("7again", [7, 70, 700, 7000, 70000]),
+                      ("8", [8, 80, 800, 8000, 80000]), ("7alone", [700])):
+        res = loaded.signatures["sample"](seed=tf.constant(seeds, tf.int32))
+        for k, v in res.items():
+            out[f"sample{tag}/{k}"] = v.numpy()
+    for k, v in loaded.signatures["serving_default"](x=tf.constant(data["x"])).items():
+        out["serving_default/" + k] = v.numpy()
+    np.savez(path + ".out.npz", **out)
+    print(path, sorted(loaded.signatures))
 """
+DECODERS = (("bernoulli", 1), ("temperature", 1), ("multinomial", 3), ("gaussian", 1))
 
 
-@pytest.mark.parametrize("decoder,C", [("bernoulli", 1), ("temperature", 1), ("multinomial", 3),
-                                       ("gaussian", 1)])
-def test_fresh_process_matches_keras(decoder, C, tmp_path):
-    model, x = _trained(decoder, C)
-    path = export.export_saved_model(model, str(tmp_path / "export"))
-    assert sorted(os.listdir(tmp_path)) == ["export"]  # no temporary left behind
-    z = np.random.default_rng(1).normal(size=(6, 2)).astype(np.float32)
-    np.savez(tmp_path / "in.npz", x=x[:6], z=z)
-    result = subprocess.run([sys.executable, "-c", _FRESH, path, str(tmp_path / "in.npz"),
-                             str(tmp_path / "out.npz")], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=300, env=dict(os.environ, CUDA_VISIBLE_DEVICES=""))
+def test_fresh_process_matches_keras(tmp_path):
+    """One fresh process loads an export of every head and calls each signature (one process: TF starts once)."""
+    models, paths = {}, []
+    for decoder, C in DECODERS:
+        model, x = _trained(decoder, C)
+        path = export.export_saved_model(model, str(tmp_path / decoder))
+        z = np.random.default_rng(1).normal(size=(6, 2)).astype(np.float32)
+        np.savez(path + ".in.npz", x=x[:6], z=z)
+        models[decoder] = (model, x, z, path)
+        paths.append(path)
+    assert sorted(os.listdir(tmp_path / "bernoulli")) == ["1", "1.in.npz"]  # no temporary left behind
+    result = subprocess.run([sys.executable, "-c", _FRESH, *paths], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=600, env=dict(os.environ, CUDA_VISIBLE_DEVICES=""))
     assert result.returncode == 0, result.stderr[-3000:]
     for name in export.SIGNATURES:
         assert name in result.stdout
-    out = np.load(tmp_path / "out.npz")
-    expected = _expected(model, x[:6], z)
-    for signature, values in expected.items():
+    for decoder, C in DECODERS:
+        model, x, z, path = models[decoder]
+        _check_fresh_outputs(decoder, C, model, x[:6], z, np.load(path + ".out.npz"))
+
+
+def _check_fresh_outputs(decoder, C, model, x, z, out):
+    for signature, values in _expected(model, x, z).items():
         for k, v in values.items():
             np.testing.assert_allclose(out[f"{signature}/{k}"], v, rtol=1e-5, atol=1e-6,
-                                       err_msg=f"{signature}/{k}")
+                                       err_msg=f"{decoder}: {signature}/{k}")
     if decoder == "temperature":
         beta = out["decode/inverse_temperature"]
         assert beta.min() > 0 and beta.max() < 1
@@ -212,26 +220,29 @@ _KERAS_FRESH = """
 import sys, numpy as np
 import betavae_tf
 import keras
-model = keras.saving.load_model(sys.argv[1])
-x = np.load(sys.argv[2])
-print("OPTIMIZER", type(model.optimizer).__name__)
-np.save(sys.argv[3], model.encoder(x, training=False)["mean"].numpy())
+for path in sys.argv[1:]:
+    model = keras.saving.load_model(path)
+    print("OPTIMIZER", type(model.optimizer).__name__)
+    np.save(path + ".mean.npy", model.encoder(np.load(path + ".x.npy"), training=False)["mean"].numpy())
 """
 
 
-@pytest.mark.parametrize("decoder,C,learned", [("bernoulli", 1, False), ("gaussian", 2, True)])
-def test_keras_file_loads_in_a_fresh_process_after_import_betavae_tf(decoder, C, learned, tmp_path):
-    keras.utils.set_random_seed(0)
-    model = BetaVAE(lattice_size=8, channels=C, latent_dim=2, decoder=decoder, learned_scale=learned)
-    model.compile(paper_optimizer())
-    x = np.random.default_rng(0).integers(0, 2, (16, 8, 8, C)).astype(np.float32)
-    model.fit(x, batch_size=8, epochs=1, verbose=0)
-    model.save(tmp_path / "m.keras")
-    np.save(tmp_path / "x.npy", x[:4])
-    result = subprocess.run([sys.executable, "-c", _KERAS_FRESH, str(tmp_path / "m.keras"), str(tmp_path / "x.npy"),
-                             str(tmp_path / "mean.npy")], cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                            env=dict(os.environ, CUDA_VISIBLE_DEVICES=""))
+def test_keras_files_load_in_a_fresh_process_after_import_betavae_tf(tmp_path):
+    models = {}
+    for decoder, C, learned in (("bernoulli", 1, False), ("gaussian", 2, True)):  # LearnedScale: a custom layer
+        keras.utils.set_random_seed(0)
+        model = BetaVAE(lattice_size=8, channels=C, latent_dim=2, decoder=decoder, learned_scale=learned)
+        model.compile(paper_optimizer())
+        x = np.random.default_rng(0).integers(0, 2, (16, 8, 8, C)).astype(np.float32)
+        model.fit(x, batch_size=8, epochs=1, verbose=0)
+        path = str(tmp_path / f"{decoder}.keras")
+        model.save(path)
+        np.save(path + ".x.npy", x[:4])
+        models[path] = (model, x[:4])
+    result = subprocess.run([sys.executable, "-c", _KERAS_FRESH, *models], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300, env=dict(os.environ, CUDA_VISIBLE_DEVICES=""))
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "OPTIMIZER FusedAdam" in result.stdout
-    np.testing.assert_allclose(np.load(tmp_path / "mean.npy"), model.encoder(x[:4], training=False)["mean"].numpy(),
-                               rtol=1e-5, atol=1e-6)
+    assert result.stdout.count("OPTIMIZER FusedAdam") == 2
+    for path, (model, x) in models.items():
+        np.testing.assert_allclose(np.load(path + ".mean.npy"), model.encoder(x, training=False)["mean"].numpy(),
+                                   rtol=1e-5, atol=1e-6)

@@ -65,7 +65,7 @@ def _check_only(words):
 def _needs_more_than_a_fresh_machine(words):
     text = " ".join(words)
     return (words[0].startswith("TF_CONFIG=") or "--strategy=tpu" in text or "--mnist=" in text
-            or "--input=my_spins" in text or "--precision=mixed" in text
+            or "--input=my_" in text or "runs/mine" in text or "--precision=mixed" in text
             or (words[0] == "betavae-reproduce" and ("--figures=2,3,4" not in text or "--scale=paper" in text)))
 
 

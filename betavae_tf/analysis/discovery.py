@@ -258,6 +258,7 @@ def analyze_run(model, data, manifest, *, max_clusters=8, n_bootstrap=200, n_com
     decoded = inference.mean_of(model, {k: np.asarray(v) for k, v in
                                         model.decoder(centres.astype(np.float32), training=False).items()})
     arrays = {"z": z, "assign": assign, "branch_of": branch_of, "temperature": temperature, "r": r, "r_pca": r_pca,
+              "coupling": coupling,
               "decoded_centres": decoded, "centres": centres}
     return out, arrays
 
@@ -279,39 +280,90 @@ def crossing(t_grid, u_small, u_large):
     return float(t[i] - d[i] * (t[i + 1] - t[i]) / (d[i + 1] - d[i]))
 
 
+def _binder_curves(arrays, common, select=None, rng=None):
+    """U(T) on the common temperatures for one run's arrays (optionally a subset, optionally resampled)."""
+    t, r = arrays["temperature"], arrays["r"]
+    if select is not None:
+        t, r = t[select], r[select]
+    curve = []
+    for temp in common:
+        v = r[t == temp]
+        curve.append(binder_ratio(rng.choice(v, len(v)) if rng is not None else v) if len(v) else float("nan"))
+    return curve
+
+
+def _crossings(by_size, grids, arrays, n_bootstrap, rng, subset=None):
+    out = []
+    for (L1, i1), (L2, i2) in zip(by_size, by_size[1:]):
+        common = np.intersect1d(grids[i1], grids[i2])
+        sel1 = subset(arrays[i1]) if subset else None
+        sel2 = subset(arrays[i2]) if subset else None
+        tc = crossing(common, _binder_curves(arrays[i1], common, sel1), _binder_curves(arrays[i2], common, sel2))
+        boots = np.array([crossing(common, _binder_curves(arrays[i1], common, sel1, rng),
+                                   _binder_curves(arrays[i2], common, sel2, rng)) for _ in range(n_bootstrap)])
+        boots = boots[np.isfinite(boots)]
+        out.append({"sizes": [L1, L2], "tc": tc, "error": float(boots.std()) if len(boots) > 1 else float("nan"),
+                    "found_in": float(len(boots) / n_bootstrap)})
+    return out
+
+
+def three_size_extrapolation(sizes, tcs, errors, n_draws=2000, seed=0):
+    """Tc(L) = Tc + a L^-x through the three largest sizes with x free (no exponent assumed):
+    Tc = (T1 T3 - T2^2) / (T1 + T3 - 2 T2) for sizes in a ratio L, 2L, 4L; the error propagates the
+    Tc(L) errors by drawing them. Returns {"tc_inf", "error", "exponent"} or None."""
+    L, t, e = (np.asarray(v, float)[-3:] for v in (sizes, tcs, errors))
+    if len(L) < 3 or not (np.allclose(L[1] / L[0], 2) and np.allclose(L[2] / L[1], 2)):
+        return None
+
+    def solve(a, b, c):
+        d = a + c - 2 * b
+        if d == 0 or (a - b) / (b - c) <= 0:
+            return float("nan"), float("nan")
+        return (a * c - b * b) / d, np.log2((a - b) / (b - c))
+
+    tc, x = solve(*t)
+    rng = np.random.default_rng(seed)
+    draws = np.array([solve(*(t + rng.normal(0, 1, 3) * np.nan_to_num(e, nan=0.0)))[0] for _ in range(n_draws)])
+    draws = draws[np.isfinite(draws)]
+    # The median absolute deviation: a draw where two Tc(L) nearly tie sends the ratio far off.
+    error = float(1.4826 * np.median(np.abs(draws - np.median(draws)))) if len(draws) > 10 else float("nan")
+    return {"tc_inf": float(tc), "error": error, "exponent": float(x)}
+
+
 def finite_size(runs, arrays, n_bootstrap=200, seed=0):
-    """Tc(L) per run, Binder-ratio crossings between successive sizes (bootstrap errors) and Tc + a/L."""
+    """Tc(L) per run, Binder-ratio crossings between successive sizes (bootstrap errors; per coupling too when
+    the data have several), Tc + a/L, and the three-size extrapolation with a free exponent."""
     by_size = sorted(((run["lattice_size"], i) for i, run in enumerate(runs)))
     sizes = [L for L, _ in by_size]
     if len(set(sizes)) < 2:
         return None
     out = {"sizes": sizes, "tc_latent": [runs[i]["transition_latent"]["tc"] for _, i in by_size],
-           "tc_latent_error": [runs[i]["transition_latent"]["error"] for _, i in by_size], "crossings": []}
-    grids = [np.asarray(runs[i]["temperatures"]) for _, i in by_size]
+           "tc_latent_error": [runs[i]["transition_latent"]["error"] for _, i in by_size]}
+    grids = {i: np.asarray(runs[i]["temperatures"]) for _, i in by_size}
     rng = np.random.default_rng(seed)
-    for (L1, i1), (L2, i2) in zip(by_size, by_size[1:]):
-        common = np.intersect1d(grids[sizes.index(L1)], grids[sizes.index(L2)])
-        def curves(resample):
-            out_u = []
-            for i in (i1, i2):
-                t, r = arrays[i]["temperature"], arrays[i]["r"]
-                u = []
-                for temp in common:
-                    v = r[t == temp]
-                    u.append(binder_ratio(rng.choice(v, len(v)) if resample else v))
-                out_u.append(u)
-            return out_u
-        tc = crossing(common, *curves(False))
-        boots = np.array([crossing(common, *curves(True)) for _ in range(n_bootstrap)])
-        boots = boots[np.isfinite(boots)]
-        out["crossings"].append({"sizes": [L1, L2], "tc": tc, "error": float(boots.std()) if len(boots) > 1 else
-                                 float("nan"), "found_in": float(len(boots) / n_bootstrap)})
+    out["crossings"] = _crossings(by_size, grids, arrays, n_bootstrap, rng)
+    couplings = sorted(set.intersection(*(set(runs[i].get("by_coupling", {})) for _, i in by_size)))
+    if couplings:
+        out["by_coupling"] = {}
+        for j in couplings:
+            value = float(j)
+            entry = {"tc_latent": [runs[i]["by_coupling"][j]["latent"]["tc"] for _, i in by_size],
+                     "tc_latent_error": [runs[i]["by_coupling"][j]["latent"]["error"] for _, i in by_size],
+                     "crossings": _crossings(by_size, grids, arrays, n_bootstrap, rng,
+                                             subset=lambda a, v=value: a["coupling"] == v)}
+            three = three_size_extrapolation(sizes, entry["tc_latent"], entry["tc_latent_error"], seed=seed)
+            if three:
+                entry["three_size"] = three
+            out["by_coupling"][j] = entry
     pts = [(L, t, e) for L, t, e in zip(sizes, out["tc_latent"], out["tc_latent_error"]) if np.isfinite(t)]
     if len(pts) >= 2:
         L, t, e = (np.array(v, float) for v in zip(*pts))
         e = np.where(np.isfinite(e) & (e > 0), e, 0.01)
         tc, err, a = mt.finite_size_extrapolation(L, t, e)
         out["extrapolation"] = {"tc_inf": tc, "error": err, "slope": a}
+    three = three_size_extrapolation(sizes, out["tc_latent"], out["tc_latent_error"], seed=seed)
+    if three:
+        out["three_size"] = three
     return out
 
 
@@ -419,6 +471,16 @@ def report_blocks(summary):
         if "extrapolation" in fs:
             e = fs["extrapolation"]
             out.append(("p", f"Tc(L) = Tc + a/L: Tc = {f(e['tc_inf'])} ± {f(e['error'])}, a = {f(e['slope'], 2)}."))
+        if "three_size" in fs:
+            e = fs["three_size"]
+            out.append(("p", f"Tc(L) = Tc + a L^-x through the three largest sizes, x free: Tc = {f(e['tc_inf'])} ± "
+                             f"{f(e['error'])}, x = {f(e['exponent'], 2)}."))
+        for j, entry in (fs.get("by_coupling") or {}).items():
+            rows = [[f"{c['sizes'][0]} / {c['sizes'][1]}", f"{f(c['tc'])} ± {f(c['error'])}"] for c in entry["crossings"]]
+            if "three_size" in entry:
+                e = entry["three_size"]
+                rows.append(["Tc + a L^-x (x free)", f"{f(e['tc_inf'])} ± {f(e['error'])} (x = {f(e['exponent'], 2)})"])
+            out.append(("table", [f"J = {j}: estimate", "Tc"], rows))
     out.append(("h2", "Figures"))
     for caption, path in summary["figures"].items():
         out.append(("img", path, caption))
