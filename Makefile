@@ -13,9 +13,10 @@ DEMO_DIR ?= runs/demo
 install: $(STAMP)
 
 $(STAMP): $(SOURCES)
+	@echo "Installing betavae_tf and its dependencies into $(VENV) (a few minutes the first time: TensorFlow is a large download and mc_ext is compiled)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt '.[test]'
+	$(BIN)/python -m pip install --progress-bar off -c constraints.txt '.[test]'
 	touch $(STAMP)
 
 # From nothing to the quick-scale Fig. 2-4 report for beta = 100: the

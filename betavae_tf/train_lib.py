@@ -347,8 +347,8 @@ def _make_callbacks(config, workdir, manager, chief, probe, done):
 
         def __init__(self):
             super().__init__()
-            self.progress = Progress(max(config.epochs - done, 1), f"training {os.path.basename(os.path.abspath(workdir))}",
-                                     bar=False, counter=False)
+            name = os.path.basename(os.path.abspath(workdir))
+            self.progress = Progress(max(config.epochs - done, 1), f"training {name}", bar=False, counter=False)
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}

@@ -60,3 +60,17 @@ def test_generate_bad_flags(args, message, tmp_path):
 def test_import_missing_file(tmp_path):
     result = _run(_script("betavae-import"), f"--input={tmp_path / 'nope.npy'}", f"--out={tmp_path / 'ds'}")
     assert result.returncode == 2 and "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_progress_goes_through_absl_logging_and_log_dir(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    result = _run(_script("betavae-generate"), "--lattice_size=4", "--n_temperatures=3", "--samples_per_point=2",
+                  "--n_shards=1", f"--out={tmp_path / 'ds'}", f"--log_dir={logs}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "ising L = 4 6/6" in result.stderr  # one line per grid point, with the ETA
+    written = "".join(p.read_text() for p in logs.iterdir() if p.is_file() and not p.is_symlink())
+    assert "ising L = 4 1/6" in written and "ETA" in written
+    quiet = _run(_script("betavae-generate"), "--lattice_size=4", "--n_temperatures=3", "--samples_per_point=2",
+                 "--n_shards=1", f"--out={tmp_path / 'ds2'}", "--verbosity=-1", cwd=tmp_path)
+    assert quiet.returncode == 0 and "ETA" not in quiet.stderr

@@ -12,7 +12,7 @@ from betavae_tf.analysis import discovery
 from betavae_tf.data import format as fmt
 from betavae_tf.data.importer import import_configurations
 from betavae_tf.data.pipeline import load_numpy
-from conftest import REPO_ROOT, subprocess_env
+from conftest import subprocess_env
 
 BIN = os.path.dirname(sys.executable)
 

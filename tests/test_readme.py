@@ -8,7 +8,6 @@ import shlex
 import subprocess
 import sys
 
-import pytest
 
 from conftest import REPO_ROOT, subprocess_env
 

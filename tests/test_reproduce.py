@@ -160,5 +160,6 @@ def test_reproduce_figures_5_and_6_tiny(tmp_path):
 def test_missing_mnist_is_reported_not_hidden():
     from betavae_tf.analysis import sec5
     claims = sec5.claims({"fig5": {}, "fig6": {"mnist_skipped": "no MNIST files given"}})
-    assert claims == [{"id": "sec5.mnist.not_tested", "claim": "MNIST (Fig. 6)", "source": "Fig. 6", "verdict": "not tested",
+    assert claims == [{"id": "sec5.mnist.not_tested", "claim": "MNIST (Fig. 6)", "source": "Fig. 6",
+                       "verdict": "not tested",
                        "evidence": "no MNIST files given"}]

@@ -476,7 +476,8 @@ def report_blocks(summary):
             out.append(("p", f"Tc(L) = Tc + a L^-x through the three largest sizes, x free: Tc = {f(e['tc_inf'])} ± "
                              f"{f(e['error'])}, x = {f(e['exponent'], 2)}."))
         for j, entry in (fs.get("by_coupling") or {}).items():
-            rows = [[f"{c['sizes'][0]} / {c['sizes'][1]}", f"{f(c['tc'])} ± {f(c['error'])}"] for c in entry["crossings"]]
+            rows = [[f"{c['sizes'][0]} / {c['sizes'][1]}", f"{f(c['tc'])} ± {f(c['error'])}"]
+                    for c in entry["crossings"]]
             if "three_size" in entry:
                 e = entry["three_size"]
                 rows.append(["Tc + a L^-x (x free)", f"{f(e['tc_inf'])} ± {f(e['error'])} (x = {f(e['exponent'], 2)})"])

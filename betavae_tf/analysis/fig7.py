@@ -76,7 +76,8 @@ def _three_phase_evidence(result):
 
 
 CLAIMS = (
-    cl.Claim(id="fig7.beta_k_fm_above_pm", source="Fig. 7(b), Sec. VI", reads="one_phase.*.beta^2-VAE.inverse_temperature",
+    cl.Claim(id="fig7.beta_k_fm_above_pm", source="Fig. 7(b), Sec. VI",
+             reads="one_phase.*.beta^2-VAE.inverse_temperature",
              threshold=None, applies=lambda r: {"FM", "PM"} <= set(r["one_phase"]),
              text=cl.fixed("The beta^2-VAE learns a larger inverse temperature beta_k in FM than in PM."),
              holds=lambda r: _beta_k(r, "FM")["mean"] > _beta_k(r, "PM")["mean"],

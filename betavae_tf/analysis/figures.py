@@ -8,10 +8,12 @@ import os
 import numpy as np
 from matplotlib.lines import Line2D
 
+from betavae_tf import phases as ph
 from betavae_tf.analysis.images import tile
 from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
 
-PHASE_STYLE = {0: ("FM", "tab:blue"), 1: ("AFM", "tab:red"), 2: ("PM", "tab:gray"), -1: ("unknown", "k")}
+PHASE_STYLE = {ph.FM: ("FM", "tab:blue"), ph.AFM: ("AFM", "tab:red"), ph.PM: ("PM", "tab:gray"),
+               ph.UNKNOWN: ("unknown", "k")}
 
 
 def _subplots(nrows=1, ncols=1, figsize=None, squeeze=True):
@@ -53,7 +55,7 @@ def figure3(latent_by_beta, phase, temperature, path):
         z = np.asarray(latent_by_beta[beta])[order]
         y = z[:, 1] if z.shape[1] > 1 else np.zeros(len(z))
         ax = axes[0, k]
-        colours = [PHASE_STYLE.get(int(p), PHASE_STYLE[-1])[1] for p in phase[order]]
+        colours = [PHASE_STYLE.get(int(p), PHASE_STYLE[ph.UNKNOWN])[1] for p in phase[order]]
         ax.scatter(z[:, 0], y, s=2, c=colours, alpha=0.5, linewidths=0)
         ax.set_title(_panel("abcdefgh"[k], beta))
         ax.set_xlabel("$z_0$")

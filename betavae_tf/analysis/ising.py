@@ -91,7 +91,8 @@ def evaluate(model, data, *, n_generated=1000, seed=0, n_bootstrap=200):
     finite = [v["tc"] for v in tc.values() if np.isfinite(v["tc"])]
     if finite:
         tc["combined"] = float(np.mean(finite))
-        tc["combined_relative_deviation"] = abs(tc["combined"] - ISING_CRITICAL_TEMPERATURE) / ISING_CRITICAL_TEMPERATURE
+        tc["combined_relative_deviation"] = (abs(tc["combined"] - ISING_CRITICAL_TEMPERATURE)
+                                             / ISING_CRITICAL_TEMPERATURE)
     out["tc"] = tc
     arrays = {"latent": latent, "phase": phase, "temperature": temperature, "coupling": coupling,
               "maps": maps[:16], "fields": fields[:16], "gen_phase": gen_phase}
@@ -123,6 +124,10 @@ def _small_beta_claim(beta):
                            f"{100 * runs[beta]['data_fractions_labels']['PM']:.0f}%)."),
         holds=lambda runs: runs[beta]["generated_fractions"]["PM"] < SMALL_BETA_PM,
         evidence=lambda runs: fractions(runs[beta]["generated_fractions"]))
+
+
+def _good_beta100(runs):
+    return _phases_hold(runs[100.0]) and _axes_hold(runs[100.0])
 
 
 def _mmd_spread(r):
@@ -188,10 +193,9 @@ CLAIMS = (
              applies=lambda runs: 100.0 in runs and 2000.0 in runs,
              text=cl.fixed("A good beta is a fraction of |J| L^2 / 2 = 512: beta = 100 separates the phases, "
                            "beta = 2000 > 512 does not."),
-             holds=lambda runs: (_phases_hold(runs[100.0]) and _axes_hold(runs[100.0])
-                                 and runs[2000.0]["generated_fractions"]["PM"] >= COLLAPSE_PM),
+             holds=lambda runs: _good_beta100(runs) and runs[2000.0]["generated_fractions"]["PM"] >= COLLAPSE_PM,
              evidence=lambda runs: (f"beta 100: phases and axes "
-                                    f"{'hold' if _phases_hold(runs[100.0]) and _axes_hold(runs[100.0]) else 'do not both hold'}; "
+                                    f"{'hold' if _good_beta100(runs) else 'do not both hold'}; "
                                     f"beta 2000: PM {100 * runs[2000.0]['generated_fractions']['PM']:.0f}%")),
 )
 BETA100_CLAIMS = tuple(c for c in CLAIMS if c.id.startswith("ising.beta100."))

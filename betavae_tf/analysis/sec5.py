@@ -252,7 +252,8 @@ def _fig5_claims(name, label):
                  text=cl.fixed(f"d_z = 3: the three polarized clusters are equally far from the disordered one "
                                f"(spread <= {EQUAL_SPREAD:.0%}), {label}."),
                  holds=lambda r: runs(r)["c"]["polarized_distance_spread"] <= EQUAL_SPREAD,
-                 evidence=lambda r: ("distances " + ", ".join(f"{d:.2f}" for d in runs(r)["c"]["polarized_to_pm_distances"])
+                 evidence=lambda r: ("distances "
+                                     + ", ".join(f"{d:.2f}" for d in runs(r)["c"]["polarized_to_pm_distances"])
                                      + f"; spread {runs(r)['c']['polarized_distance_spread']:.3f}")),
         cl.Claim(id=f"sec5.{name}.tetrahedron", source="Fig. 5(c)", reads="c.tetrahedron_ratio",
                  threshold=TETRA_RATIO, applies=lambda r: "tetrahedron_ratio" in runs(r).get("c", {}),
@@ -267,7 +268,8 @@ def _fig5_claims(name, label):
                                f"(within - across >= {BLOCK_CONTRAST}), {label}."),
                  holds=lambda r: runs(r)["d"]["block_contrast"] >= BLOCK_CONTRAST,
                  evidence=lambda r: (f"within {runs(r)['d']['cosine_within']:.3f}, across "
-                                     f"{runs(r)['d']['cosine_across']:.3f}, contrast {runs(r)['d']['block_contrast']:.3f}")),
+                                     f"{runs(r)['d']['cosine_across']:.3f}, "
+                                     f"contrast {runs(r)['d']['block_contrast']:.3f}")),
     ]
     return out
 
@@ -333,7 +335,8 @@ CLAIMS = (
              text=cl.fixed("MNIST (Fig. 6)"), holds=lambda r: None,
              evidence=lambda r: r["fig6"]["mnist_skipped"]),
     cl.Claim(id="sec5.xy.angle", source="our extension of Sec. V-B", reads="dz2.angle_alignment.resultant_length",
-             threshold=TRACK_CORR, applies=lambda r: bool(_fig6("xy")(r)) and "angle_alignment" in _fig6("xy")(r)["dz2"],
+             threshold=TRACK_CORR,
+             applies=lambda r: bool(_fig6("xy")(r)) and "angle_alignment" in _fig6("xy")(r)["dz2"],
              text=cl.fixed(f"XY, Gaussian decoder, d_z = 2: in the ordered (QLRO) samples the latent angle about the "
                            f"PM centre follows the direction of the magnetization, up to one global rotation or "
                            f"reflection (mean resultant length >= {TRACK_CORR})."),

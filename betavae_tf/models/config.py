@@ -37,6 +37,6 @@ class ModelConfig:
         if problem:
             raise ValueError(problem)
         if self.learned_scale and not head.learned_scale:
-            raise ValueError(f"learned_scale applies only to the {', '.join(h for h in HEADS if HEADS[h].learned_scale)} "
-                             "decoder.")
+            scaled = ", ".join(h for h in HEADS if HEADS[h].learned_scale)
+            raise ValueError(f"learned_scale applies only to the {scaled} decoder.")
         return self
