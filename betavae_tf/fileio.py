@@ -18,6 +18,8 @@ import uuid
 
 from absl import logging
 
+from mc_ext.samplers import format_bytes
+
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)-[0-9a-f]+$")
 
 
@@ -190,14 +192,6 @@ def check_free_space(directory, needed, what):
     if needed > free:
         raise ValueError(f"{what} needs about {format_bytes(needed)}, but the disk holding {directory} has "
                          f"{format_bytes(free)} free.")
-
-
-def format_bytes(n):
-    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
-        if abs(n) < 1000 or unit == "PB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000.0
-    return f"{n:.1f} PB"
 
 
 def describe_os_error(e):

@@ -15,7 +15,7 @@ from typing import Callable, Dict
 
 from absl import logging
 
-from betavae_tf import config_flags, export, fileio, train_lib
+from betavae_tf import config_flags, fileio, train_lib
 from betavae_tf.cli import flagfiles
 from betavae_tf.cli import generate as generate_cli
 from betavae_tf.cli import train as train_cli
@@ -75,6 +75,7 @@ class Context:
         self.timings[key] = seconds
         del result
         keras.backend.clear_session()  # many runs in one process: drop the finished one's graphs
+        from betavae_tf import export  # TensorFlow loads here, after every flag check
         model, epochs = export.model_from_workdir(workdir)
         if self.progress is not None:
             self.progress.step(f"{key}: {epochs} epochs in {os.path.relpath(workdir, self.out)} "
