@@ -46,9 +46,31 @@ class LatticeModel:
     resolve_algorithm: Callable                     # (algorithm, T, coupling, field) -> concrete algorithm
     order_parameter: str = "magnetization"          # what the "magnetization" label holds
     transition_is_exact: bool = True
+    # For discrete models, on integer states [n, L, L] (0/1 for Ising, 0..q-1 for Potts) and (coupling, field):
+    # energy -> E/N per configuration; local_energy -> [n, L, L] the energy of the bonds (and field) of each
+    # site. betavae_tf.sampling uses them for exact sampling with a trained model; None where not defined.
+    energy: Optional[Callable] = None
+    local_energy: Optional[Callable] = None
+
+
+def _neighbour_sum(a):
+    """The sum over the four nearest neighbours on the torus, per site."""
+    return (np.roll(a, 1, axis=-1) + np.roll(a, -1, axis=-1) + np.roll(a, 1, axis=-2)
+            + np.roll(a, -1, axis=-2))
 
 
 # -- Ising ---------------------------------------------------------------------------
+def _ising_local_energy(states, coupling, field=0.0):
+    s = 2.0 * np.asarray(states, dtype=np.float64) - 1.0
+    return -s * (coupling * _neighbour_sum(s) + field)
+
+
+def _potts_local_energy(states, coupling, field=0.0):
+    s = np.asarray(states)
+    equal = sum((s == np.roll(s, shift, axis=axis)) for shift in (1, -1) for axis in (-1, -2))
+    return -coupling * equal.astype(np.float64)
+
+
 def _ising_phase(temperature, coupling, critical_temperature=ISING_CRITICAL_TEMPERATURE):
     """FM (J > 0) or AFM (J < 0) below Tc(|J|), PM above; UNKNOWN where T is NaN."""
     t = np.asarray(temperature, dtype=np.float64)
@@ -78,7 +100,9 @@ ISING = LatticeModel(
         L, t, n, coupling=coupling, field=config.field, seed=seed, return_info=True, **kw),
     label=_ising_label,
     resolve_algorithm=lambda algorithm, t, coupling=1.0, field=0.0: mc_ext.resolve_algorithm(
-        algorithm, t, coupling, field))
+        algorithm, t, coupling, field),
+    energy=lambda states, coupling, field=0.0: energy_per_site(np.asarray(states, dtype=np.int8), coupling, field),
+    local_energy=_ising_local_energy)
 
 
 # -- q-state Potts -------------------------------------------------------------------
@@ -106,7 +130,9 @@ POTTS = LatticeModel(
         L, t, n, q=config.q, coupling=coupling, seed=seed, return_info=True, **kw),
     label=_potts_label, order_parameter="Potts order parameter |M|",
     resolve_algorithm=lambda algorithm, t, coupling=1.0, field=0.0: mc_ext.resolve_potts_algorithm(
-        algorithm, coupling))
+        algorithm, coupling),
+    energy=lambda states, coupling, field=0.0: potts_physics.potts_energy_per_site(states, coupling),
+    local_energy=_potts_local_energy)
 
 
 # -- XY ------------------------------------------------------------------------------

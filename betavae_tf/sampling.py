@@ -1,0 +1,263 @@
+"""Exact (unbiased) Boltzmann sampling with a trained beta-VAE as the proposal.
+
+A trained model is a generative model g(x, z) = p(z) p(x|z) of configurations
+x with latent codes z. It is rarely the Boltzmann distribution, but it can
+propose for a Markov chain whose stationary law is exactly it:
+
+  target    pi(x, z) = exp(-E(x)/T) / Z * q(z|x)      (q: the encoder's posterior)
+  proposal  g(x, z)  = p(z) p(x|z)                     (drawn fresh at every step)
+  weight    w(x, z)  = exp(-E(x)/T) q(z|x) / (p(z) p(x|z))
+
+The independence Metropolis-Hastings chain accepts a proposal (x', z') with
+probability min(1, w(x', z') / w(x, z)). Since q(z|x) integrates to one over
+z, the x-marginal of pi is exp(-E(x)/T)/Z whatever the model's quality; a
+poor model only lowers the acceptance rate. The same weights give
+self-normalised importance sampling over all proposals, with its effective
+sample size ESS = (sum w)^2 / sum w^2.
+
+Local moves can be interleaved (local_sweeps > 0): checkerboard Metropolis
+sweeps on x, which leave exp(-E/T) invariant, followed by a fresh z ~ q(z|x)
+(a Gibbs step on z, which leaves pi invariant); the chain stays exact and
+mixes within a phase between the model's global proposals.
+
+Energies come from the lattice-model record (betavae_tf.lattice: energy and
+local_energy on integer states), so any discrete model with a record works.
+The functions here need only a BetaVAE (any head whose likelihood can sample
+and give log_prob) and a record; betavae-sample is the command.
+"""
+import dataclasses
+import time
+import types
+from typing import Dict, Optional
+
+import numpy as np
+
+from betavae_tf import lattice as lattice_lib
+from mc_ext.autocorr import integrated_autocorrelation_time
+
+
+@dataclasses.dataclass
+class ExactSampleResult:
+    """What exact_sample measured. Observables are (value, standard error) pairs."""
+    model: str
+    lattice_size: int
+    temperature: float
+    coupling: float
+    field: float
+    n_chains: int
+    n_steps: int
+    burn_in: int
+    local_sweeps: int
+    acceptance: float                     # accepted model proposals / proposals after burn-in
+    tau_int: Dict[str, float]             # in chain steps, per observable
+    observables: Dict[str, tuple]         # from the Markov chains (errors from the spread over chains)
+    importance: Dict[str, tuple]          # self-normalised importance sampling over every proposal
+    ess: float                            # effective sample size of the importance weights
+    n_proposals: int
+    seconds: float
+    independent_per_second: float         # chains * steps / (2 tau_int(energy)) / seconds
+    states: Optional[np.ndarray] = None   # [n_steps, n_chains, L, L] integer states, when kept
+
+    def summary(self):
+        out = dataclasses.asdict(self)
+        out.pop("states")
+        return out
+
+
+def states_of(x):
+    """Integer states [n, L, L] from model inputs [n, L, L, C]: bits (C = 1) or one-hot (C > 1)."""
+    x = np.asarray(x)
+    if x.shape[-1] == 1:
+        return (x[..., 0] > 0.5).astype(np.int8)
+    return np.argmax(x, axis=-1).astype(np.int8)
+
+
+def inputs_of(states, channels):
+    """Model inputs float32 [n, L, L, C] from integer states."""
+    s = np.asarray(states)
+    if channels == 1:
+        return s[..., None].astype(np.float32)
+    return np.eye(channels, dtype=np.float32)[s]
+
+
+def _check(model, record, temperature, n_chains, n_steps, burn_in, local_sweeps):
+    cfg = model.config
+    if record.energy is None or record.local_energy is None:
+        raise ValueError(f"exact sampling needs the energy of the {record.name} model on discrete states; its "
+                         "record defines none.")
+    if cfg.decoder == "gaussian":
+        raise ValueError("exact sampling needs a decoder over discrete states (bernoulli, multinomial, "
+                         "temperature or autoregressive), not the gaussian head.")
+    if record.encoding == "bits" and cfg.channels != 1:
+        raise ValueError(f"the {record.name} model has one binary channel, but the trained model has "
+                         f"{cfg.channels} channels.")
+    if record.encoding == "categorical" and cfg.channels < 2:
+        raise ValueError(f"the {record.name} model is one-hot over q >= 2 channels, but the trained model has 1.")
+    if isinstance(temperature, bool) or not np.isfinite(temperature) or temperature <= 0:
+        raise ValueError(f"temperature must be a positive number, got {temperature!r}.")
+    for name, value, low in (("n_chains", n_chains, 1), ("n_steps", n_steps, 4), ("burn_in", burn_in, 0),
+                             ("local_sweeps", local_sweeps, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
+
+
+class _ModelTerms:
+    """The model's side of the weight, log g(x, z) - log q(z|x), as compiled TF functions."""
+
+    def __init__(self, model):
+        import tensorflow as tf
+        import tensorflow_probability as tfp
+        self.model = model
+        d = model.config.latent_dim
+        prior = tfp.distributions.MultivariateNormalDiag(tf.zeros(d), tf.ones(d))
+
+        def terms(x, z):
+            likelihood = model.likelihood(model.decode(z))
+            log_px = likelihood.log_prob(x)
+            return prior.log_prob(z) + log_px - model.encode(x).log_prob(z)
+
+        @tf.function(reduce_retracing=True)
+        def propose(n, seed):
+            z = tf.random.stateless_normal([n, d], seed=seed)
+            x = model.likelihood(model.decode(z)).sample(seed=seed + 1)
+            x = tf.cast(x, tf.float32)
+            return x, terms(x, z)
+
+        @tf.function(reduce_retracing=True)
+        def refresh(x, seed):
+            z = model.encode(x).sample(seed=seed)
+            return terms(x, z)
+
+        self.propose, self.refresh = propose, refresh
+
+    def draw(self, n, seed):
+        import tensorflow as tf
+        x, log_ratio = self.propose(tf.constant(n), tf.constant(seed, dtype=tf.int32))
+        return x.numpy(), log_ratio.numpy().astype(np.float64)
+
+    def rescore(self, x, seed):
+        import tensorflow as tf
+        return self.refresh(tf.constant(x), tf.constant(seed, dtype=tf.int32)).numpy().astype(np.float64)
+
+
+def metropolis_sweep(states, local_energy, temperature, coupling, field, q, rng):
+    """One checkerboard Metropolis sweep on integer states [n, L, L] (L even), in place; returns acceptance."""
+    n, L, _ = states.shape
+    parity = (np.arange(L)[:, None] + np.arange(L)[None, :]) % 2
+    accepted = 0
+    for colour in (0, 1):
+        mask = np.broadcast_to(parity == colour, states.shape)
+        new = (states + rng.integers(1, q, size=states.shape)) % q if q > 2 else 1 - states
+        new = np.where(mask, new, states).astype(states.dtype)  # only this colour moves
+        delta = local_energy(new, coupling, field) - local_energy(states, coupling, field)
+        # Same-colour sites are not neighbours: each site's delta is its own whole energy change.
+        accept = mask & (rng.random(states.shape) < np.exp(-np.clip(delta, 0, None) / temperature))
+        states[accept] = new[accept]
+        accepted += int(accept.sum())
+    return accepted / states.size
+
+
+def _label_config(field, channels):
+    return types.SimpleNamespace(field=field, q=max(channels, 2))
+
+
+def _order_parameter(record, states, temperature, coupling, config):
+    _, labels = record.label(states.astype(np.int8 if record.encoding == "categorical" else np.uint8),
+                             temperature, coupling, config)
+    return np.abs(np.asarray(labels["magnetization"], dtype=np.float64))
+
+
+def _jackknife(per_chain_values, statistic):
+    """statistic over all chains, with its jackknife error over chains ([chains, steps] arrays)."""
+    n = per_chain_values[0].shape[0]
+    full = statistic(*[v.ravel() for v in per_chain_values])
+    if n < 2:
+        return float(full), float("nan")
+    leave = np.array([statistic(*[np.delete(v, i, axis=0).ravel() for v in per_chain_values]) for i in range(n)])
+    return float(full), float(np.sqrt((n - 1) / n * np.sum((leave - leave.mean()) ** 2)))
+
+
+def _importance(log_w, values):
+    w = np.exp(log_w - log_w.max())
+    total = w.sum()
+    out = {}
+    for name, v in values.items():
+        mean = float(w @ v / total)
+        out[name] = (mean, float(np.sqrt(np.sum(w**2 * (v - mean) ** 2)) / total))
+    return out, float(total**2 / np.sum(w**2))
+
+
+def exact_sample(model, *, lattice_model="ising", temperature, coupling=1.0, field=0.0, n_chains=16,
+                 n_steps=500, burn_in=50, local_sweeps=0, seed=0, keep_states=False, log=None):
+    """Sample exp(-E/T)/Z exactly with `model` (a BetaVAE) as the proposal; see the module docstring.
+
+    Every chain step proposes once from the model for every chain (one batch of
+    n_chains through decoder and encoder) and, with local_sweeps > 0, then runs
+    that many checkerboard Metropolis sweeps and draws z afresh from q(z|x).
+    The first burn_in steps are not measured. Returns an ExactSampleResult.
+    """
+    record = lattice_lib.get(lattice_model)
+    _check(model, record, temperature, n_chains, n_steps, burn_in, local_sweeps)
+    cfg = model.config
+    L, channels, q = cfg.lattice_size, cfg.channels, max(cfg.channels, 2)
+    n_sites = L * L
+    config = _label_config(field, channels)
+    terms = _ModelTerms(model)
+    rng = np.random.default_rng([seed, 7])
+    start = time.perf_counter()
+
+    def log_boltzmann(states):
+        return -n_sites * record.energy(states, coupling, field) / temperature
+
+    states = np.zeros((n_chains, L, L), dtype=np.int8)
+    log_w = np.full(n_chains, -np.inf)
+    accepted = proposals = 0
+    energies, orders, kept = [], [], []
+    is_log_w, is_energy, is_order = [], [], []
+    for step in range(burn_in + n_steps):
+        x_new, log_ratio = terms.draw(n_chains, [seed, 2 * step])
+        new_states = states_of(x_new)
+        new_energy = record.energy(new_states, coupling, field)
+        new_log_w = -n_sites * new_energy / temperature - log_ratio
+        is_log_w.append(new_log_w)
+        is_energy.append(new_energy)
+        is_order.append(_order_parameter(record, new_states, temperature, coupling, config))
+        with np.errstate(invalid="ignore"):
+            accept = np.log(rng.random(n_chains)) < new_log_w - log_w
+        accept |= ~np.isfinite(log_w)  # the first proposal starts every chain
+        states[accept] = new_states[accept]
+        log_w[accept] = new_log_w[accept]
+        if step >= burn_in:
+            accepted += int(accept.sum())
+            proposals += n_chains
+        if local_sweeps:
+            for _ in range(local_sweeps):
+                metropolis_sweep(states, record.local_energy, temperature, coupling, field, q, rng)
+            log_w = log_boltzmann(states) - terms.rescore(inputs_of(states, channels), [seed, 2 * step + 1])
+        if step >= burn_in:
+            energies.append(record.energy(states, coupling, field))
+            orders.append(_order_parameter(record, states, temperature, coupling, config))
+            if keep_states:
+                kept.append(states.copy())
+        if log is not None and (step + 1) % max(1, (burn_in + n_steps) // 10) == 0:
+            log(f"exact sampling: step {step + 1}/{burn_in + n_steps}, acceptance so far "
+                f"{accepted / max(proposals, 1):.3f}")
+    seconds = time.perf_counter() - start
+
+    e = np.stack(energies, axis=1)      # [chains, steps]
+    m = np.stack(orders, axis=1)
+    chain_means = {"energy": e.mean(axis=1), "abs_order_parameter": m.mean(axis=1)}
+    observables = {k: (float(v.mean()), float(v.std(ddof=1) / np.sqrt(n_chains)) if n_chains > 1 else float("nan"))
+                   for k, v in chain_means.items()}
+    observables["specific_heat"] = _jackknife([e], lambda a: n_sites * a.var() / temperature**2)
+    observables["susceptibility"] = _jackknife([m], lambda a: n_sites * (np.mean(a**2) - a.mean()**2) / temperature)
+    tau = {"energy": integrated_autocorrelation_time(e), "abs_order_parameter": integrated_autocorrelation_time(m)}
+    importance, ess = _importance(np.concatenate(is_log_w),
+                                  {"energy": np.concatenate(is_energy), "abs_order_parameter": np.concatenate(is_order)})
+    return ExactSampleResult(
+        model=record.name, lattice_size=L, temperature=float(temperature), coupling=float(coupling),
+        field=float(field), n_chains=n_chains, n_steps=n_steps, burn_in=burn_in, local_sweeps=local_sweeps,
+        acceptance=accepted / max(proposals, 1), tau_int=tau, observables=observables, importance=importance,
+        ess=ess, n_proposals=len(is_log_w) * n_chains, seconds=seconds,
+        independent_per_second=n_chains * n_steps / (2 * tau["energy"]) / seconds,
+        states=np.stack(kept) if keep_states else None)
