@@ -6,12 +6,15 @@ Ising data sigma in {0, 1}:
   encode           x -> mean, stddev [N, d_z] of q(z|x)
   serving_default  the same as encode
   decode           z [N, d_z] -> the head's parameters: probs (bernoulli, multinomial,
-                   temperature) or mean (gaussian), local_field, and inverse_temperature
-                   for the temperature (beta^2) head
+                   temperature; for the autoregressive head sigmoid / softmax of its
+                   z-only local field h_k, not a marginal) or mean (gaussian),
+                   local_field, and inverse_temperature for the temperature (beta^2) head
   reconstruct      x -> the same parameters at the posterior mean
   sample           seed int32 [N] -> N configurations, configuration i sampled from
                    p(x|z_i) with z_i ~ N(0, I) drawn from seed i alone (the same seed
-                   gives the same configuration in any batch), with z and the parameters
+                   gives the same configuration in any batch), with z and the parameters;
+                   the autoregressive head draws the batch site by site from uniforms
+                   drawn per configuration from its seed
 
 Layout (what TensorFlow Serving scans): an export base directory holds one
 numeric subdirectory per version, BASE/1/, BASE/2/, ...; a new export takes
@@ -61,6 +64,14 @@ def _endpoints(model):
         z = tf.map_fn(lambda s: tf.random.stateless_normal([cfg.latent_dim], seed=tf.stack([s, 0])), seed,
                       fn_output_signature=tf.float32)
         params = {k: tf.cast(v, tf.float32) for k, v in model.decoder(z, training=False).items()}
+        if model.autoregressive is not None:
+            # Site by site for the whole batch, from uniforms drawn per configuration from its own seed.
+            depth = 1 if cfg.channels == 1 else cfg.channels
+            noise = tf.map_fn(lambda s: tf.random.stateless_uniform([cfg.lattice_size, cfg.lattice_size, depth],
+                                                                    seed=tf.stack([s, 1])),
+                              seed, fn_output_signature=tf.float32)
+            configurations = model.likelihood(params).sample_from_noise(noise)
+            return {"configurations": configurations, "z": z, **{k: params[k] for k in names}}
 
         def draw(args):
             s, row = args

@@ -53,8 +53,9 @@ class TrainConfig:
     """A training run's settings; each is also a betavae-train flag of the same name (config_flags)."""
     data_dir: str = setting("", "Dataset directory (betavae-generate / betavae-import).")
     latent_dim: int = setting(2, "Latent dimension d_z.")
-    decoder: str = setting("auto", "Decoder head: bernoulli, multinomial, gaussian or temperature (the beta^2-VAE "
-                                   "two-branch head); auto picks the one that models the data's encoding.")
+    decoder: str = setting("auto", "Decoder head: bernoulli, multinomial, gaussian, temperature (the beta^2-VAE "
+                                   "two-branch head) or autoregressive (sites in raster order given z and the "
+                                   "sites before); auto picks the one that models the data's encoding.")
     beta: float = setting(100.0, "beta of Eq. 4 (distortion summed over sites, rate over latents).")
     learned_scale: bool = setting(False, "Gaussian decoder: learn a per-channel scale (extension).")
     batch_size: int = setting(128, "Global batch size (the paper's 128).")

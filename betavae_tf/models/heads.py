@@ -10,6 +10,9 @@ docs/conventions.md).
   multinomial  Eq. 13-16: m_kd = softmax_d(h_kd) over D one-hot channels
   gaussian     Eq. 17-18: x_k ~ N(mu_k, 1), mu_k = h_k; a learned per-channel
                scale is an extension (learned_scale=True)
+  autoregressive  p(x|z) = prod_k p(x_k | x_<k, z) in raster order (models/autoregressive.py):
+               a causal window over the sites drawn before, conditioned on z through
+               h_k and a context; log_prob in one pass, sample site by site
   temperature  Table II / Fig. 7 (beta^2-VAE): a local-field branch h_k
                (linear) and an inverse-temperature branch beta_k = sigmoid(.)
                in (0, 1), combined as sigmoid(beta_k h_k) (softmax over D
@@ -45,6 +48,9 @@ class Head:
     check_channels: Callable[[int], Optional[str]]    # None, or why the channel count does not fit
     description: str
     learned_scale: bool = False                       # whether --learned_scale applies
+    # (channels) -> a Keras layer the model owns and passes to distribution(params, network): the
+    # weights of a likelihood that also looks at x (the autoregressive head). None for the others.
+    network: Optional[Callable] = None
 
 
 def _deconv(channels, name):
@@ -124,6 +130,28 @@ def _temperature_build(features, channels, learned_scale=False):
     return {"local_field": h, "inverse_temperature": beta, "probs": probs}
 
 
+# -- autoregressive ------------------------------------------------------------------
+def _autoregressive_build(features, channels, learned_scale=False):
+    import keras
+
+    from betavae_tf.models.autoregressive import HIDDEN
+    h = _deconv(channels, "local_field")(features)
+    context = _deconv(HIDDEN, "autoregressive_context")(features)
+    probs = (keras.layers.Activation("sigmoid", dtype="float32", name="probs")(h) if channels == 1 else
+             keras.layers.Softmax(axis=-1, dtype="float32", name="probs")(h))
+    return {"local_field": h, "context": context, "probs": probs}
+
+
+def _autoregressive_network(channels):
+    from betavae_tf.models.autoregressive import AutoregressiveNetwork
+    return AutoregressiveNetwork(channels, name="autoregressive")
+
+
+def _autoregressive_distribution(params, network):
+    from betavae_tf.models.autoregressive import AutoregressiveLattice
+    return AutoregressiveLattice(network, params["context"], params["local_field"])
+
+
 HEADS: Dict[str, Head] = {}
 
 
@@ -149,6 +177,13 @@ register(Head("temperature", outputs=lambda learned_scale=False: ("local_field",
               distribution=lambda p: _site_distribution(p["inverse_temperature"] * p["local_field"]), mean="probs",
               encodings=DISCRETE, check_channels=lambda c: None,
               description="Table II (beta^2-VAE): sigmoid(beta_k h_k), beta_k = sigmoid(.) in (0, 1)"))
+
+
+register(Head("autoregressive", outputs=lambda learned_scale=False: ("local_field", "probs"),
+              build=_autoregressive_build, distribution=_autoregressive_distribution, mean="probs",
+              encodings=DISCRETE, check_channels=lambda c: None, network=_autoregressive_network,
+              description="p(x|z) = prod_k p(x_k | x_<k, z): raster order, a causal window of radius 3 "
+                          "(models/autoregressive.py); probs is the z-only part sigmoid(h_k)"))
 
 
 # The head each dataset encoding gets when --decoder=auto (the default).
@@ -180,9 +215,14 @@ def apply_head(head, features, channels, learned_scale=False):
     return get(head).build(features, channels, learned_scale)
 
 
-def distribution(head, params):
-    """The likelihood p(x|z) over [L, L, C] from a head's parameters."""
-    return get(head).distribution(params)
+def distribution(head, params, network=None):
+    """The likelihood p(x|z) over [L, L, C] from a head's parameters (and its network, if it has one)."""
+    record = get(head)
+    if record.network is None:
+        return record.distribution(params)
+    if network is None:
+        raise ValueError(f"the {head} head needs its network (BetaVAE.likelihood passes it).")
+    return record.distribution(params, network)
 
 
 def mean_parameter(head):

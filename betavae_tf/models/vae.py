@@ -59,6 +59,11 @@ class BetaVAE(keras.Model):
         trunk = networks.build_decoder_trunk(lattice_size, latent_dim)
         params = heads_lib.apply_head(decoder, trunk.output, channels, learned_scale)
         self.decoder = keras.Model(trunk.input, params, name=f"{decoder}_decoder")
+        head = heads_lib.get(decoder)
+        # A head whose likelihood also reads x (autoregressive) keeps its weights in this layer.
+        self.autoregressive = head.network(channels) if head.network is not None else None
+        if self.autoregressive is not None:
+            self.autoregressive.build()
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.distortion_tracker = keras.metrics.Mean(name="distortion")
         self.rate_tracker = keras.metrics.Mean(name="rate")
@@ -88,7 +93,7 @@ class BetaVAE(keras.Model):
 
     def likelihood(self, params):
         """p(x|z) over the lattice, from decode()'s parameters."""
-        return heads_lib.distribution(self.config.decoder, params)
+        return heads_lib.distribution(self.config.decoder, params, self.autoregressive)
 
     def call(self, x, training=False):
         return self.decoder(self.encoder(x, training=training)["mean"], training=training)
