@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python bench/bench_mc.py
 	$(BIN)/python bench/bench_potts_xy.py
 	$(BIN)/python bench/bench_train.py
+	$(BIN)/python bench/bench_exact_sampling.py --out=runs/exact
 
 # Re-pin constraints.txt to what .venv holds now (after changing pyproject.toml).
 lock: install

@@ -62,15 +62,22 @@ class AutoregressiveNetwork(keras.layers.Layer):
         self.above = self.add_weight(name="above", shape=(r, 2 * r + 1, c, h), initializer=init(seed=1))
         self.left = self.add_weight(name="left", shape=(1, r, c, h), initializer=init(seed=2))
         self.bias = self.add_weight(name="bias", shape=(h,), initializer="zeros")
-        self.blocks = [(self.add_weight(name=f"block{k}_kernel", shape=(h, h), initializer=init(seed=3 + k)),
-                        self.add_weight(name=f"block{k}_bias", shape=(h,), initializer="zeros"))
-                       for k in range(self.depth - 1)]
+        # One attribute per variable: checkpoints (tf.train.Checkpoint) follow attributes, and a list of
+        # tuples would leave these out of every checkpoint.
+        for k in range(self.depth - 1):
+            setattr(self, f"block{k}_kernel", self.add_weight(name=f"block{k}_kernel", shape=(h, h),
+                                                              initializer=init(seed=3 + k)))
+            setattr(self, f"block{k}_bias", self.add_weight(name=f"block{k}_bias", shape=(h,), initializer="zeros"))
         self.out_kernel = self.add_weight(name="out_kernel", shape=(h, c), initializer=init(seed=99))
         self.out_bias = self.add_weight(name="out_bias", shape=(c,), initializer="zeros")
 
     def get_config(self):
         return {**super().get_config(), "channels": self.channels, "hidden": self.hidden,
                 "radius": self.radius, "depth": self.depth}
+
+    @property
+    def blocks(self):
+        return [(getattr(self, f"block{k}_kernel"), getattr(self, f"block{k}_bias")) for k in range(self.depth - 1)]
 
     def _head(self, pre, local_field):
         """Pointwise layers: pre-activations [..., hidden] -> logits [..., C]."""
