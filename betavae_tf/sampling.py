@@ -252,8 +252,8 @@ def exact_sample(model, *, lattice_model="ising", temperature, coupling=1.0, fie
     observables["specific_heat"] = _jackknife([e], lambda a: n_sites * a.var() / temperature**2)
     observables["susceptibility"] = _jackknife([m], lambda a: n_sites * (np.mean(a**2) - a.mean()**2) / temperature)
     tau = {"energy": integrated_autocorrelation_time(e), "abs_order_parameter": integrated_autocorrelation_time(m)}
-    importance, ess = _importance(np.concatenate(is_log_w),
-                                  {"energy": np.concatenate(is_energy), "abs_order_parameter": np.concatenate(is_order)})
+    importance, ess = _importance(np.concatenate(is_log_w), {"energy": np.concatenate(is_energy),
+                                                             "abs_order_parameter": np.concatenate(is_order)})
     return ExactSampleResult(
         model=record.name, lattice_size=L, temperature=float(temperature), coupling=float(coupling),
         field=float(field), n_chains=n_chains, n_steps=n_steps, burn_in=burn_in, local_sweeps=local_sweeps,

@@ -18,9 +18,13 @@ def _all_configurations(channels):
     return bits[..., None].astype(np.float32) if channels == 1 else np.eye(2, dtype=np.float32)[bits]
 
 
+VARIANTS = ["autoregressive", "autoregressive_wide"]
+
+
+@pytest.mark.parametrize("decoder", VARIANTS)
 @pytest.mark.parametrize("channels", [1, 2])
-def test_probabilities_sum_to_one_over_every_configuration(channels):
-    model = BetaVAE(lattice_size=4, channels=channels, latent_dim=2, decoder="autoregressive", seed=0)
+def test_probabilities_sum_to_one_over_every_configuration(channels, decoder):
+    model = BetaVAE(lattice_size=4, channels=channels, latent_dim=2, decoder=decoder, seed=0)
     x = _all_configurations(channels)
     params = model.decode(tf.constant([[0.3, -1.2], [2.0, 0.5]]))
     for b in range(2):
@@ -29,18 +33,19 @@ def test_probabilities_sum_to_one_over_every_configuration(channels):
         assert abs(total - 1.0) < 1e-4, total
 
 
-def _noise_and_sample(channels, seed):
-    model = BetaVAE(lattice_size=8, channels=channels, latent_dim=2, decoder="autoregressive", seed=0)
+def _noise_and_sample(channels, seed, decoder="autoregressive"):
+    model = BetaVAE(lattice_size=8, channels=channels, latent_dim=2, decoder=decoder, seed=0)
     dist = model.likelihood(model.decode(tf.random.stateless_normal([16, 2], seed=[seed, 0])))
     noise = tf.random.stateless_uniform([16, 8, 8, 1 if channels == 1 else channels], seed=[seed, 1])
     return model, dist, noise.numpy(), dist.sample_from_noise(noise).numpy()
 
 
+@pytest.mark.parametrize("decoder", VARIANTS)
 @pytest.mark.parametrize("channels", [1, 3])
-def test_site_by_site_sampling_uses_the_conditionals_of_log_prob(channels):
+def test_site_by_site_sampling_uses_the_conditionals_of_log_prob(channels, decoder):
     """Re-deciding every site from the one-pass logits of the finished sample, with the same uniforms,
     gives the sample back: generation and log_prob compute the same conditionals."""
-    model, dist, noise, x = _noise_and_sample(channels, seed=channels)
+    model, dist, noise, x = _noise_and_sample(channels, seed=channels, decoder=decoder)
     logits = model.autoregressive(x, dist.context, dist.local_field).numpy()
     if channels == 1:
         again = (noise < 1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
@@ -52,8 +57,9 @@ def test_site_by_site_sampling_uses_the_conditionals_of_log_prob(channels):
         np.testing.assert_array_equal(x.sum(axis=-1), 1.0)
 
 
-def test_each_site_depends_only_on_earlier_sites():
-    model, dist, _, x = _noise_and_sample(1, seed=7)
+@pytest.mark.parametrize("decoder", VARIANTS)
+def test_each_site_depends_only_on_earlier_sites(decoder):
+    model, dist, _, x = _noise_and_sample(1, seed=7, decoder=decoder)
     base = model.autoregressive(x, dist.context, dist.local_field).numpy()
     order = np.arange(64).reshape(8, 8)
     for i, j in ((0, 0), (3, 4), (7, 7), (5, 0)):
@@ -61,9 +67,13 @@ def test_each_site_depends_only_on_earlier_sites():
         flipped[:, i, j] = 1.0 - flipped[:, i, j]
         changed = np.abs(model.autoregressive(flipped, dist.context, dist.local_field).numpy() - base)[..., 0].max(0)
         assert changed[order <= order[i, j]].max() == 0.0
-        # ... and reaches the sites whose window holds it (radius 3 rows below, 3 columns either side).
+        # ... and reaches the site below it and the one to its right, in every variant's window.
         if i + 1 < 8:
             assert changed[i + 1, j] > 0
+        if j + 1 < 8:
+            assert changed[i, j + 1] > 0
+        if decoder == "autoregressive" and i + 1 < 8 and j + 1 < 8:
+            assert changed[i + 1, j + 1] == 0  # nearest neighbours only: not the diagonal
 
 
 def test_log_prob_over_sample_dimensions():

@@ -87,6 +87,8 @@ def test_readme_commands_run_in_order_from_an_empty_directory(tmp_path):
         elif program == "betavae-reproduce":
             words += [f"--data_flag={f}" for f in TINY_DATA] + [f"--train_flag={f}" for f in TINY_TRAIN + [
                 "--epochs=1", "--noexport"]] + ["--n_generated=32"]
+        elif program == "betavae-sample":
+            words += ["--n_chains=4", "--n_steps=8", "--burn_in=2"]
         assert program.startswith("betavae-") or program == "saved_model_cli", command
         result = subprocess.run([os.path.join(BIN, program), *words[1:]], cwd=tmp_path, env=subprocess_env(),
                                 capture_output=True, text=True, timeout=600)

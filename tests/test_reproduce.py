@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from conftest import REPO_ROOT, subprocess_env
@@ -95,23 +96,40 @@ def test_reproduce_bad_flags(args, message, tmp_path):
 def test_reproduce_fig7_tiny(tmp_path):
     out = tmp_path / "repro7"
     data = ["--data_flag=--lattice_size=8", "--data_flag=--samples_per_point=64", "--data_flag=--n_shards=2"]
-    result = subprocess.run([REPRODUCE, f"--out={out}", "--figures=7", "--n_generated=64", *data, *TINY_TRAIN],
+    result = subprocess.run([REPRODUCE, f"--out={out}", "--figures=7", "--n_generated=64", "--exact_steps=8", *data,
+                             *TINY_TRAIN],
                             cwd=REPO_ROOT, env=_env(), capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.load(open(out / "summary.json"))
     fig7 = summary["fig7"]
-    assert fig7["temperatures"] == {"FM": {"T": 2.0, "J": 1.0}, "PM": {"T": 3.0, "J": 1.0}}
-    for phase in ("FM", "PM"):
-        b2 = fig7["one_phase"][phase]["beta^2-VAE"]
+    assert fig7["temperatures"] == {"FM": {"T": 2.0, "J": 1.0}, "TC": {"T": 2.269, "J": 1.0},
+                                    "PM": {"T": 3.0, "J": 1.0}}
+    for phase in ("FM", "TC", "PM"):
+        entries = fig7["one_phase"][phase]
+        b2 = entries["beta^2-VAE"]
         assert 0 < b2["inverse_temperature"]["min"] <= b2["inverse_temperature"]["max"] < 1
-        assert "inverse_temperature" not in fig7["one_phase"][phase]["beta-VAE"]
-        assert 0 <= fig7["one_phase"][phase]["beta2_closer_on"] <= 5
-    assert "three_phase_beta2" in fig7
+        assert "inverse_temperature" not in entries["beta-VAE"]
+        assert 0 <= entries["beta2_closer_on"] <= 5
+        # The autoregressive head, its exact correction (against Kaufman's L = 8 energy) and the compiled sampler.
+        for head in ("autoregressive", "autoregressive_wide"):
+            assert set(entries[head]["fidelity"]) == set(entries["beta-VAE"]["fidelity"])
+        for variant, sweeps in (("autoregressive_wide + exact", 0), ("autoregressive_wide + exact + sweep", 1)):
+            exact = entries[variant]
+            assert 0 <= exact["acceptance"] <= 1 and 1 <= exact["ess"] <= exact["n_proposals"]
+            assert exact["lattice_size"] == 8 and np.isfinite(exact["exact_energy"])
+            assert exact["local_sweeps"] == sweeps
+        assert entries["compiled_sampler"]["independent_per_second"] > 0
+    assert "three_phase_beta2" in fig7 and "rate" in fig7["three_phase_autoregressive"]
+    assert "rate" in fig7["three_phase_autoregressive_wide"]
     report = (out / "report.md").read_text()
-    assert "## Fig. 7: beta-VAE and beta^2-VAE" in report and "fig7_beta2.png" in report
-    assert (out / "figures" / "fig7_beta2.pdf").exists()
-    claims = [c["claim"] for c in summary["claims"]]
-    assert any("larger inverse temperature" in c for c in claims)
+    assert "## Fig. 7: beta-VAE, beta^2-VAE and the autoregressive head" in report and "fig7_beta2.png" in report
+    assert "Exact sampling with the wide autoregressive model as the proposal" in report
+    assert (out / "figures" / "fig7_beta2.pdf").exists() and (out / "figures" / "fig7_samples.pdf").exists()
+    claims = {c["id"]: c for c in summary["claims"]}
+    assert "larger inverse temperature" in claims["fig7.beta_k_fm_above_pm"]["claim"]
+    for key in ("fig7.autoregressive_energy", "fig7.autoregressive_nn", "fig7.exact_energy",
+                "fig7.exact_energy_with_sweeps", "fig7.autoregressive_latent"):
+        assert claims[key]["verdict"] in ("holds", "does not hold")
 
 
 def _write_idx(path, array):

@@ -1,13 +1,22 @@
-"""Fig. 7 and Sec. VI: one-phase learning with the beta-VAE and the beta^2-VAE.
+"""Fig. 7 and Sec. VI: one-phase learning with the beta-VAE, the beta^2-VAE and the autoregressive head.
 
-For a one-phase data set (one J, one T) each model's generated configurations
-(sigma drawn from p(x|z), z ~ N(0, I)) are compared with the Monte Carlo data
-on energy, |m|, nearest-neighbour correlation, specific heat and
-susceptibility (analysis.fidelity); the beta^2 head's inverse temperatures
-beta_k are summarised per phase. run() also trains the beta^2 head on the
-three-phase data of Figs. 2-4 to see whether it keeps the axis-aligned latent.
+For a one-phase data set (one J, one T: FM at T = 2.0, critical at T = 2.269,
+PM at T = 3.0) each model's generated configurations (sigma drawn from
+p(x|z), z ~ N(0, I)) are compared with the Monte Carlo data on energy, |m|,
+nearest-neighbour correlation, specific heat and susceptibility
+(analysis.fidelity); the beta^2 head's inverse temperatures beta_k are
+summarised per phase. Both factorised heads draw every site independently
+given z, so they cannot put correlations between neighbours; the
+autoregressive head can. Its samples are then corrected to exact Boltzmann
+samples (betavae_tf.sampling: independence Metropolis-Hastings on (x, z),
+and importance sampling with the same weights), whose energy is compared
+with the exact finite-torus value and whose cost is set against the compiled
+Monte Carlo sampler's in the same run. run() also trains the beta^2 and the
+autoregressive heads on the three-phase data of Figs. 2-4, to see whether the
+latent keeps its meaning.
 """
 import os
+import time
 
 import numpy as np
 
@@ -20,12 +29,27 @@ from betavae_tf.analysis.text import fractions
 
 MEASURES = ("energy", "abs_m", "nn_correlation", "specific_heat", "susceptibility")
 SCALES = {
-    "quick": ({"FM": "data/ising_fm_only_quick.flags", "PM": "data/ising_pm_only_quick.flags"},
-              "repro/fig7_quick.flags"),
-    "paper": ({"FM": "data/ising_fm_only.flags", "PM": "data/ising_pm_only.flags"}, "repro/fig7_paper.flags"),
+    "quick": ({"FM": "data/ising_fm_only_quick.flags", "TC": "data/ising_tc_only_quick.flags",
+               "PM": "data/ising_pm_only_quick.flags"}, "repro/fig7_quick.flags"),
+    "paper": ({"FM": "data/ising_fm_only.flags", "TC": "data/ising_tc_only.flags",
+               "PM": "data/ising_pm_only.flags"}, "repro/fig7_paper.flags"),
 }
-MODELS = (("beta-VAE", "bernoulli"), ("beta^2-VAE", "temperature"))
+MODELS = (("beta-VAE", "bernoulli"), ("beta^2-VAE", "temperature"), ("autoregressive", "autoregressive"),
+          ("autoregressive_wide", "autoregressive_wide"))
+# Fidelity is judged on the wide head (the one built for samples), the latent on the nearest-neighbour head
+# (the one built to keep it); the exact correction uses the wide head as its proposal.
+AR, ARW = "autoregressive", "autoregressive_wide"
+EXACT, SWEEP = "autoregressive_wide + exact", "autoregressive_wide + exact + sweep"
+EXACT_VARIANTS = ((EXACT, 0), (SWEEP, 1))   # (row, Metropolis sweeps between the model's proposals)
+# The exact correction: chains x measured steps (one batch of model proposals per step), unmeasured steps.
+EXACT_SETTINGS = {"quick": dict(n_chains=64, n_steps=200, burn_in=50),  # --exact_steps changes n_steps
+                  "paper": dict(n_chains=256, n_steps=1000, burn_in=100)}
 AXIS_CORR = 0.95
+AR_ENERGY_TOLERANCE = 0.01      # relative, generated vs data energy per site (FM and PM)
+AR_NN_TOLERANCE = 0.02          # absolute, nearest-neighbour correlation (PM)
+EXACT_SIGMAS = 3.0              # exact chain's energy vs the exact finite-torus value
+LATENT_RATE = 0.5               # nat: the autoregressive head must still use z on the three-phase data
+LATENT_TC_TOLERANCE = 0.03      # relative deviation of Tc from the latent
 
 
 def evaluate_one_phase(model, spins, temperature, coupling, n_generated=1000, seed=0):
@@ -44,6 +68,38 @@ def evaluate_one_phase(model, spins, temperature, coupling, n_generated=1000, se
     arrays = {"samples": generated[:4], "local_field": params["local_field"][:4],
               "inverse_temperature": params.get("inverse_temperature", np.full_like(params["local_field"], np.nan))[:4]}
     return out, arrays
+
+
+def exact_entry(model, spins, temperature, coupling, settings, seed=0, n_kept=None):
+    """Exact Boltzmann samples with the model as the proposal: fidelity to the data, and the chain's energy
+    against the exact finite-torus value (Kaufman)."""
+    from betavae_tf import sampling
+    from betavae_tf.physics import finite_lattice_energy
+    r = sampling.exact_sample(model, temperature=temperature, coupling=coupling, seed=seed, keep_states=True,
+                              **settings)
+    states = r.states.reshape(-1, *r.states.shape[2:]).astype(np.uint8)
+    if n_kept and len(states) > n_kept:
+        states = states[np.linspace(0, len(states) - 1, n_kept).astype(int)]
+    L = spins.shape[-1]
+    exact = float(finite_lattice_energy(L, temperature, coupling))
+    energy, error = r.observables["energy"]
+    out = {"fidelity": fidelity.compare(states, spins, temperature, coupling), **r.summary(),
+           "exact_energy": exact, "energy_deviation_in_errors": float((energy - exact) / error) if error > 0 else None}
+    return out, states[:4]
+
+
+def compiled_reference(L, temperature, coupling, n, seed=0):
+    """The compiled sampler (mc_ext, algorithm auto) making n decorrelated configurations, timed."""
+    import mc_ext
+    from betavae_tf.physics import energy_per_site, magnetization
+    start = time.perf_counter()
+    samples, info = mc_ext.sample_ising(L, temperature, n, coupling=coupling, seed=seed + 17, return_info=True)
+    seconds = time.perf_counter() - start
+    m, e = np.abs(magnetization(samples)), energy_per_site(samples, coupling)
+    return {"algorithm": info["algorithm"], "n": n, "seconds": seconds, "independent_per_second": n / seconds,
+            "spacing": info["spacing"], "tau_int": info["tau_int"],
+            "abs_m": (float(m.mean()), float(m.std(ddof=1) / np.sqrt(n))),
+            "energy": (float(e.mean()), float(e.std(ddof=1) / np.sqrt(n)))}
 
 
 def distance(entry, measure):
@@ -101,21 +157,119 @@ CLAIMS = (
 )
 
 
+def _relative_energy(result, phase, head=ARW):
+    f = result["one_phase"][phase][head]["fidelity"]["energy"]
+    return abs(f["generated_mean"] - f["data_mean"]) / abs(f["data_mean"])
+
+
+def _nn_gap(result, phase, head=ARW):
+    f = result["one_phase"][phase][head]["fidelity"]["nn_correlation"]
+    return abs(f["generated_mean"] - f["data_mean"])
+
+
+def _has_ar(result):
+    return {"FM", "PM"} <= set(result["one_phase"]) and all(ARW in result["one_phase"][p] for p in ("FM", "PM"))
+
+
+def _exact_evidence(result, variant=EXACT, phases=None):
+    parts = []
+    for phase, models in result["one_phase"].items():
+        e = models.get(variant)
+        if e and (phases is None or phase in phases):
+            energy, error = e["observables"]["energy"]
+            parts.append(f"{phase} (T = {e['temperature']:g}): {energy:.4f} +- {error:.4f} vs {e['exact_energy']:.4f}, "
+                         f"acceptance {e['acceptance']:.3f}, ESS {e['ess']:.1f} of {e['n_proposals']}")
+    return "; ".join(parts)
+
+
+def _exact_holds(result, variant=EXACT, phases=None):
+    entries = [m[variant] for p, m in result["one_phase"].items() if variant in m and (phases is None or p in phases)]
+    return bool(entries) and all(e["energy_deviation_in_errors"] is not None
+                                 and abs(e["energy_deviation_in_errors"]) <= EXACT_SIGMAS
+               for e in entries)
+
+
+def _latent(result):
+    return result["three_phase_autoregressive"]
+
+
+CLAIMS += (
+    cl.Claim(id="fig7.autoregressive_energy", source="this package (autoregressive head)",
+             reads="one_phase.FM/PM.autoregressive_wide.fidelity.energy", threshold=AR_ENERGY_TOLERANCE,
+             applies=_has_ar,
+             text=cl.fixed(f"The wide autoregressive head's samples have the data's energy per site within "
+                           f"{100 * AR_ENERGY_TOLERANCE:g}% in FM (T = 2) and PM (T = 3)."),
+             holds=lambda r: all(_relative_energy(r, p) <= AR_ENERGY_TOLERANCE for p in ("FM", "PM")),
+             evidence=lambda r: "; ".join(
+                 f"{p}: {r['one_phase'][p][ARW]['fidelity']['energy']['generated_mean']:.4f} vs "
+                 f"{r['one_phase'][p][ARW]['fidelity']['energy']['data_mean']:.4f} "
+                 f"({100 * _relative_energy(r, p):.2f}%; nearest-neighbour head "
+                 f"{100 * _relative_energy(r, p, AR):.2f}%)" for p in ("FM", "PM"))),
+    cl.Claim(id="fig7.autoregressive_nn", source="this package (autoregressive head)",
+             reads="one_phase.PM.autoregressive_wide.fidelity.nn_correlation", threshold=AR_NN_TOLERANCE,
+             applies=_has_ar,
+             text=cl.fixed(f"In PM (T = 3) the wide autoregressive head's nearest-neighbour correlation is within "
+                           f"{AR_NN_TOLERANCE:g} of the data's (the factorised heads give 0)."),
+             holds=lambda r: _nn_gap(r, "PM") <= AR_NN_TOLERANCE,
+             evidence=lambda r: "; ".join(
+                 f"{name} {r['one_phase']['PM'][name]['fidelity']['nn_correlation']['generated_mean']:.4f}"
+                 for name in (ARW, AR, "beta-VAE")) + (
+                 f" (data {r['one_phase']['PM'][ARW]['fidelity']['nn_correlation']['data_mean']:.4f})")),
+    cl.Claim(id="fig7.exact_energy", source="this package (exact sampling with the model as proposal)",
+             reads="one_phase.FM/PM.autoregressive + exact", threshold=EXACT_SIGMAS,
+             applies=lambda r: all(EXACT in r["one_phase"].get(p, {}) for p in ("FM", "PM")),
+             text=cl.fixed(f"With the wide autoregressive model as the proposal of an independence Metropolis-Hastings "
+                           f"chain, the energy per site agrees with the exact finite-torus value within "
+                           f"{EXACT_SIGMAS:g} standard errors at T = 2 and T = 3."),
+             holds=lambda r: _exact_holds(r, EXACT, ("FM", "PM")),
+             evidence=lambda r: _exact_evidence(r, EXACT, ("FM", "PM"))),
+    cl.Claim(id="fig7.exact_energy_with_sweeps", source="this package (exact sampling with the model as proposal)",
+             reads="one_phase.*.autoregressive + exact + sweep", threshold=EXACT_SIGMAS,
+             applies=lambda r: any(SWEEP in m for m in r["one_phase"].values()),
+             text=cl.fixed(f"With one Metropolis sweep between the model's proposals, the chain's energy per site "
+                           f"agrees with the exact finite-torus value within {EXACT_SIGMAS:g} standard errors at "
+                           f"every temperature, T = 2.269 included."),
+             holds=lambda r: _exact_holds(r, SWEEP), evidence=lambda r: _exact_evidence(r, SWEEP)),
+    cl.Claim(id="fig7.autoregressive_latent", source="this package (autoregressive head)",
+             reads="three_phase_autoregressive.rate / tc", threshold=LATENT_RATE,
+             applies=lambda r: "three_phase_autoregressive" in r,
+             text=cl.fixed(f"On the three-phase data at beta = 100 the (nearest-neighbour) autoregressive head still "
+                           f"uses its latent "
+                           f"(rate > {LATENT_RATE:g} nat) and Tc from the latent is within "
+                           f"{100 * LATENT_TC_TOLERANCE:g}% of Onsager's."),
+             holds=lambda r: (_latent(r)["rate"] > LATENT_RATE and np.isfinite(
+                 _latent(r)["tc"].get("combined_relative_deviation", np.nan))
+                 and _latent(r)["tc"]["combined_relative_deviation"] <= LATENT_TC_TOLERANCE),
+             evidence=lambda r: (f"rate {_latent(r)['rate']:.2f} nat, Tc {_f(_latent(r)['tc'].get('combined'))} "
+                                 f"({100 * _latent(r)['tc'].get('combined_relative_deviation', np.nan):.1f}% off), "
+                                 f"|corr| with m {_latent(r)['best_abs_corr_m']:.3f}, m_s "
+                                 f"{_latent(r)['best_abs_corr_ms']:.3f}" + (
+                                     f"; the wide head: rate {r['three_phase_autoregressive_wide']['rate']:.2f}"
+                                     if "three_phase_autoregressive_wide" in r else "") + (
+                                     f"; the Bernoulli head: rate {r['beta100_bernoulli']['rate']:.2f}"
+                                     if "rate" in r.get("beta100_bernoulli", {}) else ""))),
+)
+
+
 def claims(result):
     return cl.judge(CLAIMS, result)
 
 
 def blocks(fig7):
-    out = [("h2", "Fig. 7: beta-VAE and beta^2-VAE, one-phase learning at beta = 100"),
+    out = [("h2", "Fig. 7: beta-VAE, beta^2-VAE and the autoregressive head, one-phase learning at beta = 100"),
            ("p", "Each model is trained on one phase alone (" + ", ".join(
                f"{p}: J = {v['J']:g}, T = {v['T']:g}" for p, v in fig7["temperatures"].items()) +
             "); configurations sigma are drawn from its decoder at z ~ N(0, I) and compared with the "
             "Monte Carlo data: Wasserstein-1 distance (W1) and means of the energy per site e, |m| and "
             "the nearest-neighbour correlation; specific heat c = N var(e) / T^2 and susceptibility "
-            "chi = N (<m^2> - <|m|>^2) / T of each set.")]
+            "chi = N (<m^2> - <|m|>^2) / T of each set. The row 'autoregressive + exact' holds the "
+            "states of Metropolis-Hastings chains that use the autoregressive model as their proposal "
+            "(exact Boltzmann samples whatever the model's quality).")]
     rows = []
     for phase, models in fig7["one_phase"].items():
-        for name, _ in MODELS:
+        for name in [n for n, _ in MODELS] + [v for v, _ in EXACT_VARIANTS]:
+            if name not in models:
+                continue
             e = models[name]
             f = e["fidelity"]
             beta = e.get("inverse_temperature")
@@ -131,6 +285,37 @@ def blocks(fig7):
     out.append(("table", ["phase", "model", "W1 e", "mean e gen / data", "W1 |m|", "mean |m| gen / data",
                           "nn corr gen / data", "c gen / data", "chi gen / data", "beta_k mean ± site spread"],
                 rows))
+    exact_rows = []
+    for phase, models in fig7["one_phase"].items():
+        for variant, sweeps in EXACT_VARIANTS:
+            e, ref = models.get(variant), models.get("compiled_sampler")
+            if not e:
+                continue
+            energy, error = e["observables"]["energy"]
+            m, m_error = e["observables"]["abs_order_parameter"]
+            is_energy, is_error = e["importance"]["energy"]
+            exact_rows.append([
+                phase, f"{e['temperature']:g}", str(sweeps), f"{e['acceptance']:.4f}",
+                f"{e['ess']:.1f} / {e['n_proposals']}",
+                f"{e['tau_int']['energy']:.1f}", f"{energy:.4f} ± {error:.4f}", f"{e['exact_energy']:.4f}",
+                f"{is_energy:.4f} ± {is_error:.4f}", f"{m:.4f} ± {m_error:.4f}",
+                f"{ref['abs_m'][0]:.4f} ± {ref['abs_m'][1]:.4f}" if ref else "-",
+                f"{e['independent_per_second']:.3g}",
+                f"{ref['independent_per_second']:.3g} ({ref['algorithm']})" if ref else "-"])
+    if exact_rows:
+        out.append(("p", "Exact sampling with the wide autoregressive model as the proposal (independence "
+                         "Metropolis-Hastings on (x, z), target exp(-E/T) q(z|x); betavae_tf.sampling), without and "
+                         "with one checkerboard Metropolis sweep (and a fresh z ~ q(z|x)) between the model's "
+                         "proposals: acceptance "
+                         "of the model's proposals, the importance weights' effective sample size (ESS) over all "
+                         "proposals, the chains' tau_int of e in steps, e from the chains and from importance "
+                         "sampling against the exact finite-torus energy (Kaufman), |m| against the compiled "
+                         "sampler's decorrelated samples, and independent samples per "
+                         "second (chains x steps / 2 tau_int / seconds) against the compiled Monte Carlo sampler "
+                         "making decorrelated samples in the same run."))
+        out.append(("table", ["phase", "T", "sweeps", "acceptance", "ESS / proposals", "tau_int(e)", "e chain",
+                              "e exact", "e importance", "|m| chain", "|m| compiled", "indep./s model",
+                              "indep./s compiled"], exact_rows))
     t = fig7.get("three_phase_beta2")
     if t:
         g = t["generated_fractions"]
@@ -138,51 +323,94 @@ def blocks(fig7):
                          f"{t['best_abs_corr_m']:.3f} (z{t['axis_m']}), with m_s {t['best_abs_corr_ms']:.3f} "
                          f"(z{t['axis_ms']}), FM-AFM |cos| {_f(t['fm_afm_cos'])}, generated " +
                          ", ".join(f"{k} {100 * v:.1f}%" for k, v in g.items()) + f", rate {t['rate']:.2f}."))
+    ref = fig7.get("beta100_bernoulli", {})
+    rows = [["bernoulli (Figs. 2-4)", _f(ref.get("rate")), _f(ref.get("best_abs_corr_m")),
+             _f(ref.get("best_abs_corr_ms")), "-", _f(ref.get("tc_combined"))]] if ref else []
+    for head, key in ((AR, "three_phase_autoregressive"), (ARW, "three_phase_autoregressive_wide")):
+        t = fig7.get(key)
+        if t:
+            rows.append([f"{head} ({t['epochs']} epochs)", _f(t["rate"]), _f(t["best_abs_corr_m"]),
+                         _f(t["best_abs_corr_ms"]), _f(t["fm_afm_cos"]), _f(t["tc"].get("combined"))])
+    if len(rows) > 1:
+        out.append(("p", "The autoregressive heads on the three-phase data at beta = 100: does the latent keep "
+                         "its meaning? The nearest-neighbour head's conditionals are linear in the two neighbours "
+                         "drawn before, with couplings from z, so the phase must come from z; the wide head sees "
+                         "sites of the same sublattice, which are aligned in FM and AFM alike, and needs no z."))
+        out.append(("table", ["head", "rate (nat)", "|corr| z-m", "|corr| z-m_s", "FM-AFM |cos|",
+                              "Tc from the latent"], rows))
     return out
 
 
 # -- the run ------------------------------------------------------------------------------
 def run(ctx, three_phase_dir, three_phase, beta100_bernoulli=None):
-    """One-phase beta-VAE vs beta^2-VAE (Fig. 7), and the beta^2 head on the three-phase data."""
+    """One-phase beta-VAE, beta^2-VAE and autoregressive head (Fig. 7) with the exact correction, and the
+    beta^2 and autoregressive heads on the three-phase data."""
     from betavae_tf.data import read_manifest
     from betavae_tf.data.pipeline import load_numpy
     config = ctx.config
     data_files, train_file = SCALES[config.scale]
     result = {"one_phase": {}, "temperatures": {}}
-    arrays_by_phase = {}
+    arrays_by_phase, samples_by_phase = {}, {}
     for phase, data_file in data_files.items():
         data_dir = ctx.dataset(f"fig7_data_{phase}", data_file, ctx.path("fig7", f"data_{phase.lower()}"))
         manifest = read_manifest(data_dir)
         temperature, coupling = float(manifest["temperatures"][0]), float(manifest["couplings"][0])
         result["temperatures"][phase] = {"T": temperature, "J": coupling}
         spins = load_numpy(data_dir)["samples"]
+        samples_by_phase[phase] = {"data": spins[:2]}
+        entries = result["one_phase"].setdefault(phase, {})
         for name, decoder in MODELS:
             workdir = ctx.path("fig7", f"{phase.lower()}_{decoder}")
             model, epochs = ctx.train(os.path.basename(workdir), [train_file], data_dir, workdir,
                                       extra=[f"--decoder={decoder}", "--beta=100"])
+            start = time.perf_counter()
             entry, arrays = evaluate_one_phase(model, spins, temperature, coupling, config.n_generated, config.seed)
+            entry["sampling_seconds"] = time.perf_counter() - start
             entry["epochs"] = epochs
-            result["one_phase"].setdefault(phase, {})[name] = entry
+            entries[name] = entry
+            samples_by_phase[phase][name] = arrays["samples"][:2]
             if decoder == "temperature":
                 arrays_by_phase[phase] = arrays
-        pair = result["one_phase"][phase]
-        pair["beta2_closer_on"] = closer_count(pair["beta^2-VAE"], pair["beta-VAE"])
+            if decoder == ARW:
+                settings = dict(EXACT_SETTINGS[config.scale])
+                if config.exact_steps:
+                    settings.update(n_steps=config.exact_steps, burn_in=max(1, config.exact_steps // 4))
+                for variant, sweeps in EXACT_VARIANTS:
+                    entries[variant], states = exact_entry(model, spins, temperature, coupling,
+                                                           {**settings, "local_sweeps": sweeps}, config.seed,
+                                                           config.n_generated)
+                samples_by_phase[phase][EXACT] = states[:2]
+                entries["compiled_sampler"] = compiled_reference(spins.shape[-1], temperature, coupling,
+                                                                 config.n_generated, config.seed)
+                for variant, sweeps in EXACT_VARIANTS:
+                    e = entries[variant]
+                    ctx.log("fig7 %s (T = %g), %d sweep(s): exact correction acceptance %.4f, ESS %.1f of %d, "
+                            "e %.4f +- %.4f (exact %.4f)", phase, temperature, sweeps, e["acceptance"], e["ess"],
+                            e["n_proposals"], *e["observables"]["energy"], e["exact_energy"])
+        entries["beta2_closer_on"] = closer_count(entries["beta^2-VAE"], entries["beta-VAE"])
         ctx.log("fig7 %s (T = %g): beta_k mean %.3f; beta^2-VAE closer to the data on %d of %d measures", phase,
-                temperature, pair["beta^2-VAE"]["inverse_temperature"]["mean"], pair["beta2_closer_on"],
+                temperature, entries["beta^2-VAE"]["inverse_temperature"]["mean"], entries["beta2_closer_on"],
                 len(MEASURES))
     ctx.figures["Fig. 7(b): beta^2-VAE samples, h_k and beta_k"] = fig_lib.figure7(
         arrays_by_phase, ctx.path("figures", "fig7_beta2"))
-    # The beta^2 head on the three-phase data at beta = 100 (the Fig. 2/3 setting).
-    workdir = ctx.path("beta100_temperature")
-    model, epochs = ctx.train("beta100_temperature", [ising.SCALES[config.scale][1]], three_phase_dir, workdir,
-                              extra=["--decoder=temperature", "--beta=100"])
-    metrics, _ = ising.evaluate(model, three_phase, n_generated=config.n_generated, seed=config.seed)
-    metrics["epochs"] = epochs
-    result["three_phase_beta2"] = metrics
+    ctx.figures["Fig. 7 samples: data and every model, per phase"] = fig_lib.figure7_samples(
+        samples_by_phase, ctx.path("figures", "fig7_samples"))
+    # The beta^2 and autoregressive heads on the three-phase data at beta = 100 (the Fig. 2/3 setting).
+    for decoder, key in (("temperature", "three_phase_beta2"), (AR, "three_phase_autoregressive"),
+                         (ARW, "three_phase_autoregressive_wide")):
+        workdir = ctx.path(f"beta100_{decoder}")
+        model, epochs = ctx.train(f"beta100_{decoder}", [ising.SCALES[config.scale][1]], three_phase_dir, workdir,
+                                  extra=[f"--decoder={decoder}", "--beta=100"])
+        metrics, _ = ising.evaluate(model, three_phase, n_generated=config.n_generated, seed=config.seed)
+        metrics["epochs"] = epochs
+        result[key] = metrics
     if beta100_bernoulli is not None:
         result["beta100_bernoulli"] = {k: beta100_bernoulli[k] for k in ("best_abs_corr_m", "best_abs_corr_ms")}
+        result["beta100_bernoulli"]["rate"] = beta100_bernoulli.get("rate")
+        result["beta100_bernoulli"]["tc_combined"] = beta100_bernoulli.get("tc", {}).get("combined")
     return result
 
 
 def planned_runs(config):
-    return [f"fig7_{p}_{d}" for p in ("fm", "pm") for _, d in MODELS] + ["beta100_temperature"]
+    return ([f"fig7_{p.lower()}_{d}" for p in SCALES[config.scale][0] for _, d in MODELS]
+            + ["beta100_temperature", f"beta100_{AR}", f"beta100_{ARW}"])

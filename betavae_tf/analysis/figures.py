@@ -162,6 +162,27 @@ def figure7(arrays_by_phase, path):
     return _save(fig, path)
 
 
+def figure7_samples(samples_by_phase, path):
+    """One row per phase: two data configurations, then two from each model (sigma in {0, 1})."""
+    phases = list(samples_by_phase)
+    columns = [(name, k) for name in samples_by_phase[phases[0]] for k in range(2)]
+    fig, axes = _subplots(len(phases), len(columns), figsize=(1.3 * len(columns) + 0.5, 1.5 * len(phases)),
+                          squeeze=False)
+    for p, phase in enumerate(phases):
+        for c, (name, k) in enumerate(columns):
+            ax = axes[p, c]
+            values = np.asarray(samples_by_phase[phase].get(name, []))
+            if k < len(values):
+                ax.imshow(np.squeeze(values[k]), cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if p == 0 and k == 0:
+                ax.set_title(name, fontsize=7, loc="left")
+            if c == 0:
+                ax.set_ylabel(phase, fontsize=8)
+    return _save(fig, path)
+
+
 def finite_size_figure(fits, path):
     """Tc(L) from the latent against 1/L with the fit Tc + a/L and Onsager's Tc."""
     fig, ax = _subplots(figsize=(4.5, 3.5))

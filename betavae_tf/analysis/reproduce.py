@@ -46,6 +46,7 @@ class ReproduceConfig:
     mnist: str = ""            # MNIST IDX directory or mnist.npz for Fig. 6 (skipped when empty)
     finite_size: tuple = ()    # lattice sizes for the Tc(L) extrapolation (e.g. 16, 32, 64)
     seeds: tuple = ()          # training seeds for a beta = 100 repeat study on the same data (e.g. 0, 1, 2, 3, 4)
+    exact_steps: int = 0       # Fig. 7's exact-sampling chains: measured steps (0: the scale's default)
 
     def validate(self):
         if self.scale not in SCALES:
@@ -70,6 +71,8 @@ class ReproduceConfig:
         if self.mnist and not os.path.exists(self.mnist):
             raise FileNotFoundError(f"--mnist {self.mnist} does not exist: give the directory with the four "
                                     "MNIST IDX files or mnist.npz.")
+        if self.exact_steps and self.exact_steps < 4:
+            raise ValueError(f"exact_steps must be 0 (the default) or at least 4, got {self.exact_steps}.")
         if self.n_generated < 16:
             raise ValueError(f"n_generated must be at least 16, got {self.n_generated}.")
         # Extra flags fail now, not after the first dataset was made.

@@ -1,33 +1,39 @@
-"""The autoregressive decoder head: p(x|z) = prod_k p(x_k | x_<k, z), sites in raster order.
+"""The autoregressive decoder heads: p(x|z) = prod_k p(x_k | x_<k, z), sites in raster order.
 
-The conditional of site k = (i, j) sees z through the decoder (a local field h_k
-and a context vector c_k, both from the Table I trunk by a last Deconv2d, as
-the other heads) and the sites generated before it inside a causal window:
-the R rows above (columns j-R..j+R) and the R sites to its left. The window
-is one masked layer (two plain convolutions: the rows above and the left part
-of the row), followed by pointwise layers (1x1 convolutions):
+The conditional of site k = (i, j) sees z through the decoder (a local field
+h_k and a context c_k, both from the Table I trunk by a last Deconv2d, as
+the other heads) and sites drawn before it in a causal window: the R rows
+above (columns j-R..j+R) and the R sites to its left. x enters as spins
+(2 sigma - 1) for one channel and one-hot for C > 1, so that the zero padding
+outside the lattice (and in the window's future) means "no site".
 
-    a_k      = sum_{window} W x_window + b + c_k               [hidden]
-    g_k      = a_k + relu(V relu(a_k) + d)                     (depth - 1 residual blocks)
-    logits_k = U relu(g_k) + e + h_k                           [C]
+Two variants (registered as two heads in models/heads.py):
 
-x enters as spins (2 sigma - 1) for one channel and one-hot for C > 1, so
-that the zero padding outside the lattice (and in the window's future) means
-"no site". With one masked layer and pointwise layers after it, the
-conditional of a site depends on exactly its window: log_prob is one pass
-over the whole lattice, and sampling computes each site from its window
-alone (a few hundred multiply-adds per site and configuration), site by site.
+  autoregressive (NEAREST, the default one): the two nearest neighbours drawn
+      before, above and left, with couplings the decoder computes from z:
+          logits_k = h_k(z) + J_k(z) . (x_above, x_left)       (C x 2C couplings per site)
+      The conditional is linear in the neighbours, so whether they align (FM),
+      alternate (AFM) or hardly matter (PM), and how strongly (T), must come
+      from z: the latent keeps the phase. A wider window does not: sites of the
+      same sublattice (the diagonal, two steps away) are aligned in FM and AFM
+      alike, so a model that sees them needs no z, and at beta = 100 it drops it.
+  autoregressive_wide (WIDE): a window of radius 3 (24 sites), one masked layer
+      (two plain convolutions) and pointwise layers, conditioned on z through
+      c_k:
+          a_k      = sum_{window} W x_window + b + c_k               [hidden]
+          g_k      = a_k + relu(V relu(a_k) + d)                     (depth - 1 residual blocks)
+          logits_k = U relu(g_k) + e + h_k                           [C]
+      Closer samples of one phase; its latent goes mostly unused.
 
-R = 3 covers the nearest and next-nearest neighbours already drawn (24
-sites); the order beyond that distance (the sign of the magnetization, the
-Potts state) cannot come from the window and is left to z, which keeps the
-latent meaningful. The boundaries are open for the window (zero padding),
-not periodic: on a torus the wrapped neighbours of the first row and column
-come later in raster order.
+In both the conditional of a site depends on its window alone: log_prob is
+one pass over the whole lattice, and sampling computes each site from its
+window, site by site (compiled as a loop over rows and columns). The window's
+boundaries are open (zero padding), not periodic: on a torus the wrapped
+neighbours of the first row and column come later in raster order.
 
-AutoregressiveLattice is the TFP distribution: log_prob in one masked pass,
-sample site by site; sample_from_noise takes the uniforms per site so that a
-seed per configuration fixes it in any batch (the export's sample signature).
+AutoregressiveLattice is the TFP distribution: log_prob in one pass, sample
+site by site; sample_from_noise takes the uniforms per site so that a seed per
+configuration fixes it in any batch (the export's sample signature).
 """
 import keras
 import tensorflow as tf
@@ -35,9 +41,14 @@ import tensorflow_probability as tfp
 
 tfd = tfp.distributions
 
-RADIUS = 3
-HIDDEN = 64
-DEPTH = 2
+# The two variants the head registry offers (models/heads.py):
+#   autoregressive       the two nearest neighbours drawn before (above, left), with couplings J_k(z)
+#                        from the decoder: logits = h_k(z) + J_k(z) . (x_above, x_left)
+#   autoregressive_wide  a window of radius 3 (24 sites) and two pointwise layers, conditioned on z
+#                        through a context vector (more accurate samples; the latent tends to go unused)
+NEAREST = dict(radius=1, depth=0, nearest=True)
+WIDE = dict(radius=3, depth=2, nearest=False, hidden=64)
+RADIUS, HIDDEN, DEPTH = 3, 64, 2
 
 
 def _encode(x, channels):
@@ -50,13 +61,25 @@ def _encode(x, channels):
 class AutoregressiveNetwork(keras.layers.Layer):
     """The masked part of the autoregressive head (weights only; see the module docstring)."""
 
-    def __init__(self, channels, hidden=HIDDEN, radius=RADIUS, depth=DEPTH, **kwargs):
+    def __init__(self, channels, hidden=HIDDEN, radius=RADIUS, depth=DEPTH, nearest=False, **kwargs):
         super().__init__(dtype="float32", **kwargs)
-        if radius < 1 or hidden < 1 or depth < 1:
-            raise ValueError(f"radius, hidden and depth must be >= 1, got {radius}, {hidden}, {depth}.")
+        self.nearest = bool(nearest)
+        if radius < 1 or hidden < 1 or depth < 0:
+            raise ValueError(f"radius and hidden must be >= 1 and depth >= 0, got {radius}, {hidden}, {depth}.")
         self.channels, self.hidden, self.radius, self.depth = channels, hidden, radius, depth
 
+    @property
+    def window_size(self):
+        """Sites in the causal window: r rows of 2r + 1 above, r to the left."""
+        return self.radius * (2 * self.radius + 1) + self.radius
+
+    def context_channels(self):
+        """Channels the decoder gives per site: couplings J [window, C, C] (depth 0) or a hidden vector."""
+        return self.window_size * self.channels * self.channels if self.depth == 0 else self.hidden
+
     def build(self, input_shape=None):
+        if self.depth == 0:
+            return  # every parameter comes from the decoder (local field and couplings)
         r, h, c = self.radius, self.hidden, self.channels
         init = keras.initializers.GlorotUniform
         self.above = self.add_weight(name="above", shape=(r, 2 * r + 1, c, h), initializer=init(seed=1))
@@ -73,7 +96,7 @@ class AutoregressiveNetwork(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "channels": self.channels, "hidden": self.hidden,
-                "radius": self.radius, "depth": self.depth}
+                "radius": self.radius, "depth": self.depth, "nearest": self.nearest}
 
     @property
     def blocks(self):
@@ -86,6 +109,19 @@ class AutoregressiveNetwork(keras.layers.Layer):
             g = g + tf.nn.relu(tf.tensordot(tf.nn.relu(g), kernel, 1) + bias)
         return tf.tensordot(tf.nn.relu(g), self.out_kernel, 1) + self.out_bias + local_field
 
+    def _coupled(self, windows, context, local_field):
+        """depth 0: logits = h_k + sum over the window of J_k(z) x (windows [..., window * C])."""
+        c = self.channels
+        if self.nearest:
+            # Only the two nearest neighbours drawn before (above, left) enter: the sites of the same
+            # sublattice in a wider window would tell FM from AFM without z.
+            r = self.radius
+            keep = tf.one_hot([(r - 1) * (2 * r + 1) + r, self.window_size - 1], self.window_size)
+            mask = tf.repeat(tf.reduce_sum(keep, 0), c)
+            windows = windows * mask
+        couplings = tf.reshape(context, tf.concat([tf.shape(context)[:-1], [self.window_size * c, c]], 0))
+        return local_field + tf.einsum("...w,...wc->...c", windows, couplings)
+
     def call(self, x, context, local_field):
         """Logits of every site given the sites before it, in one pass: [N, L, L, C]."""
         if not self.built:
@@ -94,6 +130,11 @@ class AutoregressiveNetwork(keras.layers.Layer):
         s = _encode(x, self.channels)
         size = tf.shape(s)[1]
         padded = tf.pad(s, [[0, 0], [r, 0], [r, r], [0, 0]])          # [N, L + r, L + 2r, C]
+        if self.depth == 0:
+            one = [1, 1, 1, 1]
+            above = tf.image.extract_patches(padded[:, :size + r - 1], [1, r, 2 * r + 1, 1], one, one, "VALID")
+            left = tf.image.extract_patches(padded[:, r:, :size + r - 1], [1, 1, r, 1], one, one, "VALID")
+            return self._coupled(tf.concat([above, left], -1), context, local_field)
         above = tf.nn.conv2d(padded[:, :size + r - 1], self.above, 1, "VALID")   # rows i - r .. i - 1
         left = tf.nn.conv2d(padded[:, r:, :size + r - 1], self.left, 1, "VALID")  # row i, columns j - r .. j - 1
         return self._head(above + left + self.bias + context, local_field)
@@ -115,8 +156,9 @@ class AutoregressiveNetwork(keras.layers.Layer):
         n = tf.shape(local_field)[0]
         size = local_field.shape[1]
         width = size + 2 * r
-        w_above = tf.reshape(self.above, [r * (2 * r + 1) * c, self.hidden])
-        w_left = tf.reshape(self.left, [r * c, self.hidden])
+        if self.depth:
+            w_above = tf.reshape(self.above, [r * (2 * r + 1) * c, self.hidden])
+            w_left = tf.reshape(self.left, [r * c, self.hidden])
         if c > 1:
             noise = -tf.math.log(-tf.math.log(tf.clip_by_value(noise, 1e-12, 1.0 - 1e-7)))
         grid = tf.zeros([n, size + r, width, c])   # generated rows, encoded and padded (r zero rows on top)
@@ -130,8 +172,11 @@ class AutoregressiveNetwork(keras.layers.Layer):
                     shape_invariants=[(row, tf.TensorShape([None, width, c]))])
                 window = tf.reshape(band[:, :, j * c:(j + 2 * r + 1) * c], [n, r * (2 * r + 1) * c])
                 left = tf.reshape(row[:, j:j + r], [n, r * c])
-                pre = tf.matmul(window, w_above) + tf.matmul(left, w_left) + self.bias + context[:, i, j]
-                logits = self._head(pre, local_field[:, i, j])
+                if self.depth == 0:
+                    logits = self._coupled(tf.concat([window, left], -1), context[:, i, j], local_field[:, i, j])
+                else:
+                    pre = tf.matmul(window, w_above) + tf.matmul(left, w_left) + self.bias + context[:, i, j]
+                    logits = self._head(pre, local_field[:, i, j])
                 if c == 1:
                     site = tf.cast(noise[:, i, j] < tf.sigmoid(logits), tf.float32)
                 else:

@@ -11,8 +11,9 @@ docs/conventions.md).
   gaussian     Eq. 17-18: x_k ~ N(mu_k, 1), mu_k = h_k; a learned per-channel
                scale is an extension (learned_scale=True)
   autoregressive  p(x|z) = prod_k p(x_k | x_<k, z) in raster order (models/autoregressive.py):
-               a causal window over the sites drawn before, conditioned on z through
-               h_k and a context; log_prob in one pass, sample site by site
+               logits h_k(z) + J_k(z) . (x_above, x_left), couplings from z;
+               log_prob in one pass, sample site by site
+  autoregressive_wide  the same with a causal window of radius 3 and two pointwise layers
   temperature  Table II / Fig. 7 (beta^2-VAE): a local-field branch h_k
                (linear) and an inverse-temperature branch beta_k = sigmoid(.)
                in (0, 1), combined as sigmoid(beta_k h_k) (softmax over D
@@ -131,20 +132,21 @@ def _temperature_build(features, channels, learned_scale=False):
 
 
 # -- autoregressive ------------------------------------------------------------------
-def _autoregressive_build(features, channels, learned_scale=False):
-    import keras
+def _autoregressive(variant):
+    """(build, network) of an autoregressive head; variant names a dict of models/autoregressive.py."""
+    def network(channels):
+        from betavae_tf.models import autoregressive
+        return autoregressive.AutoregressiveNetwork(channels, name="autoregressive",
+                                                    **getattr(autoregressive, variant))
 
-    from betavae_tf.models.autoregressive import HIDDEN
-    h = _deconv(channels, "local_field")(features)
-    context = _deconv(HIDDEN, "autoregressive_context")(features)
-    probs = (keras.layers.Activation("sigmoid", dtype="float32", name="probs")(h) if channels == 1 else
-             keras.layers.Softmax(axis=-1, dtype="float32", name="probs")(h))
-    return {"local_field": h, "context": context, "probs": probs}
-
-
-def _autoregressive_network(channels):
-    from betavae_tf.models.autoregressive import AutoregressiveNetwork
-    return AutoregressiveNetwork(channels, name="autoregressive")
+    def build(features, channels, learned_scale=False):
+        import keras
+        h = _deconv(channels, "local_field")(features)
+        context = _deconv(network(channels).context_channels(), "autoregressive_context")(features)
+        probs = (keras.layers.Activation("sigmoid", dtype="float32", name="probs")(h) if channels == 1 else
+                 keras.layers.Softmax(axis=-1, dtype="float32", name="probs")(h))
+        return {"local_field": h, "context": context, "probs": probs}
+    return build, network
 
 
 def _autoregressive_distribution(params, network):
@@ -179,11 +181,16 @@ register(Head("temperature", outputs=lambda learned_scale=False: ("local_field",
               description="Table II (beta^2-VAE): sigmoid(beta_k h_k), beta_k = sigmoid(.) in (0, 1)"))
 
 
-register(Head("autoregressive", outputs=lambda learned_scale=False: ("local_field", "probs"),
-              build=_autoregressive_build, distribution=_autoregressive_distribution, mean="probs",
-              encodings=DISCRETE, check_channels=lambda c: None, network=_autoregressive_network,
-              description="p(x|z) = prod_k p(x_k | x_<k, z): raster order, a causal window of radius 3 "
-                          "(models/autoregressive.py); probs is the z-only part sigmoid(h_k)"))
+for _name, _variant, _text in (
+        ("autoregressive", "NEAREST", "p(x|z) = prod_k p(x_k | x_<k, z), raster order; logits h_k(z) + J_k(z) . "
+                                      "(x_above, x_left): couplings from z, the latent keeps the phase"),
+        ("autoregressive_wide", "WIDE", "p(x|z) = prod_k p(x_k | x_<k, z), raster order; a causal window of "
+                                        "radius 3 and two pointwise layers (closer samples, z mostly unused)")):
+    _build, _network = _autoregressive(_variant)
+    register(Head(_name, outputs=lambda learned_scale=False: ("local_field", "probs"), build=_build,
+                  distribution=_autoregressive_distribution, mean="probs", encodings=DISCRETE,
+                  check_channels=lambda c: None, network=_network,
+                  description=_text + " (models/autoregressive.py); probs is sigmoid(h_k), the z-only field"))
 
 
 # The head each dataset encoding gets when --decoder=auto (the default).
