@@ -32,9 +32,9 @@ test-slow: install
 	$(BIN)/pytest -q -m slow
 
 # The package as a user meets it: a wheel in a fresh Python 3.12 virtualenv,
-# and both notebooks run as on Colab (not preinstalled, outside the clone).
+# and the notebooks run here and as on Colab (not preinstalled, outside the clone).
 test-env: install
-	$(BIN)/pytest -q -m fresh_env
+	$(BIN)/pytest -q -m "fresh_env or notebooks"
 
 bench: install
 	$(BIN)/python bench/bench_mc.py

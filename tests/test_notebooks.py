@@ -33,6 +33,7 @@ def test_notebook_is_stripped(name):
     assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1
 
 
+@pytest.mark.notebooks
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_with_tiny_parameters(name, tmp_path):
     nb = nbformat.read(os.path.join(COLAB, name), as_version=4)

@@ -14,7 +14,7 @@ TINY_DATA = ["--data_flag=--lattice_size=8", "--data_flag=--samples_per_point=8"
              "--data_flag=--n_shards=2"]
 TINY_TRAIN = ["--train_flag=--epochs=1", "--train_flag=--steps_per_epoch=2",
               "--train_flag=--batch_size=32", "--train_flag=--nosummary_images",
-              "--train_flag=--noexport"]
+              "--train_flag=--noexport", "--train_flag=--validation_fraction=0"]
 
 
 _env = subprocess_env

@@ -262,9 +262,10 @@ def blocks(fig7):
             "); configurations sigma are drawn from its decoder at z ~ N(0, I) and compared with the "
             "Monte Carlo data: Wasserstein-1 distance (W1) and means of the energy per site e, |m| and "
             "the nearest-neighbour correlation; specific heat c = N var(e) / T^2 and susceptibility "
-            "chi = N (<m^2> - <|m|>^2) / T of each set. The row 'autoregressive + exact' holds the "
-            "states of Metropolis-Hastings chains that use the autoregressive model as their proposal "
-            "(exact Boltzmann samples whatever the model's quality).")]
+            "chi = N (<m^2> - <|m|>^2) / T of each set. The rows 'autoregressive_wide + exact' hold the "
+            "states of Metropolis-Hastings chains that use the wide autoregressive model as their proposal "
+            "(exact Boltzmann samples whatever the model's quality; '+ sweep': one Metropolis sweep between "
+            "proposals).")]
     rows = []
     for phase, models in fig7["one_phase"].items():
         for name in [n for n, _ in MODELS] + [v for v, _ in EXACT_VARIANTS]:
