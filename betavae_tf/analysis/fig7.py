@@ -380,7 +380,7 @@ def run(ctx, three_phase_dir, three_phase, beta100_bernoulli=None):
                     entries[variant], states = exact_entry(model, spins, temperature, coupling,
                                                            {**settings, "local_sweeps": sweeps}, config.seed,
                                                            config.n_generated)
-                samples_by_phase[phase][EXACT] = states[:2]
+                    samples_by_phase[phase][variant] = states[:2]
                 entries["compiled_sampler"] = compiled_reference(spins.shape[-1], temperature, coupling,
                                                                  config.n_generated, config.seed)
                 for variant, sweeps in EXACT_VARIANTS:
