@@ -32,9 +32,10 @@ test-slow: install
 	$(BIN)/pytest -q -m slow
 
 # The package as a user meets it: a wheel in a fresh Python 3.12 virtualenv,
-# and the notebooks run here and as on Colab (not preinstalled, outside the clone).
+# and the notebooks run here and as on Colab (not preinstalled, outside the clone);
+# also the fault checks that start several TensorFlow processes each.
 test-env: install
-	$(BIN)/pytest -q -m "fresh_env or notebooks"
+	$(BIN)/pytest -q -m "fresh_env or notebooks or heavy"
 
 bench: install
 	$(BIN)/python bench/bench_mc.py

@@ -106,6 +106,7 @@ def test_export_refuses_a_workdir_a_dataset_and_foreign_files(trained_workdir, t
 
 
 # -- 2. --overwrite replaces datasets only -------------------------------------------------------
+@pytest.mark.heavy
 def test_generate_overwrite_replaces_datasets_only(tmp_path):
     user = tmp_path / "home"
     user.mkdir()
@@ -207,6 +208,7 @@ def test_inconsistent_manifest_is_refused(edit, message, data_copy):
     _one_sentence(result, 2, message)
 
 
+@pytest.mark.heavy
 def test_flipped_byte_is_named_by_verify_and_by_readers(data_copy):
     assert "checksums, record counts, indices and sample sizes match" in fmt.verify_dataset(str(data_copy))
     shard = data_copy / "shard-00002-of-00004.tfrecord"
@@ -284,6 +286,7 @@ def test_read_only_output_fails_before_sampling(tmp_path):
         assert time.perf_counter() - start < 60  # 128,000 samples would take far longer to sample
 
 
+@pytest.mark.heavy
 def test_full_disk_leaves_no_temporaries(train_data_dir, tmp_path, monkeypatch):
     with _tmpfs(tmp_path / "full", size="1m") as full:
         config = GenerateConfig(lattice_size=32, temperatures=(3.0,), couplings=(1.0,), samples_per_point=8000,
