@@ -206,10 +206,12 @@ def exact_sample(model, *, lattice_model="ising", temperature, coupling=1.0, fie
     rng = np.random.default_rng([seed, 7])
     start = time.perf_counter()
 
-    def log_boltzmann(states):
-        return -n_sites * record.energy(states, coupling, field) / temperature
+    def measure(states):
+        return (record.energy(states, coupling, field),
+                _order_parameter(record, states, temperature, coupling, config))
 
     states = np.zeros((n_chains, L, L), dtype=np.int8)
+    state_energy, state_order = np.zeros(n_chains), np.zeros(n_chains)  # the chains' measures, kept current
     log_w = np.full(n_chains, -np.inf)
     accepted = proposals = 0
     energies, orders, kept = [], [], []
@@ -217,26 +219,29 @@ def exact_sample(model, *, lattice_model="ising", temperature, coupling=1.0, fie
     for step in range(burn_in + n_steps):
         x_new, log_ratio = terms.draw(n_chains, [seed, 2 * step])
         new_states = states_of(x_new)
-        new_energy = record.energy(new_states, coupling, field)
+        new_energy, new_order = measure(new_states)
         new_log_w = -n_sites * new_energy / temperature - log_ratio
         is_log_w.append(new_log_w)
         is_energy.append(new_energy)
-        is_order.append(_order_parameter(record, new_states, temperature, coupling, config))
+        is_order.append(new_order)
         with np.errstate(invalid="ignore"):
             accept = np.log(rng.random(n_chains)) < new_log_w - log_w
         accept |= ~np.isfinite(log_w)  # the first proposal starts every chain
         states[accept] = new_states[accept]
         log_w[accept] = new_log_w[accept]
+        state_energy[accept], state_order[accept] = new_energy[accept], new_order[accept]
         if step >= burn_in:
             accepted += int(accept.sum())
             proposals += n_chains
         if local_sweeps:
             for _ in range(local_sweeps):
                 metropolis_sweep(states, record.local_energy, temperature, coupling, field, q, rng)
-            log_w = log_boltzmann(states) - terms.rescore(inputs_of(states, channels), [seed, 2 * step + 1])
+            state_energy, state_order = measure(states)
+            log_w = (-n_sites * state_energy / temperature
+                     - terms.rescore(inputs_of(states, channels), [seed, 2 * step + 1]))
         if step >= burn_in:
-            energies.append(record.energy(states, coupling, field))
-            orders.append(_order_parameter(record, states, temperature, coupling, config))
+            energies.append(state_energy.copy())
+            orders.append(state_order.copy())
             if keep_states:
                 kept.append(states.copy())
         if log is not None and (step + 1) % max(1, (burn_in + n_steps) // 10) == 0:
