@@ -74,6 +74,17 @@ def test_each_site_depends_only_on_earlier_sites(decoder):
             assert changed[i, j + 1] > 0
         if decoder == "autoregressive" and i + 1 < 8 and j + 1 < 8:
             assert changed[i + 1, j + 1] == 0  # nearest neighbours only: not the diagonal
+        # The torus's wrapped bonds: a site of the first row is seen by the site below it across the edge
+        # (last row), one of the first column by the site to its right across the edge (last column).
+        if i == 0 and j < 7:
+            assert changed[7, j] > 0
+        if j == 0 and i > 0:
+            assert changed[i, 7] > 0
+    # Beyond every window: (5, 4) sees (0, 0) only through the wide head's running sublattice means.
+    flipped = x.copy()
+    flipped[:, 0, 0] = 1.0 - flipped[:, 0, 0]
+    far = np.abs(model.autoregressive(flipped, dist.context, dist.local_field).numpy() - base)[:, 5, 4].max()
+    assert (far > 0) == (decoder == "autoregressive_wide")
 
 
 def test_log_prob_over_sample_dimensions():
@@ -118,3 +129,24 @@ def test_keras_file_round_trip(tmp_path):
     model.save(path)
     loaded = keras.models.load_model(path)
     np.testing.assert_allclose(loaded.likelihood(loaded.decode(z)).log_prob(x).numpy(), before, rtol=1e-6)
+
+
+def test_running_means_are_the_means_of_earlier_sites_per_sublattice():
+    from betavae_tf.models.autoregressive import _running_means
+    rng = np.random.default_rng(3)
+    s = rng.choice([-1.0, 1.0], size=(2, 5, 5, 1)).astype(np.float32)
+    got = _running_means(tf.constant(s)).numpy()
+    flat = s.reshape(2, 25)
+    colour = (np.add.outer(np.arange(5), np.arange(5)) % 2).reshape(-1)
+    for k in range(25):
+        for part, want_colour in ((0, colour[k]), (1, 1 - colour[k])):
+            earlier = [q for q in range(k) if colour[q] == want_colour]
+            want = flat[:, earlier].mean(1) if earlier else np.zeros(2)
+            np.testing.assert_allclose(got[:, k // 5, k % 5, part], want, rtol=1e-6, atol=1e-7)
+
+
+def test_the_window_needs_a_lattice_larger_than_its_radius():
+    from betavae_tf.models.autoregressive import AutoregressiveNetwork
+    network = AutoregressiveNetwork(1, hidden=8, radius=5, depth=1)
+    with pytest.raises(ValueError, match="needs a lattice larger than it, got L = 4"):
+        network(np.zeros((1, 4, 4, 1), np.float32), tf.zeros([1, 4, 4, 8]), tf.zeros([1, 4, 4, 1]))

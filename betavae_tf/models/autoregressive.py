@@ -2,34 +2,50 @@
 
 The conditional of site k = (i, j) sees z through the decoder (a local field
 h_k and a context c_k, both from the Table I trunk by a last Deconv2d, as
-the other heads) and sites drawn before it in a causal window: the R rows
-above (columns j-R..j+R) and the R sites to its left. x enters as spins
-(2 sigma - 1) for one channel and one-hot for C > 1, so that the zero padding
-outside the lattice (and in the window's future) means "no site".
+the other heads) and sites drawn before it in a causal window on the torus:
+
+  above  the R rows above (columns j-R..j+R, periodic in the column);
+  left   the R sites to its left in its row (open: the wrapped ones come later);
+  below  the R rows below, where they wrap round to rows already drawn
+         (i + d >= L: the first rows), else nothing;
+  right  the R sites to its right, where they wrap round (j + d >= L: the
+         first columns of its row), else nothing.
+
+So every bond of the torus is seen by the later of its two sites, the wrapped
+bonds of the last row and column included: without them the last row is drawn
+blind to the first, and at L = 32 the 2L wrapped bonds alone take about 3% off
+the energy per site. x enters as spins (2 sigma - 1) for one channel and
+one-hot for C > 1, so that zeros (sites outside the window's past) mean "no
+site". The window layout is [above (R (2R + 1)), left (R), below (R (2R + 1)),
+right (R)] sites, each with C channels.
 
 Two variants (registered as two heads in models/heads.py):
 
-  autoregressive (NEAREST, the default one): the two nearest neighbours drawn
-      before, above and left, with couplings the decoder computes from z:
-          logits_k = h_k(z) + J_k(z) . (x_above, x_left)       (C x 2C couplings per site)
+  autoregressive (NEAREST, the default one): the nearest neighbours drawn
+      before (above and left, and below / right where they wrap), with
+      couplings the decoder computes from z:
+          logits_k = h_k(z) + sum_{nn drawn before} J_k(z) x_nn      (C x C couplings per neighbour)
       The conditional is linear in the neighbours, so whether they align (FM),
       alternate (AFM) or hardly matter (PM), and how strongly (T), must come
       from z: the latent keeps the phase. A wider window does not: sites of the
       same sublattice (the diagonal, two steps away) are aligned in FM and AFM
       alike, so a model that sees them needs no z, and at beta = 100 it drops it.
-  autoregressive_wide (WIDE): a window of radius 3 (24 sites), one masked layer
-      (two plain convolutions) and pointwise layers, conditioned on z through
-      c_k:
-          a_k      = sum_{window} W x_window + b + c_k               [hidden]
+  autoregressive_wide (WIDE): a window of radius 3, the running means of the
+      sites drawn before on each sublattice (same colour of the checkerboard as
+      site k, and the other one), one masked layer and pointwise layers,
+      conditioned on z through c_k:
+          a_k      = sum_{window} W x_window + G (mean_same, mean_other) + b + c_k   [hidden]
           g_k      = a_k + relu(V relu(a_k) + d)                     (depth - 1 residual blocks)
           logits_k = U relu(g_k) + e + h_k                           [C]
-      Closer samples of one phase; its latent goes mostly unused.
+      The running means carry the order drawn so far (the sign of m, or of m_s)
+      to every later site, so that one ordered sample does not break into
+      domains of both signs that a local window cannot tell apart. Closer
+      samples of one phase; its latent goes mostly unused.
 
-In both the conditional of a site depends on its window alone: log_prob is
-one pass over the whole lattice, and sampling computes each site from its
-window, site by site (compiled as a loop over rows and columns). The window's
-boundaries are open (zero padding), not periodic: on a torus the wrapped
-neighbours of the first row and column come later in raster order.
+In both the conditional of a site depends on its window (and the running
+means) alone: log_prob is one pass over the whole lattice, and sampling
+computes each site from its window, site by site (compiled as a loop over
+rows and columns). The lattice must be larger than the radius.
 
 AutoregressiveLattice is the TFP distribution: log_prob in one pass, sample
 site by site; sample_from_noise takes the uniforms per site so that a seed per
@@ -42,13 +58,13 @@ import tensorflow_probability as tfp
 tfd = tfp.distributions
 
 # The two variants the head registry offers (models/heads.py):
-#   autoregressive       the two nearest neighbours drawn before (above, left), with couplings J_k(z)
-#                        from the decoder: logits = h_k(z) + J_k(z) . (x_above, x_left)
-#   autoregressive_wide  a window of radius 3 (24 sites) and two pointwise layers, conditioned on z
-#                        through a context vector (more accurate samples; the latent tends to go unused)
+#   autoregressive       the nearest neighbours drawn before, with couplings J_k(z) from the decoder:
+#                        logits = h_k(z) + sum J_k(z) x_nn
+#   autoregressive_wide  a window of radius 3, the running sublattice means and two pointwise layers,
+#                        conditioned on z through a context vector (more accurate samples; the latent
+#                        tends to go unused)
 NEAREST = dict(radius=1, depth=0, nearest=True)
-WIDE = dict(radius=3, depth=2, nearest=False, hidden=64)
-RADIUS, HIDDEN, DEPTH = 3, 64, 2
+WIDE = dict(radius=3, depth=2, nearest=False, hidden=64, running_means=True)
 
 
 def _encode(x, channels):
@@ -57,21 +73,51 @@ def _encode(x, channels):
     return 2.0 * x - 1.0 if channels == 1 else x
 
 
+def _running_means(s):
+    """Per site of s [N, L, L, C] (raster order): the means of the sites before it on its own sublattice
+    and on the other one (checkerboard colours), [N, L, L, 2C]; zeros where there is none yet."""
+    size, c = tf.shape(s)[1], s.shape[-1]
+    flat = tf.reshape(s, [tf.shape(s)[0], size * size, c])
+    rows, cols = tf.meshgrid(tf.range(size), tf.range(size), indexing="ij")
+    colour = tf.cast(tf.reshape((rows + cols) % 2, [-1]), tf.float32)             # [L * L]
+    means = []
+    for mask in (1.0 - colour, colour):
+        total = tf.cumsum(flat * mask[None, :, None], axis=1, exclusive=True)
+        count = tf.cumsum(mask, exclusive=True)
+        means.append(total / tf.maximum(count, 1.0)[None, :, None])
+    own = colour[None, :, None] > 0.5
+    same = tf.where(own, means[1], means[0])
+    other = tf.where(own, means[0], means[1])
+    return tf.reshape(tf.concat([same, other], -1), [tf.shape(s)[0], size, size, 2 * c])
+
+
 @keras.saving.register_keras_serializable(package="betavae_tf")
 class AutoregressiveNetwork(keras.layers.Layer):
     """The masked part of the autoregressive head (weights only; see the module docstring)."""
 
-    def __init__(self, channels, hidden=HIDDEN, radius=RADIUS, depth=DEPTH, nearest=False, **kwargs):
+    def __init__(self, channels, hidden=64, radius=3, depth=2, nearest=False, running_means=False, **kwargs):
         super().__init__(dtype="float32", **kwargs)
-        self.nearest = bool(nearest)
         if radius < 1 or hidden < 1 or depth < 0:
             raise ValueError(f"radius and hidden must be >= 1 and depth >= 0, got {radius}, {hidden}, {depth}.")
+        if running_means and depth == 0:
+            raise ValueError("running means need the pointwise layers (depth >= 1).")
         self.channels, self.hidden, self.radius, self.depth = channels, hidden, radius, depth
+        self.nearest, self.running_means = bool(nearest), bool(running_means)
+
+    @property
+    def half_window(self):
+        """Sites in the causal window above and left: r rows of 2r + 1 above, r to the left."""
+        return self.radius * (2 * self.radius + 1) + self.radius
 
     @property
     def window_size(self):
-        """Sites in the causal window: r rows of 2r + 1 above, r to the left."""
-        return self.radius * (2 * self.radius + 1) + self.radius
+        """Sites in the whole window: above, left, and their wrapped mirrors below and right."""
+        return 2 * self.half_window
+
+    def nearest_positions(self):
+        """Positions of the four nearest neighbours in the window: above, left, below, right."""
+        r, half = self.radius, self.half_window
+        return [(r - 1) * (2 * r + 1) + r, half - 1, half + r, half + r * (2 * r + 1)]
 
     def context_channels(self):
         """Channels the decoder gives per site: couplings J [window, C, C] (depth 0) or a hidden vector."""
@@ -84,23 +130,33 @@ class AutoregressiveNetwork(keras.layers.Layer):
         init = keras.initializers.GlorotUniform
         self.above = self.add_weight(name="above", shape=(r, 2 * r + 1, c, h), initializer=init(seed=1))
         self.left = self.add_weight(name="left", shape=(1, r, c, h), initializer=init(seed=2))
+        self.below = self.add_weight(name="below", shape=(r, 2 * r + 1, c, h), initializer=init(seed=4))
+        self.right = self.add_weight(name="right", shape=(1, r, c, h), initializer=init(seed=5))
+        if self.running_means:
+            self.means_kernel = self.add_weight(name="means_kernel", shape=(2 * c, h), initializer=init(seed=6))
         self.bias = self.add_weight(name="bias", shape=(h,), initializer="zeros")
         # One attribute per variable: checkpoints (tf.train.Checkpoint) follow attributes, and a list of
         # tuples would leave these out of every checkpoint.
         for k in range(self.depth - 1):
             setattr(self, f"block{k}_kernel", self.add_weight(name=f"block{k}_kernel", shape=(h, h),
-                                                              initializer=init(seed=3 + k)))
+                                                              initializer=init(seed=10 + k)))
             setattr(self, f"block{k}_bias", self.add_weight(name=f"block{k}_bias", shape=(h,), initializer="zeros"))
         self.out_kernel = self.add_weight(name="out_kernel", shape=(h, c), initializer=init(seed=99))
         self.out_bias = self.add_weight(name="out_bias", shape=(c,), initializer="zeros")
 
     def get_config(self):
         return {**super().get_config(), "channels": self.channels, "hidden": self.hidden,
-                "radius": self.radius, "depth": self.depth, "nearest": self.nearest}
+                "radius": self.radius, "depth": self.depth, "nearest": self.nearest,
+                "running_means": self.running_means}
 
     @property
     def blocks(self):
         return [(getattr(self, f"block{k}_kernel"), getattr(self, f"block{k}_bias")) for k in range(self.depth - 1)]
+
+    def _check_size(self, size):
+        if size is not None and size <= self.radius:
+            raise ValueError(f"the autoregressive head's window (radius {self.radius}) needs a lattice larger "
+                             f"than it, got L = {size}.")
 
     def _head(self, pre, local_field):
         """Pointwise layers: pre-activations [..., hidden] -> logits [..., C]."""
@@ -113,31 +169,45 @@ class AutoregressiveNetwork(keras.layers.Layer):
         """depth 0: logits = h_k + sum over the window of J_k(z) x (windows [..., window * C])."""
         c = self.channels
         if self.nearest:
-            # Only the two nearest neighbours drawn before (above, left) enter: the sites of the same
-            # sublattice in a wider window would tell FM from AFM without z.
-            r = self.radius
-            keep = tf.one_hot([(r - 1) * (2 * r + 1) + r, self.window_size - 1], self.window_size)
-            mask = tf.repeat(tf.reduce_sum(keep, 0), c)
-            windows = windows * mask
+            # Only the nearest neighbours enter: the sites of the same sublattice in a wider window would
+            # tell FM from AFM without z.
+            keep = tf.reduce_sum(tf.one_hot(self.nearest_positions(), self.window_size), 0)
+            windows = windows * tf.repeat(keep, c)
         couplings = tf.reshape(context, tf.concat([tf.shape(context)[:-1], [self.window_size * c, c]], 0))
         return local_field + tf.einsum("...w,...wc->...c", windows, couplings)
+
+    def _sources(self, s):
+        """The four parts of every site's window as padded lattices (see call)."""
+        r = self.radius
+        size = tf.shape(s)[1]
+        cols = tf.concat([s[:, :, size - r:], s, s[:, :, :r]], 2)                 # periodic columns [N, L, L+2r, C]
+        above = tf.pad(cols, [[0, 0], [r, 0], [0, 0], [0, 0]])[:, :size + r - 1]  # rows i-r..i-1 for output row i
+        left = tf.pad(s, [[0, 0], [0, 0], [r, 0], [0, 0]])[:, :, :size + r - 1]   # columns j-r..j-1
+        below = tf.concat([tf.zeros_like(cols), cols[:, :r]], 1)[:, 1:]            # rows i+1..i+r, wrapped only
+        right = tf.concat([tf.zeros_like(s), s[:, :, :r]], 2)[:, :, 1:]           # columns j+1..j+r, wrapped only
+        return above, left, below, right
 
     def call(self, x, context, local_field):
         """Logits of every site given the sites before it, in one pass: [N, L, L, C]."""
         if not self.built:
             self.build()
+        self._check_size(x.shape[1])
         r = self.radius
         s = _encode(x, self.channels)
-        size = tf.shape(s)[1]
-        padded = tf.pad(s, [[0, 0], [r, 0], [r, r], [0, 0]])          # [N, L + r, L + 2r, C]
+        above, left, below, right = self._sources(s)
         if self.depth == 0:
             one = [1, 1, 1, 1]
-            above = tf.image.extract_patches(padded[:, :size + r - 1], [1, r, 2 * r + 1, 1], one, one, "VALID")
-            left = tf.image.extract_patches(padded[:, r:, :size + r - 1], [1, 1, r, 1], one, one, "VALID")
-            return self._coupled(tf.concat([above, left], -1), context, local_field)
-        above = tf.nn.conv2d(padded[:, :size + r - 1], self.above, 1, "VALID")   # rows i - r .. i - 1
-        left = tf.nn.conv2d(padded[:, r:, :size + r - 1], self.left, 1, "VALID")  # row i, columns j - r .. j - 1
-        return self._head(above + left + self.bias + context, local_field)
+            block, row = [1, r, 2 * r + 1, 1], [1, 1, r, 1]
+            windows = [tf.image.extract_patches(above, block, one, one, "VALID"),
+                       tf.image.extract_patches(left, row, one, one, "VALID"),
+                       tf.image.extract_patches(below, block, one, one, "VALID"),
+                       tf.image.extract_patches(right, row, one, one, "VALID")]
+            return self._coupled(tf.concat(windows, -1), context, local_field)
+        pre = (tf.nn.conv2d(above, self.above, 1, "VALID") + tf.nn.conv2d(left, self.left, 1, "VALID")
+               + tf.nn.conv2d(below, self.below, 1, "VALID") + tf.nn.conv2d(right, self.right, 1, "VALID"))
+        if self.running_means:
+            pre += tf.tensordot(_running_means(s), self.means_kernel, 1)
+        return self._head(pre + self.bias + context, local_field)
 
     def sample_from_noise(self, context, local_field, noise):
         """Draw x site by site (compiled once per shape; see _sample_sites)."""
@@ -155,36 +225,64 @@ class AutoregressiveNetwork(keras.layers.Layer):
         r, c = self.radius, self.channels
         n = tf.shape(local_field)[0]
         size = local_field.shape[1]
+        self._check_size(size)
         width = size + 2 * r
+        block = r * (2 * r + 1) * c
         if self.depth:
-            w_above = tf.reshape(self.above, [r * (2 * r + 1) * c, self.hidden])
+            w_above = tf.reshape(self.above, [block, self.hidden])
             w_left = tf.reshape(self.left, [r * c, self.hidden])
+            w_below = tf.reshape(self.below, [block, self.hidden])
+            w_right = tf.reshape(self.right, [r * c, self.hidden])
         if c > 1:
             noise = -tf.math.log(-tf.math.log(tf.clip_by_value(noise, 1e-12, 1.0 - 1e-7)))
-        grid = tf.zeros([n, size + r, width, c])   # generated rows, encoded and padded (r zero rows on top)
+        steps = tf.range(1, r + 1)
+        # Finished rows, encoded, with periodic column padding, below r zero rows (grid row r + i is row i).
+        grid = tf.zeros([n, size + r, width, c])
+        sums = tf.zeros([n, 2, c])      # running sums per checkerboard colour (running_means)
+        counts = tf.zeros([2])
         for i in tf.range(size):
             tf.autograph.experimental.set_loop_options(
-                shape_invariants=[(grid, tf.TensorShape([None, size + r, width, c]))])
+                shape_invariants=[(grid, tf.TensorShape([None, size + r, width, c])),
+                                  (sums, tf.TensorShape([None, 2, c]))])
             band = tf.reshape(grid[:, i:i + r], [n, r, width * c])
-            row = tf.zeros([n, width, c])
+            # Rows i + d that wrap round to the first rows; grid row 0 (all zeros) for the others.
+            wrapped = tf.where(i + steps >= size, i + steps - size + r, 0)
+            band_below = tf.reshape(tf.gather(grid, wrapped, axis=1), [n, r, width * c])
+            row = tf.zeros([n, width, c])   # this row, encoded, r zero columns on either side
             for j in tf.range(size):
                 tf.autograph.experimental.set_loop_options(
-                    shape_invariants=[(row, tf.TensorShape([None, width, c]))])
-                window = tf.reshape(band[:, :, j * c:(j + 2 * r + 1) * c], [n, r * (2 * r + 1) * c])
+                    shape_invariants=[(row, tf.TensorShape([None, width, c])),
+                                      (sums, tf.TensorShape([None, 2, c]))])
+                above = tf.reshape(band[:, :, j * c:(j + 2 * r + 1) * c], [n, block])
+                below = tf.reshape(band_below[:, :, j * c:(j + 2 * r + 1) * c], [n, block])
                 left = tf.reshape(row[:, j:j + r], [n, r * c])
+                # Columns j + d that wrap round to the row's first sites; column 0 (a zero pad) otherwise.
+                right = tf.reshape(tf.gather(row, tf.where(j + steps >= size, j + steps - size + r, 0), axis=1),
+                                   [n, r * c])
                 if self.depth == 0:
-                    logits = self._coupled(tf.concat([window, left], -1), context[:, i, j], local_field[:, i, j])
+                    logits = self._coupled(tf.concat([above, left, below, right], -1), context[:, i, j],
+                                           local_field[:, i, j])
                 else:
-                    pre = tf.matmul(window, w_above) + tf.matmul(left, w_left) + self.bias + context[:, i, j]
+                    pre = (tf.matmul(above, w_above) + tf.matmul(left, w_left) + tf.matmul(below, w_below)
+                           + tf.matmul(right, w_right) + self.bias + context[:, i, j])
+                    colour = (i + j) % 2
+                    if self.running_means:
+                        means = sums / tf.maximum(counts, 1.0)[None, :, None]
+                        own, other = tf.gather(means, colour, axis=1), tf.gather(means, 1 - colour, axis=1)
+                        pre += tf.matmul(tf.concat([own, other], -1), self.means_kernel)
                     logits = self._head(pre, local_field[:, i, j])
                 if c == 1:
                     site = tf.cast(noise[:, i, j] < tf.sigmoid(logits), tf.float32)
                 else:
                     site = tf.one_hot(tf.argmax(logits + noise[:, i, j], axis=-1), c)
                 encoded = 2.0 * site - 1.0 if c == 1 else site
-                position = tf.one_hot(j + r, width)[None, :, None]
-                row = row + position * encoded[:, None, :]
-            grid = grid + tf.one_hot(i + r, size + r)[None, :, None, None] * row[:, None]
+                row = row + tf.one_hot(j + r, width)[None, :, None] * encoded[:, None, :]
+                if self.running_means:
+                    mark = tf.one_hot((i + j) % 2, 2)
+                    sums = sums + mark[None, :, None] * encoded[:, None, :]
+                    counts = counts + mark
+            finished = tf.concat([row[:, size:size + r], row[:, r:size + r], row[:, r:2 * r]], 1)
+            grid = grid + tf.one_hot(i + r, size + r)[None, :, None, None] * finished[:, None]
         body = grid[:, r:, r:r + size]
         return (body + 1.0) / 2.0 if c == 1 else body
 

@@ -10,10 +10,12 @@ docs/conventions.md).
   multinomial  Eq. 13-16: m_kd = softmax_d(h_kd) over D one-hot channels
   gaussian     Eq. 17-18: x_k ~ N(mu_k, 1), mu_k = h_k; a learned per-channel
                scale is an extension (learned_scale=True)
-  autoregressive  p(x|z) = prod_k p(x_k | x_<k, z) in raster order (models/autoregressive.py):
-               logits h_k(z) + J_k(z) . (x_above, x_left), couplings from z;
-               log_prob in one pass, sample site by site
-  autoregressive_wide  the same with a causal window of radius 3 and two pointwise layers
+  autoregressive  p(x|z) = prod_k p(x_k | x_<k, z) in raster order on the torus
+               (models/autoregressive.py): logits h_k(z) + sum J_k(z) x_nn over the
+               nearest neighbours drawn before, couplings from z; log_prob in one
+               pass, sample site by site
+  autoregressive_wide  the same with a causal window of radius 3, the running
+               sublattice means of the sites drawn before and two pointwise layers
   temperature  Table II / Fig. 7 (beta^2-VAE): a local-field branch h_k
                (linear) and an inverse-temperature branch beta_k = sigmoid(.)
                in (0, 1), combined as sigmoid(beta_k h_k) (softmax over D
@@ -182,10 +184,12 @@ register(Head("temperature", outputs=lambda learned_scale=False: ("local_field",
 
 
 for _name, _variant, _text in (
-        ("autoregressive", "NEAREST", "p(x|z) = prod_k p(x_k | x_<k, z), raster order; logits h_k(z) + J_k(z) . "
-                                      "(x_above, x_left): couplings from z, the latent keeps the phase"),
+        ("autoregressive", "NEAREST", "p(x|z) = prod_k p(x_k | x_<k, z), raster order; logits h_k(z) + sum J_k(z) "
+                                      "x_nn over the nearest neighbours drawn before: couplings from z, the "
+                                      "latent keeps the phase"),
         ("autoregressive_wide", "WIDE", "p(x|z) = prod_k p(x_k | x_<k, z), raster order; a causal window of "
-                                        "radius 3 and two pointwise layers (closer samples, z mostly unused)")):
+                                        "radius 3, running sublattice means and two pointwise layers (closer "
+                                        "samples, z mostly unused)")):
     _build, _network = _autoregressive(_variant)
     register(Head(_name, outputs=lambda learned_scale=False: ("local_field", "probs"), build=_build,
                   distribution=_autoregressive_distribution, mean="probs", encodings=DISCRETE,
