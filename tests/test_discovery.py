@@ -131,6 +131,21 @@ def test_binder_ratio_and_crossing():
     assert np.isnan(discovery.crossing(t, t, t + 1))
 
 
+def test_combined_crossing_weights_drops_and_scales():
+    def c(tc, error, found=1.0):
+        return {"sizes": [0, 0], "tc": tc, "error": error, "found_in": found}
+    # Inverse-variance weights: 2.0 +- 0.01 and 2.3 +- 0.03 -> (2.0 * 9 + 2.3) / 10.
+    both = discovery.combined_crossing([c(2.0, 0.01), c(2.3, 0.03)])
+    assert both["tc"] == pytest.approx(2.03)
+    # They disagree by 9.5 combined errors: chi^2 = 90 over 1 degree of freedom scales the error by sqrt(90).
+    assert both["scale"] == pytest.approx(np.sqrt(90.0)) and both["error"] == pytest.approx(np.sqrt(90 / (1e4 + 1e4 / 9)))
+    agree = discovery.combined_crossing([c(2.0, 0.01), c(2.001, 0.01)])
+    assert agree["error"] == pytest.approx(0.01 / np.sqrt(2))  # no scaling when they agree
+    # A crossing that resampling often removes, or none at all, is not used.
+    assert discovery.combined_crossing([c(2.0, 0.01), c(2.3, 0.03, found=0.89)])["tc"] == pytest.approx(2.0)
+    assert discovery.combined_crossing([c(float("nan"), 0.01), c(2.0, 0.01, found=0.5)]) is None
+
+
 # -- betavae-analyze end to end ------------------------------------------------------------
 def test_analyze_cli_end_to_end_on_two_sizes(tmp_path):
     from betavae_tf import train_lib

@@ -27,8 +27,12 @@ and (for reporting only) any observables the dataset carries. For one run:
    the distance from the high-temperature centroid in the space of the first
    principal components of the raw configurations.
 7. Several runs of one model at different L: Tc(L) of each, the crossing of
-   the latent Binder ratio U_L(T) = 1 - <r^4> / (3 <r^2>^2) between sizes, and
-   an extrapolation Tc(L) = Tc + a / L.
+   the latent Binder ratio U_L(T) = 1 - <r^4> / (3 <r^2>^2) between
+   successive sizes (bootstrap errors) and their weighted mean over the
+   crossings that resampling does not remove (combined_crossing), and the
+   extrapolations Tc(L) = Tc + a / L and Tc + a L^-x (x free). The crossings
+   need temperatures dense near the transition (steps of about 0.5% of Tc):
+   between grid points they are interpolated linearly.
 """
 import dataclasses
 import json
@@ -45,6 +49,7 @@ BRANCH_COSINE = 0.9
 INSIDE_DISORDERED = 2.0
 RING_GAP = 45.0
 RING_RESULTANT = 0.5
+CROSSING_FOUND = 0.95   # share of bootstrap resamples in which a Binder-ratio crossing must exist to be used
 MAX_FIT_SAMPLES = 20000
 
 
@@ -307,6 +312,23 @@ def _crossings(by_size, grids, arrays, n_bootstrap, rng, subset=None):
     return out
 
 
+def combined_crossing(crossings, min_found=CROSSING_FOUND):
+    """Tc from the Binder-ratio crossings of successive sizes: their inverse-variance weighted mean, over the
+    crossings found in at least min_found of the bootstrap resamples (a crossing that resampling often
+    removes is noise, not the transition). When they disagree beyond their errors the error is scaled by
+    sqrt(chi^2 / (n - 1)) (the Particle Data Group's rule). Returns {"tc", "error", "used", "scale"} or None."""
+    used = [c for c in crossings if np.isfinite(c["tc"]) and np.isfinite(c["error"]) and c["error"] > 0
+            and c["found_in"] >= min_found]
+    if not used:
+        return None
+    tc = np.array([c["tc"] for c in used])
+    w = 1.0 / np.square([c["error"] for c in used])
+    mean = float(np.sum(w * tc) / np.sum(w))
+    scale = float(np.sqrt(np.sum(w * (tc - mean) ** 2) / (len(used) - 1))) if len(used) > 1 else 1.0
+    return {"tc": mean, "error": float(max(scale, 1.0) / np.sqrt(np.sum(w))), "scale": scale,
+            "used": [c["sizes"] for c in used]}
+
+
 def three_size_extrapolation(sizes, tcs, errors, n_draws=2000, seed=0):
     """Tc(L) = Tc + a L^-x through the three largest sizes with x free (no exponent assumed):
     Tc = (T1 T3 - T2^2) / (T1 + T3 - 2 T2) for sizes in a ratio L, 2L, 4L; the error propagates the
@@ -342,6 +364,9 @@ def finite_size(runs, arrays, n_bootstrap=200, seed=0):
     grids = {i: np.asarray(runs[i]["temperatures"]) for _, i in by_size}
     rng = np.random.default_rng(seed)
     out["crossings"] = _crossings(by_size, grids, arrays, n_bootstrap, rng)
+    combined = combined_crossing(out["crossings"])
+    if combined:
+        out["crossing"] = combined
     couplings = sorted(set.intersection(*(set(runs[i].get("by_coupling", {})) for _, i in by_size)))
     if couplings:
         out["by_coupling"] = {}
@@ -354,6 +379,9 @@ def finite_size(runs, arrays, n_bootstrap=200, seed=0):
             three = three_size_extrapolation(sizes, entry["tc_latent"], entry["tc_latent_error"], seed=seed)
             if three:
                 entry["three_size"] = three
+            combined = combined_crossing(entry["crossings"])
+            if combined:
+                entry["crossing"] = combined
             out["by_coupling"][j] = entry
     pts = [(L, t, e) for L, t, e in zip(sizes, out["tc_latent"], out["tc_latent_error"]) if np.isfinite(t)]
     if len(pts) >= 2:
@@ -427,6 +455,12 @@ def figure_sizes(fs, runs, path):
     return _save(fig, path)
 
 
+def _crossing_text(c):
+    return (f"Tc = {f(c['tc'])} ± {f(c['error'])} from "
+            + ", ".join(f"{a} / {b}" for a, b in c["used"]) + (f" (error scaled by {c['scale']:.2f})"
+                                                                if c["scale"] > 1 else ""))
+
+
 def report_blocks(summary):
     out = [("h1", "Phase discovery"),
            ("p", "From the configurations and their temperatures only: clusters of the latent codes (Gaussian "
@@ -468,6 +502,9 @@ def report_blocks(summary):
         out.append(("table", ["sizes", "Binder-ratio crossing", "found in"],
                     [[f"{c['sizes'][0]} / {c['sizes'][1]}", f"{f(c['tc'])} ± {f(c['error'])}",
                       f"{100 * c['found_in']:.0f}% of resamples"] for c in fs["crossings"]]))
+        if "crossing" in fs:
+            out.append(("p", "The crossings found in at least "
+                             f"{100 * CROSSING_FOUND:.0f}% of resamples, combined: " + _crossing_text(fs["crossing"])))
         if "extrapolation" in fs:
             e = fs["extrapolation"]
             out.append(("p", f"Tc(L) = Tc + a/L: Tc = {f(e['tc_inf'])} ± {f(e['error'])}, a = {f(e['slope'], 2)}."))
@@ -476,8 +513,10 @@ def report_blocks(summary):
             out.append(("p", f"Tc(L) = Tc + a L^-x through the three largest sizes, x free: Tc = {f(e['tc_inf'])} ± "
                              f"{f(e['error'])}, x = {f(e['exponent'], 2)}."))
         for j, entry in (fs.get("by_coupling") or {}).items():
-            rows = [[f"{c['sizes'][0]} / {c['sizes'][1]}", f"{f(c['tc'])} ± {f(c['error'])}"]
-                    for c in entry["crossings"]]
+            rows = [[f"{c['sizes'][0]} / {c['sizes'][1]}", f"{f(c['tc'])} ± {f(c['error'])} (found in "
+                     f"{100 * c['found_in']:.0f}% of resamples)"] for c in entry["crossings"]]
+            if "crossing" in entry:
+                rows.append(["crossings combined", _crossing_text(entry["crossing"])])
             if "three_size" in entry:
                 e = entry["three_size"]
                 rows.append(["Tc + a L^-x (x free)", f"{f(e['tc_inf'])} ± {f(e['error'])} (x = {f(e['exponent'], 2)})"])
