@@ -1,7 +1,7 @@
 """The autoregressive head as a sampler: its cost, and exact Boltzmann sampling with it; prints its figures.
 
   python bench/bench_exact_sampling.py [--quick] [--out runs/exact] [--lattice_size 16]
-                                       [--temperatures 2.0,2.269,3.0] [--skip_training]
+                                       [--temperatures 2.0,2.269,3.0] [--skip_cost | --skip_exact]
 
 Figures:
   1. Parameters of the autoregressive models next to Table I's Bernoulli model
@@ -110,6 +110,7 @@ def main():
     parser.add_argument("--n_chains", type=int, default=64)
     parser.add_argument("--n_steps", type=int, default=400)
     parser.add_argument("--skip_cost", action="store_true")
+    parser.add_argument("--skip_exact", action="store_true", help="only the parameters and the sampling cost")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     L, temperatures = args.lattice_size, [float(t) for t in args.temperatures.split(",")]
@@ -118,6 +119,8 @@ def main():
     if not args.skip_cost:
         print("1. the autoregressive head as a sampler")
         sampling_cost()
+    if args.skip_exact:
+        return
     print(f"2. exact sampling with a trained autoregressive model as the proposal, L = {L}")
     within = []
     for t in temperatures:

@@ -114,7 +114,9 @@ def test_fig7_autoregressive_and_exact_claims():
                "autoregressive_wide": fid(-0.80, -0.82, 0.40, 0.409),
                "autoregressive_wide + exact": exact(-0.80, 0.001, -0.82)}},
         "three_phase_autoregressive": {**_ising_run(), "rate": 0.4, "tc": {"combined": 2.30,
-                                                                          "combined_relative_deviation": 0.014}}}
+                                                                          "combined_relative_deviation": 0.014},
+                                       "latent_transition": {"tc": 2.30, "relative_deviation": 0.0137,
+                                                             "by_coupling": {"1": {"tc": 2.30, "error": 0.01}}}}}
     v = _verdicts(fig7.claims(result))
     # FM within 1% but PM 2.4% off; nn within 0.02; PM's chain 20 errors off exact; rate 0.4 < 0.5 nat.
     assert v["fig7.autoregressive_energy"] == "does not hold"
@@ -124,6 +126,11 @@ def test_fig7_autoregressive_and_exact_claims():
     result["one_phase"]["PM"]["autoregressive_wide"] = fid(-0.818, -0.82, 0.40, 0.409)
     result["one_phase"]["PM"]["autoregressive_wide + exact"] = exact(-0.8195, 0.001, -0.82)
     result["three_phase_autoregressive"]["rate"] = 1.2
+    # The rate holds now, but Tc from the distance to the disordered codes is 4% off (the |z|-axis estimate,
+    # 1.4% off, is reported, not judged); then within 3%.
+    result["three_phase_autoregressive"]["latent_transition"].update(tc=2.36, relative_deviation=0.0401)
+    assert _verdicts(fig7.claims(result))["fig7.autoregressive_latent"] == "does not hold"
+    result["three_phase_autoregressive"]["latent_transition"].update(tc=2.30, relative_deviation=0.0137)
     v = _verdicts(fig7.claims(result))
     assert {k: v[k] for k in ("fig7.autoregressive_energy", "fig7.exact_energy", "fig7.autoregressive_latent")} == {
         "fig7.autoregressive_energy": "holds", "fig7.exact_energy": "holds", "fig7.autoregressive_latent": "holds"}

@@ -121,6 +121,9 @@ def test_reproduce_fig7_tiny(tmp_path):
         assert entries["compiled_sampler"]["independent_per_second"] > 0
     assert "three_phase_beta2" in fig7 and "rate" in fig7["three_phase_autoregressive"]
     assert "rate" in fig7["three_phase_autoregressive_wide"]
+    # Tc from the distance to the disordered codes (betavae-analyze's estimator), per coupling.
+    for key in ("three_phase_autoregressive", "three_phase_autoregressive_wide"):
+        assert set(fig7[key]["latent_transition"]["by_coupling"]) == {"1", "-1"}
     report = (out / "report.md").read_text()
     assert "## Fig. 7: beta-VAE, beta^2-VAE and the autoregressive head" in report and "fig7_beta2.png" in report
     assert "Exact sampling with the wide autoregressive model as the proposal" in report

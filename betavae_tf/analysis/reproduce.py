@@ -90,7 +90,8 @@ class ReproduceConfig:
         """Every flagfile (relative to the flags directory) this reproduction will read."""
         names = list(ising.SCALES[self.scale])
         if 7 in self.figures:
-            names += list(fig7_lib.SCALES[self.scale][0].values()) + [fig7_lib.SCALES[self.scale][1]]
+            names += list(fig7_lib.SCALES[self.scale][0].values()) + [fig7_lib.SCALES[self.scale][1],
+                                                                      fig7_lib.AR_TRAIN[self.scale]]
         if 5 in self.figures or 6 in self.figures:
             names.append(sec5_lib.EPOCH_FLAGS[self.scale])
             if 5 in self.figures:
