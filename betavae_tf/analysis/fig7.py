@@ -196,17 +196,21 @@ def _latent(result):
 
 
 def _latent_tc(entry):
-    """(Tc, relative deviation) from the distance to the disordered codes (latent_transition), or NaNs."""
+    """(Tc, the largest relative deviation over the couplings) from the distance to the disordered codes
+    (latent_transition): every coupling's transition must be within the tolerance, not only their mean."""
+    from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
     t = entry.get("latent_transition") or {}
-    tc = t.get("tc", np.nan)
-    return (tc, t["relative_deviation"]) if np.isfinite(tc) else (np.nan, np.inf)
+    per = [v["tc"] for v in t.get("by_coupling", {}).values()] or [t.get("tc", np.nan)]
+    if not per or not all(np.isfinite(per)):
+        return np.nan, np.inf
+    return t.get("tc", np.nan), max(abs(v - ISING_CRITICAL_TEMPERATURE) / ISING_CRITICAL_TEMPERATURE for v in per)
 
 
 def _latent_text(entry):
     t = entry.get("latent_transition") or {}
     parts = [f"J = {j}: {_f(v['tc'])} +- {_f(v['error'])}" for j, v in t.get("by_coupling", {}).items()]
     axis = entry.get("tc", {}).get("combined", entry.get("tc_combined"))
-    return (f"{_f(t.get('tc'))} ({100 * t.get('relative_deviation', np.nan):.1f}% off; " + ", ".join(parts)
+    return (f"{_f(t.get('tc'))} (mean; " + ", ".join(parts)
             + f"; from |z| on the m / m_s axes {_f(axis)})")
 
 
@@ -253,7 +257,7 @@ CLAIMS += (
              text=cl.fixed(f"On the three-phase data at beta = 100 the (nearest-neighbour) autoregressive head still "
                            f"uses its latent (rate > {LATENT_RATE:g} nat) and Tc from the latent (distance from "
                            f"the disordered codes, as betavae-analyze) is within {100 * LATENT_TC_TOLERANCE:g}% of "
-                           f"Onsager's."),
+                           f"Onsager's for J = +1 and for J = -1."),
              holds=lambda r: (_latent(r)["rate"] > LATENT_RATE
                               and _latent_tc(_latent(r))[1] <= LATENT_TC_TOLERANCE),
              evidence=lambda r: (f"rate {_latent(r)['rate']:.2f} nat, Tc {_latent_text(_latent(r))}; "
@@ -466,9 +470,11 @@ def latent_transition(model, data, manifest, seed=0):
            for j, v in summary.get("by_coupling", {}).items()}
     finite = [v["tc"] for v in per.values() if np.isfinite(v["tc"])]
     tc = float(np.mean(finite)) if finite else float("nan")
+    worst = (max(abs(t - ISING_CRITICAL_TEMPERATURE) for t in finite) / ISING_CRITICAL_TEMPERATURE
+             if finite and len(finite) == len(per) else float("nan"))
+    # tc: the mean over couplings; relative_deviation: the largest of the couplings' deviations.
     return {"by_coupling": per, "tc": tc, "n_clusters": summary["n_clusters"],
-            "n_ordered_branches": summary["n_ordered_branches"],
-            "relative_deviation": abs(tc - ISING_CRITICAL_TEMPERATURE) / ISING_CRITICAL_TEMPERATURE}
+            "n_ordered_branches": summary["n_ordered_branches"], "relative_deviation": worst}
 
 
 def planned_runs(config):
