@@ -360,6 +360,9 @@ def test_sampler_refuses_what_does_not_fit_in_memory():
 _INTERRUPT = """
 import os, signal, threading, time
 import mc_ext
+# A process started in the background by a non-interactive shell inherits SIGINT ignored, and Python then
+# installs no KeyboardInterrupt handler: restore it, as an interactive session has it.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 def fire():
     time.sleep(1.0)
     global fired
