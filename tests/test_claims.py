@@ -136,9 +136,13 @@ def test_fig7_autoregressive_and_exact_claims():
         tc=2.319, relative_deviation=0.022, by_coupling={"1": {"tc": 2.383, "error": 0.01},
                                                          "-1": {"tc": 2.255, "error": 0.003}})
     assert _verdicts(fig7.claims(result))["fig7.autoregressive_latent"] == "does not hold"
+    # Judged on the steepest slope ("tc"); the logistic midpoint beside it is reported, not judged.
     result["three_phase_autoregressive"]["latent_transition"].update(
-        tc=2.30, relative_deviation=0.0137, by_coupling={"1": {"tc": 2.30, "error": 0.01}})
+        tc=2.30, relative_deviation=0.0137, by_coupling={"1": {"tc": 2.30, "error": 0.01,
+                                                               "logistic": {"tc": 2.383, "error": 0.01}}})
     v = _verdicts(fig7.claims(result))
+    assert "logistic midpoint 2.383" in next(c for c in fig7.claims(result)
+                                             if c["id"] == "fig7.autoregressive_latent")["evidence"]
     assert {k: v[k] for k in ("fig7.autoregressive_energy", "fig7.exact_energy", "fig7.autoregressive_latent")} == {
         "fig7.autoregressive_energy": "holds", "fig7.exact_energy": "holds", "fig7.autoregressive_latent": "holds"}
 

@@ -146,6 +146,53 @@ def test_combined_crossing_weights_drops_and_scales():
     assert discovery.combined_crossing([c(float("nan"), 0.01), c(2.0, 0.01, found=0.5)]) is None
 
 
+def test_seeds_combined_adds_the_spread_to_the_bootstrap_error():
+    # Three seeds 2.26, 2.27, 2.29 (mean 2.2733, spread 0.01528) with bootstrap errors 0.003, 0.004, 0.003.
+    est = [{"tc": 2.26, "error": 0.003}, {"tc": 2.27, "error": 0.004}, None, {"tc": 2.29, "error": 0.003},
+           {"tc": float("nan"), "error": 0.1}]
+    out = discovery.seeds_combined(est)
+    spread = np.std([2.26, 2.27, 2.29], ddof=1)
+    boot = np.sqrt((0.003**2 + 0.004**2 + 0.003**2) / 3)
+    assert out["n_seeds"] == 3 and out["tc"] == pytest.approx(6.82 / 3)
+    assert out["error"] == pytest.approx(np.sqrt(spread**2 / 3 + boot**2)) and out["seed_spread"] == pytest.approx(spread)
+    assert discovery.seeds_combined([{"tc_inf": 2.2, "error": 0.01}] * 2, key="tc_inf")["error"] == pytest.approx(0.01)
+    assert discovery.seeds_combined([{"tc": 2.2, "error": 0.01}, None]) is None
+
+
+def test_replicate_groups_pair_the_kth_run_of_every_size():
+    assert discovery.replicate_groups([16, 32, 64]) == [[0, 1, 2]]
+    assert discovery.replicate_groups([32, 16, 16, 32]) == [[1, 0], [2, 3]]
+    with pytest.raises(ValueError, match=r"same number of runs .* got 2 at L = 16, 1 at L = 32\.$"):
+        discovery.replicate_groups([16, 16, 32])
+
+
+def test_finite_size_over_seeds_combines_the_sets():
+    """Two seeds x two sizes of synthetic codes whose Binder ratios cross: the study of each set, and the
+    crossing combined over the sets is their mean."""
+    rng = np.random.default_rng(0)
+    grid = np.linspace(2.0, 2.6, 13)
+    runs, arrays = [], []
+    for seed_shift in (0.0, 0.02):
+        for L in (16, 32):
+            t = np.repeat(grid, 400)
+            # Ordered below Tc(seed) (r near 1, sharper for larger L), disordered above (r Gaussian-radial).
+            tc = 2.27 + seed_shift
+            order = 1 / (1 + np.exp((t - tc) * L / 4))
+            r = np.abs(order + rng.normal(0, 0.3, t.size) * (1 - order) + 0.05 * rng.normal(size=t.size))
+            runs.append({"lattice_size": L, "temperatures": grid.tolist(),
+                         "transition_latent": {"tc": tc + 1 / L, "error": 0.01}})
+            arrays.append({"temperature": t, "r": r, "coupling": np.full(t.size, np.nan)})
+    fs = discovery.finite_size(runs, arrays, n_bootstrap=20, seed=0)
+    assert fs["seeds"] == 2 and len(fs["replicates"]) == 2
+    per_set = [rep["crossings"][0]["tc"] for rep in fs["replicates"]]
+    assert all(np.isfinite(per_set))
+    assert fs["crossing_seeds"]["values"] == pytest.approx([rep["crossing"]["tc"] for rep in fs["replicates"]])
+    assert fs["crossing_seeds"]["tc"] == pytest.approx(np.mean(fs["crossing_seeds"]["values"]))
+    assert "crossing" not in fs and fs["tc_latent"] == pytest.approx([2.28 + 1 / 16, 2.28 + 1 / 32])
+    report = discovery.report_blocks({"runs": [], "finite_size": fs, "figures": {}})
+    assert any("over the seeds" in str(block) for block in report)
+
+
 # -- betavae-analyze end to end ------------------------------------------------------------
 def test_analyze_cli_end_to_end_on_two_sizes(tmp_path):
     from betavae_tf import train_lib
@@ -166,6 +213,7 @@ def test_analyze_cli_end_to_end_on_two_sizes(tmp_path):
     assert [r["lattice_size"] for r in summary["runs"]] == [4, 8]
     for run in summary["runs"]:
         assert 1 <= run["n_clusters"] <= 4 and "transition_pca" in run and len(run["binder_latent"]) == 5
+        assert len(run["transition_latent"]["steepest"]["slope"]["slope"]) == 4
         assert "label:magnetization" in run["correlations"]
     assert summary["finite_size"]["sizes"] == [4, 8] and len(summary["finite_size"]["crossings"]) == 1
     report = (tmp_path / "analysis" / "report.md").read_text()

@@ -22,10 +22,15 @@ and (for reporting only) any observables the dataset carries. For one run:
    RING_GAP degrees and a mean resultant length of its angles <= RING_RESULTANT
    (it goes round the centre); discrete branches leave wide gaps. For a ring,
    the "branches" are arcs of one connected set.
-6. Tc from the latent alone: the midpoint of a logistic fit of the mean of r
-   against T (bootstrap error), and the same estimator on the classic baseline,
-   the distance from the high-temperature centroid in the space of the first
-   principal components of the raw configurations.
+6. Tc from the latent alone, where the mean of r changes fastest with T, by
+   two estimators (bootstrap errors): the midpoint of a logistic step fitted
+   to it, and the steepest slope between successive temperatures with no
+   fitted shape (metrics.steepest_change). They agree when the mean of r is a
+   step (|m|-like codes); a code that tracks the energy, growing smoothly over
+   the whole range, pulls the logistic midpoint to high T while its steepest
+   slope stays at the specific-heat-like peak near Tc(L). Both also on the
+   classic baseline, the distance from the high-temperature centroid in the
+   space of the first principal components of the raw configurations.
 7. Several runs of one model at different L: Tc(L) of each, the crossing of
    the latent Binder ratio U_L(T) = 1 - <r^4> / (3 <r^2>^2) between
    successive sizes (bootstrap errors) and their weighted mean over the
@@ -33,6 +38,12 @@ and (for reporting only) any observables the dataset carries. For one run:
    extrapolations Tc(L) = Tc + a / L and Tc + a L^-x (x free). The crossings
    need temperatures dense near the transition (steps of about 0.5% of Tc):
    between grid points they are interpolated linearly.
+8. Several runs per size (training seeds; the k-th run given at every size
+   forms one set): step 7 for every set, and each estimate's mean over the
+   sets with the seeds' spread (standard error of the mean) added to the
+   bootstrap error (seeds_combined). The bootstrap alone measures the noise
+   of the data, not of the training: at L = 32 the Ising Tc of the beta = 100
+   run moves by about 1% between seeds, well beyond its bootstrap error.
 """
 import dataclasses
 import json
@@ -185,9 +196,12 @@ def transition(temperature, order, n_bootstrap, seed):
     ok = np.isfinite(temperature)
     if len(np.unique(temperature[ok])) < 4:
         return {"tc": float("nan"), "error": float("nan"), "curve": None,
+                "steepest": {"tc": float("nan"), "error": float("nan"), "slope": None},
                 "note": "fewer than 4 temperatures: no transition can be located"}
     tc, err, curve = mt.critical_temperature(temperature[ok], order[ok], n_bootstrap=n_bootstrap, seed=seed)
-    return {"tc": tc, "error": err, "curve": curve}
+    steep, steep_err, slope = mt.steepest_change(temperature[ok], order[ok], n_bootstrap=n_bootstrap, seed=seed)
+    return {"tc": tc, "error": err, "curve": curve,
+            "steepest": {"tc": steep, "error": steep_err, "slope": slope}}
 
 
 # -- one run ---------------------------------------------------------------------------
@@ -352,7 +366,65 @@ def three_size_extrapolation(sizes, tcs, errors, n_draws=2000, seed=0):
     return {"tc_inf": float(tc), "error": error, "exponent": float(x)}
 
 
+def seeds_combined(estimates, key="tc"):
+    """One estimate repeated over training seeds on the same data: their mean, with an error that adds the
+    seeds' spread as a standard error of the mean to the root-mean-square bootstrap error. The bootstrap
+    error is the sampling noise of the data, which every seed shares and averaging does not reduce; the
+    spread is what the training adds. estimates: dicts with key and "error" (None or nan where absent).
+    Returns {"tc", "error", "seed_spread", "bootstrap_error", "values", "n_seeds"} or None (under 2)."""
+    found = [e for e in estimates if e and np.isfinite(e[key]) and np.isfinite(e["error"])]
+    if len(found) < 2:
+        return None
+    values = np.array([e[key] for e in found])
+    bootstrap = float(np.sqrt(np.mean(np.square([e["error"] for e in found]))))
+    spread = float(values.std(ddof=1))
+    return {"tc": float(values.mean()), "error": float(np.hypot(spread / np.sqrt(len(values)), bootstrap)),
+            "seed_spread": spread, "bootstrap_error": bootstrap, "values": values.tolist(),
+            "n_seeds": len(values)}
+
+
+def replicate_groups(sizes):
+    """Runs by lattice size -> the replicate sets (one run per size each: the k-th run given at every size,
+    e.g. one per training seed). Every size must have the same number of runs."""
+    groups = {}
+    for i, L in enumerate(sizes):
+        groups.setdefault(int(L), []).append(i)
+    counts = sorted({len(v) for v in groups.values()})
+    if len(counts) > 1:
+        raise ValueError("every lattice size needs the same number of runs (one per training seed, in the same "
+                         "seed order at every size), got " + ", ".join(f"{len(v)} at L = {L}"
+                                                                        for L, v in sorted(groups.items())) + ".")
+    return [[groups[L][k] for L in sorted(groups)] for k in range(counts[0])]
+
+
 def finite_size(runs, arrays, n_bootstrap=200, seed=0):
+    """The finite-size study (finite_size_one) of every replicate set (replicate_groups: the k-th run of
+    each size); with several, the crossings and extrapolations combined over them (seeds_combined), the
+    first set's full study kept as the frame and every set's under "replicates"."""
+    sets = replicate_groups([run["lattice_size"] for run in runs])
+    reps = [finite_size_one([runs[i] for i in k], [arrays[i] for i in k], n_bootstrap, seed) for k in sets]
+    if reps[0] is None or len(reps) == 1:
+        return reps[0]
+    out = dict(reps[0], seeds=len(reps), replicates=reps)
+    out["tc_latent"] = [float(np.mean(v)) for v in zip(*(r["tc_latent"] for r in reps))]
+    out["tc_latent_error"] = [float(np.std(v, ddof=1)) for v in zip(*(r["tc_latent"] for r in reps))]
+
+    def combine(entries, into):
+        for key, value in (("crossing", "tc"), ("three_size", "tc_inf"), ("extrapolation", "tc_inf")):
+            into.pop(key, None)
+            combined = seeds_combined([e.get(key) for e in entries], value)
+            if combined:
+                into[f"{key}_seeds"] = combined
+
+    combine(reps, out)
+    if "by_coupling" in out:
+        out["by_coupling"] = {j: dict(entry) for j, entry in out["by_coupling"].items()}
+        for j, entry in out["by_coupling"].items():
+            combine([r["by_coupling"][j] for r in reps], entry)
+    return out
+
+
+def finite_size_one(runs, arrays, n_bootstrap=200, seed=0):
     """Tc(L) per run, Binder-ratio crossings between successive sizes (bootstrap errors; per coupling too when
     the data have several), Tc + a/L, and the three-size extrapolation with a free exponent."""
     by_size = sorted(((run["lattice_size"], i) for i, run in enumerate(runs)))
@@ -461,13 +533,27 @@ def _crossing_text(c):
                                                                 if c["scale"] > 1 else ""))
 
 
+def _seeds_text(c):
+    return (f"{f(c['tc'])} ± {f(c['error'])} (seeds: " + ", ".join(f(v) for v in c["values"])
+            + f"; spread {f(c['seed_spread'])}, bootstrap {f(c['bootstrap_error'])})")
+
+
+def _tc_text(tr):
+    """Both estimators of one transition: 'logistic ± e / steepest ± e'."""
+    steep = tr.get("steepest") or {}
+    return (f"{f(tr['tc'])} ± {f(tr['error'])} / {f(steep.get('tc', float('nan')))} ± "
+            f"{f(steep.get('error', float('nan')))}")
+
+
 def report_blocks(summary):
     out = [("h1", "Phase discovery"),
            ("p", "From the configurations and their temperatures only: clusters of the latent codes (Gaussian "
                  "mixtures, number by BIC), the disordered cluster (highest mean temperature), ordered branches "
                  f"(clusters pointing the same way from it, cosine >= {BRANCH_COSINE}), the latent order parameter r "
                  "(distance from the disordered centre) and the transition where its mean against T changes "
-                 "fastest (logistic midpoint, bootstrap error), next to the same estimator on PCA of the raw "
+                 "fastest, by two estimators (bootstrap errors): the midpoint of a logistic step fitted to it, and "
+                 "the steepest slope read off the data (no fitted shape; a code that tracks the energy rather than "
+                 "a step pulls the logistic midpoint to high T), next to the same estimators on PCA of the raw "
                  "configurations.")]
     rows = []
     for run in summary["runs"]:
@@ -475,10 +561,9 @@ def report_blocks(summary):
         rows.append([run["workdir"], run["lattice_size"], run["n_clusters"], run["n_ordered_branches"],
                      f"{f(s.get('max_angular_gap_deg'), 0)} deg / {f(s.get('mean_resultant_length'), 2)}"
                      + (" (ring)" if s.get("ring") else ""),
-                     f"{f(run['transition_latent']['tc'])} ± {f(run['transition_latent']['error'])}",
-                     f"{f(run['transition_pca']['tc'])} ± {f(run['transition_pca']['error'])}"])
+                     _tc_text(run["transition_latent"]), _tc_text(run["transition_pca"])])
     out.append(("table", ["run", "L", "clusters (BIC)", "ordered branches", "ordered set: largest gap / resultant",
-                          "Tc from the latent", "Tc from PCA"], rows))
+                          "Tc from the latent: logistic / steepest", "Tc from PCA: logistic / steepest"], rows))
     for run in summary["runs"]:
         out.append(("h2", f"{run['workdir']} (L = {run['lattice_size']})"))
         temps = run["temperatures"]
@@ -487,9 +572,9 @@ def report_blocks(summary):
                     [[c["cluster"], c["role"], c["n"], f(c["mean_temperature"], 2)]
                      + [f"{100 * c['share_by_temperature'][i]:.0f}%" for i in shown] for c in run["clusters"]]))
         if run.get("by_coupling"):
-            out.append(("table", ["coupling J", "Tc from the latent", "Tc from PCA"],
-                        [[j, f"{f(v['latent']['tc'])} ± {f(v['latent']['error'])}",
-                          f"{f(v['pca']['tc'])} ± {f(v['pca']['error'])}"] for j, v in run["by_coupling"].items()]))
+            out.append(("table", ["coupling J", "Tc from the latent: logistic / steepest",
+                                  "Tc from PCA: logistic / steepest"],
+                        [[j, _tc_text(v["latent"]), _tc_text(v["pca"])] for j, v in run["by_coupling"].items()]))
         if run["correlations"]:
             keys = sorted({k for v in run["correlations"].values() for k in v})
             out.append(("table", ["observable"] + keys, [[name] + [f(v.get(k)) for k in keys]
@@ -497,8 +582,25 @@ def report_blocks(summary):
     fs = summary.get("finite_size")
     if fs:
         out.append(("h2", "Several lattice sizes"))
-        out.append(("table", ["L", "Tc(L) from the latent"],
-                    [[L, f"{f(t)} ± {f(e)}"] for L, t, e in zip(fs["sizes"], fs["tc_latent"], fs["tc_latent_error"])]))
+        if fs.get("seeds"):
+            out.append(("p", f"{fs['seeds']} runs per size (training seeds, the k-th run given at each size forming "
+                             "one set): Tc(L) and the crossings below are the first set's; the estimates combined "
+                             "over the sets are their mean, with the seeds' spread (standard error of the mean) "
+                             "added to the root-mean-square bootstrap error."))
+            out.append(("table", ["L", "Tc(L) from the latent, per seed"],
+                        [[L, " / ".join(f(r["tc_latent"][k]) for r in fs["replicates"])]
+                         for k, L in enumerate(fs["sizes"])]))
+            rows = []
+            for j, entry in [("all", fs)] + list((fs.get("by_coupling") or {}).items()):
+                for key, name in (("crossing_seeds", "crossings combined"), ("three_size_seeds", "Tc + a L^-x"),
+                                  ("extrapolation_seeds", "Tc + a/L")):
+                    if key in entry:
+                        rows.append([j, name, _seeds_text(entry[key])])
+            out.append(("table", ["J", "estimate", "over the seeds"], rows))
+        else:
+            out.append(("table", ["L", "Tc(L) from the latent"],
+                        [[L, f"{f(t)} ± {f(e)}"] for L, t, e in zip(fs["sizes"], fs["tc_latent"],
+                                                                    fs["tc_latent_error"])]))
         out.append(("table", ["sizes", "Binder-ratio crossing", "found in"],
                     [[f"{c['sizes'][0]} / {c['sizes'][1]}", f"{f(c['tc'])} ± {f(c['error'])}",
                       f"{100 * c['found_in']:.0f}% of resamples"] for c in fs["crossings"]]))
@@ -538,11 +640,14 @@ def analyze(config, log=logging.info):
     out = os.path.abspath(config.out)
     os.makedirs(out, exist_ok=True)
     runs, arrays, figures = [], [], {}
+    data_dirs = [(config.data_dirs[i] if len(config.data_dirs) > 1 else config.data_dirs[0]) if config.data_dirs
+                 else fileio.read_json(os.path.join(w, "config.json"), "workdir config")["train"]["data_dir"]
+                 for i, w in enumerate(config.workdirs)]
+    manifests = [read_manifest(d) for d in data_dirs]
+    replicate_groups([m["lattice_size"] for m in manifests])   # refused before any work
     for i, workdir in enumerate(config.workdirs):
-        data_dir = (config.data_dirs[i] if len(config.data_dirs) > 1 else config.data_dirs[0]) if config.data_dirs \
-            else fileio.read_json(os.path.join(workdir, "config.json"), "workdir config")["train"]["data_dir"]
+        data_dir, manifest = data_dirs[i], manifests[i]
         model, epoch = export.model_from_workdir(workdir)
-        manifest = read_manifest(data_dir)
         if manifest["lattice_size"] != model.config.lattice_size:
             raise ValueError(f"{data_dir} has L = {manifest['lattice_size']}, but {workdir} was trained at "
                              f"L = {model.config.lattice_size}.")

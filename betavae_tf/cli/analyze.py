@@ -2,6 +2,8 @@
 
   betavae-analyze --workdir=runs/mine --out=runs/mine_analysis
   betavae-analyze --workdir=runs/L16 --workdir=runs/L32 --workdir=runs/L64 --out=runs/sizes   # Tc(L)
+  betavae-analyze --workdir=runs/L16 --workdir=runs/L32 --workdir=runs/L16_s1 --workdir=runs/L32_s1 ...
+      # several training seeds per size: the k-th run of each size is one set, combined over the sets
 
 Only the configurations and their temperatures are used (observables the data
 carry are correlated with the result, for the report); see
@@ -12,7 +14,8 @@ from absl import flags
 from betavae_tf.cli import common
 
 FLAGS = flags.FLAGS
-flags.DEFINE_multi_string("workdir", [], "A betavae-train workdir (repeat for runs at several lattice sizes).")
+flags.DEFINE_multi_string("workdir", [], "A betavae-train workdir (repeat for runs at several lattice sizes, and for "
+                           "several training seeds per size).")
 flags.DEFINE_multi_string("data", [], "Dataset to analyse: one for every run, or one per --workdir (default: each "
                           "run's training data).")
 flags.DEFINE_string("out", None, "Output directory: summary.json, figures, report.md / report.html.")
@@ -20,6 +23,11 @@ flags.DEFINE_integer("max_clusters", 8, "Largest number of mixture components tr
 flags.DEFINE_integer("n_bootstrap", 200, "Bootstrap resamples for the errors of Tc.")
 flags.DEFINE_integer("pca_components", 0, "Principal components of the PCA baseline (0: the latent dimension).")
 flags.DEFINE_integer("seed", 0, "Seed of the clustering and the bootstrap.")
+
+
+def _tc(tr):
+    steep = tr["steepest"]
+    return f"{tr['tc']:.4f} +- {tr['error']:.4f} / {steep['tc']:.4f} +- {steep['error']:.4f}"
 
 
 def main(argv):
@@ -32,10 +40,16 @@ def main(argv):
                                    n_components_pca=FLAGS.pca_components, seed=FLAGS.seed))
     for run in result["runs"]:
         print(f"{run['workdir']}: {run['n_clusters']} clusters, {run['n_ordered_branches']} ordered branches; "
-              f"Tc from the latent {run['transition_latent']['tc']:.4f} +- {run['transition_latent']['error']:.4f}, "
-              f"from PCA {run['transition_pca']['tc']:.4f} +- {run['transition_pca']['error']:.4f}")
-    for c in (result["finite_size"] or {}).get("crossings", []):
+              f"Tc from the latent (logistic midpoint / steepest slope) {_tc(run['transition_latent'])}, "
+              f"from PCA {_tc(run['transition_pca'])}")
+    fs = result["finite_size"] or {}
+    for c in fs.get("crossings", []):
         print(f"L = {c['sizes'][0]} / {c['sizes'][1]}: Binder-ratio crossing at {c['tc']:.4f} +- {c['error']:.4f}")
+    for j, entry in [("all", fs)] + list((fs.get("by_coupling") or {}).items()):
+        for key in ("crossing", "crossing_seeds"):
+            if key in entry:
+                print(f"J = {j}: crossings combined{' over the seeds' if key.endswith('seeds') else ''} "
+                      f"{entry[key]['tc']:.4f} +- {entry[key]['error']:.4f}")
 
 
 def run():
