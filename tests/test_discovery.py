@@ -129,6 +129,14 @@ def test_binder_ratio_and_crossing():
     t = np.linspace(1, 3, 11)
     assert discovery.crossing(t, 0.5 - 0.1 * (t - 2.2), 0.5 - 0.3 * (t - 2.2)) == pytest.approx(2.2)
     assert np.isnan(discovery.crossing(t, t, t + 1))
+    # The larger lattice rising above the smaller one as T rises is not a transition: not a crossing ...
+    assert np.isnan(discovery.crossing(t, 0.5 - 0.3 * (t - 2.2), 0.5 - 0.1 * (t - 2.2)))
+    # ... and beside a true crossing at 1.6 an upward one at 2.6 (nearer the middle of the grid) is passed over.
+    d = np.where(t < 2.2, 1.6 - t, t - 2.6)
+    assert discovery.crossing(t, np.zeros_like(t), d) == pytest.approx(1.6)
+    # An exact zero on the grid counts only as a downward crossing.
+    assert discovery.crossing(t, np.zeros_like(t), 2.2 - t) == pytest.approx(2.2)
+    assert np.isnan(discovery.crossing(t, np.zeros_like(t), t - 2.2))
 
 
 def test_combined_crossing_weights_drops_and_scales():

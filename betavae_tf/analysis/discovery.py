@@ -284,18 +284,22 @@ def analyze_run(model, data, manifest, *, max_clusters=8, n_bootstrap=200, n_com
 
 # -- several sizes -----------------------------------------------------------------------
 def crossing(t_grid, u_small, u_large):
-    """Where two curves U(T) cross, by linear interpolation of their difference (the first sign change nearest
-    the middle of the grid); NaN if they do not cross."""
+    """Where the Binder ratio of the larger lattice falls below the smaller one's as T rises, by linear
+    interpolation of their difference; NaN if it never does. Below Tc the larger lattice is the more
+    ordered (U nearer its ordered value 2/3), above it the less, so U_large - U_small changes sign from + to
+    - at the transition; a crossing the other way is not a transition (it is where the two models' codes of
+    the disordered phase differ in shape). Of several, the one nearest the middle of the grid."""
     d = np.asarray(u_large) - np.asarray(u_small)
     ok = np.isfinite(d)
     t, d = np.asarray(t_grid)[ok], d[ok]
-    zeros = np.flatnonzero(d == 0)
-    if len(zeros):
-        return float(t[zeros[np.argmin(np.abs(zeros - len(d) / 2))]])
-    changes = np.flatnonzero(np.sign(d[:-1]) * np.sign(d[1:]) < 0)
+    n = len(d)
+    zeros = [i for i in np.flatnonzero(d == 0) if (i == 0 or d[i - 1] > 0) and (i == n - 1 or d[i + 1] < 0)]
+    if zeros:
+        return float(t[min(zeros, key=lambda i: abs(i - n / 2))])
+    changes = np.flatnonzero((d[:-1] > 0) & (d[1:] < 0))
     if not len(changes):
         return float("nan")
-    i = changes[np.argmin(np.abs(changes - len(d) / 2))]
+    i = changes[np.argmin(np.abs(changes - n / 2))]
     return float(t[i] - d[i] * (t[i + 1] - t[i]) / (d[i + 1] - d[i]))
 
 
