@@ -154,16 +154,25 @@ def test_combined_crossing_weights_drops_and_scales():
     assert discovery.combined_crossing([c(float("nan"), 0.01), c(2.0, 0.01, found=0.5)]) is None
 
 
-def test_seeds_combined_adds_the_spread_to_the_bootstrap_error():
-    # Three seeds 2.26, 2.27, 2.29 (mean 2.2733, spread 0.01528) with bootstrap errors 0.003, 0.004, 0.003.
-    est = [{"tc": 2.26, "error": 0.003}, {"tc": 2.27, "error": 0.004}, None, {"tc": 2.29, "error": 0.003},
-           {"tc": float("nan"), "error": 0.1}]
-    out = discovery.seeds_combined(est)
-    spread = np.std([2.26, 2.27, 2.29], ddof=1)
-    boot = np.sqrt((0.003**2 + 0.004**2 + 0.003**2) / 3)
-    assert out["n_seeds"] == 3 and out["tc"] == pytest.approx(6.82 / 3)
-    assert out["error"] == pytest.approx(np.sqrt(spread**2 / 3 + boot**2)) and out["seed_spread"] == pytest.approx(spread)
-    assert discovery.seeds_combined([{"tc_inf": 2.2, "error": 0.01}] * 2, key="tc_inf")["error"] == pytest.approx(0.01)
+def test_seeds_combined_is_a_random_effects_mean():
+    # Seeds that agree within their bootstrap errors: no between-seed variance, the inverse-variance mean,
+    # and the error of the data not divided by the number of seeds (they share the data).
+    agree = discovery.seeds_combined([{"tc": 2.270, "error": 0.004}, None, {"tc": 2.272, "error": 0.004},
+                                      {"tc": float("nan"), "error": 0.1}])
+    assert agree["n_seeds"] == 2 and agree["tau"] == 0.0
+    assert agree["tc"] == pytest.approx(2.271) and agree["error"] == pytest.approx(0.004)
+    # A poorly determined seed counts little.
+    weak = discovery.seeds_combined([{"tc": 2.270, "error": 0.004}, {"tc": 2.272, "error": 0.004},
+                                     {"tc": 2.5, "error": 0.2}])
+    assert weak["tc"] == pytest.approx((2.270 + 2.272 + 2.5 / 2500) / (2 + 1 / 2500)) and weak["tau"] == 0.0
+    # Seeds 2.26, 2.27, 2.29, all +- 0.003: Q = sum (x - mean)^2 / b^2 = 46.7 / 9 over 2 degrees of freedom,
+    # tau^2 = (Q - 2) / (3 / b^2 - 1 / b^2) = (Q - 2) b^2 / 2; equal weights; error^2 = b^2 + tau^2 / 3.
+    x = np.array([2.26, 2.27, 2.29])
+    spread = discovery.seeds_combined([{"tc_inf": v, "error": 0.003} for v in x], key="tc_inf")
+    q = np.sum((x - x.mean()) ** 2) / 0.003**2
+    tau2 = (q - 2) * 0.003**2 / 2
+    assert spread["tc"] == pytest.approx(x.mean()) and spread["tau"] == pytest.approx(np.sqrt(tau2))
+    assert spread["error"] == pytest.approx(np.sqrt(0.003**2 + tau2 / 3))
     assert discovery.seeds_combined([{"tc": 2.2, "error": 0.01}, None]) is None
 
 
@@ -176,7 +185,7 @@ def test_replicate_groups_pair_the_kth_run_of_every_size():
 
 def test_finite_size_over_seeds_combines_the_sets():
     """Two seeds x two sizes of synthetic codes whose Binder ratios cross: the study of each set, and the
-    crossing combined over the sets is their mean."""
+    crossing combined over the sets (seeds_combined of the sets' crossings)."""
     rng = np.random.default_rng(0)
     grid = np.linspace(2.0, 2.6, 13)
     runs, arrays = [], []
@@ -195,7 +204,9 @@ def test_finite_size_over_seeds_combines_the_sets():
     per_set = [rep["crossings"][0]["tc"] for rep in fs["replicates"]]
     assert all(np.isfinite(per_set))
     assert fs["crossing_seeds"]["values"] == pytest.approx([rep["crossing"]["tc"] for rep in fs["replicates"]])
-    assert fs["crossing_seeds"]["tc"] == pytest.approx(np.mean(fs["crossing_seeds"]["values"]))
+    assert fs["crossing_seeds"]["tc"] == pytest.approx(
+        discovery.seeds_combined([rep["crossing"] for rep in fs["replicates"]])["tc"])
+    assert min(fs["crossing_seeds"]["values"]) <= fs["crossing_seeds"]["tc"] <= max(fs["crossing_seeds"]["values"])
     assert "crossing" not in fs and fs["tc_latent"] == pytest.approx([2.28 + 1 / 16, 2.28 + 1 / 32])
     report = discovery.report_blocks({"runs": [], "finite_size": fs, "figures": {}})
     assert any("over the seeds" in str(block) for block in report)

@@ -39,9 +39,9 @@ and (for reporting only) any observables the dataset carries. For one run:
    need temperatures dense near the transition (steps of about 0.5% of Tc):
    between grid points they are interpolated linearly.
 8. Several runs per size (training seeds; the k-th run given at every size
-   forms one set): step 7 for every set, and each estimate's mean over the
-   sets with the seeds' spread (standard error of the mean) added to the
-   bootstrap error (seeds_combined). The bootstrap alone measures the noise
+   forms one set): step 7 for every set, and each estimate combined over the
+   sets as a random-effects mean (seeds_combined: the spread between seeds
+   beyond their bootstrap errors enters the weights and the error). The bootstrap alone measures the noise
    of the data, not of the training: at L = 32 the Ising Tc of the beta = 100
    run moves by about 1% between seeds, well beyond its bootstrap error.
 """
@@ -371,20 +371,30 @@ def three_size_extrapolation(sizes, tcs, errors, n_draws=2000, seed=0):
 
 
 def seeds_combined(estimates, key="tc"):
-    """One estimate repeated over training seeds on the same data: their mean, with an error that adds the
-    seeds' spread as a standard error of the mean to the root-mean-square bootstrap error. The bootstrap
-    error is the sampling noise of the data, which every seed shares and averaging does not reduce; the
-    spread is what the training adds. estimates: dicts with key and "error" (None or nan where absent).
-    Returns {"tc", "error", "seed_spread", "bootstrap_error", "values", "n_seeds"} or None (under 2)."""
-    found = [e for e in estimates if e and np.isfinite(e[key]) and np.isfinite(e["error"])]
+    """One estimate repeated over training seeds on the same data, combined as a random-effects mean
+    (DerSimonian-Laird): the seeds scatter by their bootstrap errors b_k (the data's sampling noise) and by
+    a between-seed variance tau^2 that the training adds, estimated from the scatter beyond the b_k
+    (zero if there is none). Weights 1 / (b_k^2 + tau^2): a seed whose estimate is poorly determined counts
+    little, and when the training scatter dominates the seeds count alike. The error adds the training part,
+    tau^2 over the effective number of seeds, to the weighted mean of b_k^2, not divided by the number of
+    seeds: the seeds share the data, so averaging does not reduce its noise.
+    estimates: dicts with key and "error" (None or nan where absent). Returns {"tc", "error", "tau",
+    "bootstrap_error", "values", "errors", "n_seeds"} or None (fewer than 2)."""
+    found = [e for e in estimates if e and np.isfinite(e[key]) and np.isfinite(e["error"]) and e["error"] > 0]
     if len(found) < 2:
         return None
-    values = np.array([e[key] for e in found])
-    bootstrap = float(np.sqrt(np.mean(np.square([e["error"] for e in found]))))
-    spread = float(values.std(ddof=1))
-    return {"tc": float(values.mean()), "error": float(np.hypot(spread / np.sqrt(len(values)), bootstrap)),
-            "seed_spread": spread, "bootstrap_error": bootstrap, "values": values.tolist(),
-            "n_seeds": len(values)}
+    x = np.array([e[key] for e in found])
+    b2 = np.square([e["error"] for e in found])
+    w = 1.0 / b2
+    fixed = np.sum(w * x) / np.sum(w)
+    q = np.sum(w * (x - fixed) ** 2)
+    tau2 = max(0.0, (q - (len(x) - 1)) / (np.sum(w) - np.sum(w**2) / np.sum(w)))
+    ws = 1.0 / (b2 + tau2)
+    bootstrap2 = float(np.sum(ws * b2) / np.sum(ws))
+    n_eff = float(np.sum(ws) ** 2 / np.sum(ws**2))
+    return {"tc": float(np.sum(ws * x) / np.sum(ws)), "error": float(np.sqrt(bootstrap2 + tau2 / n_eff)),
+            "tau": float(np.sqrt(tau2)), "bootstrap_error": float(np.sqrt(bootstrap2)), "values": x.tolist(),
+            "errors": np.sqrt(b2).tolist(), "n_seeds": len(x)}
 
 
 def replicate_groups(sizes):
@@ -538,8 +548,9 @@ def _crossing_text(c):
 
 
 def _seeds_text(c):
-    return (f"{f(c['tc'])} ± {f(c['error'])} (seeds: " + ", ".join(f(v) for v in c["values"])
-            + f"; spread {f(c['seed_spread'])}, bootstrap {f(c['bootstrap_error'])})")
+    return (f"{f(c['tc'])} ± {f(c['error'])} (seeds: " + ", ".join(f"{f(v)} ± {f(e)}" for v, e in
+                                                               zip(c["values"], c["errors"]))
+            + f"; between-seed spread tau {f(c['tau'])}, bootstrap {f(c['bootstrap_error'])})")
 
 
 def _tc_text(tr):
@@ -589,8 +600,9 @@ def report_blocks(summary):
         if fs.get("seeds"):
             out.append(("p", f"{fs['seeds']} runs per size (training seeds, the k-th run given at each size forming "
                              "one set): Tc(L) and the crossings below are the first set's; the estimates combined "
-                             "over the sets are their mean, with the seeds' spread (standard error of the mean) "
-                             "added to the root-mean-square bootstrap error."))
+                             "over the sets are random-effects means (weights 1 / (bootstrap error^2 + tau^2), tau "
+                             "the spread between seeds beyond their bootstrap errors), with tau^2 over the "
+                             "effective number of seeds added to the bootstrap error, which the seeds share."))
             out.append(("table", ["L", "Tc(L) from the latent, per seed"],
                         [[L, " / ".join(f(r["tc_latent"][k]) for r in fs["replicates"])]
                          for k, L in enumerate(fs["sizes"])]))
