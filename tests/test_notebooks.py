@@ -47,6 +47,7 @@ def test_notebook_runs_with_tiny_parameters(name, tmp_path):
     text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     if name == "your_own_data.ipynb":
         assert "ordered branches" in text and "Tc from PCA:" in text and "full report:" in text
+        assert "(steepest slope)" in text
         assert "decoder: multinomial" in text and (tmp_path / "own" / "analysis" / "report.md").exists()
     elif name == "quickstart.ipynb":
         assert "same as Keras: True" in text and "generated phases:" in text
