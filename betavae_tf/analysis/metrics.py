@@ -240,12 +240,7 @@ def critical_temperature(temperature, order, n_bootstrap=200, seed=0):
     """
     from scipy.optimize import curve_fit
 
-    t = np.asarray(temperature, float)
-    order = np.asarray(order, float)
-    grid = np.unique(t)
-    if len(grid) < 4:
-        raise ValueError(f"need at least 4 temperatures to locate Tc, got {len(grid)}.")
-    groups = [order[t == g] for g in grid]
+    grid, groups = _by_temperature(temperature, order)
 
     def fit(means):
         p0 = [means.max(), means.min(), grid[np.argmax(-np.diff(means))] + np.diff(grid).mean() / 2,
@@ -257,14 +252,29 @@ def critical_temperature(temperature, order, n_bootstrap=200, seed=0):
         return params[2] if grid[0] <= params[2] <= grid[-1] else np.nan
 
     means = np.array([g.mean() for g in groups])
-    rng = np.random.default_rng(seed)
     with warnings.catch_warnings():  # a fit that does not converge is dropped, not reported per resample
         warnings.simplefilter("ignore")
         tc = fit(means)
-        boots = [fit(np.array([rng.choice(g, len(g)).mean() for g in groups])) for _ in range(n_bootstrap)]
-    boots = np.array([b for b in boots if np.isfinite(b)])
-    err = float(boots.std()) if len(boots) > 1 else np.nan
+        err = _bootstrap_spread(fit, groups, n_bootstrap, seed)
     return float(tc), err, {"temperatures": grid.tolist(), "mean": means.tolist()}
+
+
+def _by_temperature(temperature, order):
+    """(the temperatures, the order parameter's samples at each); at least 4 temperatures."""
+    t = np.asarray(temperature, float)
+    order = np.asarray(order, float)
+    grid = np.unique(t)
+    if len(grid) < 4:
+        raise ValueError(f"need at least 4 temperatures to locate Tc, got {len(grid)}.")
+    return grid, [order[t == g] for g in grid]
+
+
+def _bootstrap_spread(locate, groups, n_bootstrap, seed):
+    """Spread of locate(means) over resamples of the samples at each temperature (nan results dropped)."""
+    rng = np.random.default_rng(seed)
+    boots = np.array([locate(np.array([rng.choice(g, len(g)).mean() for g in groups])) for _ in range(n_bootstrap)])
+    boots = boots[np.isfinite(boots)]
+    return float(boots.std()) if len(boots) > 1 else np.nan
 
 
 def steepest_change(temperature, order, n_bootstrap=200, seed=0):
@@ -281,12 +291,7 @@ def steepest_change(temperature, order, n_bootstrap=200, seed=0):
     is the spread over bootstrap resamples of the samples at each temperature.
     Returns (tc, tc_error, {"temperatures", "slope"}) with the slopes at the intervals' midpoints.
     """
-    t = np.asarray(temperature, float)
-    order = np.asarray(order, float)
-    grid = np.unique(t)
-    if len(grid) < 4:
-        raise ValueError(f"need at least 4 temperatures to locate Tc, got {len(grid)}.")
-    groups = [order[t == g] for g in grid]
+    grid, groups = _by_temperature(temperature, order)
     mid = (grid[1:] + grid[:-1]) / 2
 
     def slopes(means):
@@ -301,12 +306,8 @@ def steepest_change(temperature, order, n_bootstrap=200, seed=0):
         return float(np.clip(-b / (2 * a), mid[k - 1], mid[k + 1])) if a < 0 else float(mid[k])
 
     means = np.array([g.mean() for g in groups])
-    rng = np.random.default_rng(seed)
-    tc = locate(means)
-    boots = np.array([locate(np.array([rng.choice(g, len(g)).mean() for g in groups])) for _ in range(n_bootstrap)])
-    boots = boots[np.isfinite(boots)]
-    err = float(boots.std()) if len(boots) > 1 else np.nan
-    return tc, err, {"temperatures": mid.tolist(), "slope": slopes(means).tolist()}
+    return (locate(means), _bootstrap_spread(locate, groups, n_bootstrap, seed),
+            {"temperatures": mid.tolist(), "slope": slopes(means).tolist()})
 
 
 # -- Sec. V: clusters of latent codes (Figs. 5 and 6) ---------------------------------
