@@ -310,6 +310,111 @@ def steepest_change(temperature, order, n_bootstrap=200, seed=0):
             {"temperatures": mid.tolist(), "slope": slopes(means).tolist()})
 
 
+COLLAPSE_WINDOW = 2.0  # |T / Tc - 1| L^(1/nu) at most this: the critical region a collapse compares
+
+
+def _collapse_curves(samples, rng=None):
+    """Per size: (L, temperatures, mean / its value at the lowest T, standard error likewise), the samples at
+    each temperature optionally resampled."""
+    curves = []
+    for L, temperature, order in samples:
+        grid, groups = _by_temperature(temperature, order)
+        if rng is not None:
+            groups = [rng.choice(g, len(g)) for g in groups]
+        mean = np.array([g.mean() for g in groups])
+        sem = np.array([g.std() / np.sqrt(max(len(g) - 1, 1)) for g in groups])
+        ref = mean[0] if mean[0] != 0 else 1.0
+        curves.append((float(L), grid, mean / ref, np.maximum(sem / abs(ref), 1e-9)))
+    return curves
+
+
+def collapse_quality(params, curves, window=COLLAPSE_WINDOW):
+    """How well the curves of several sizes fall on one, m L^y against x = (T / Tc - 1) L^(1/nu): the mean
+    over every point of every size of (its value - the other size's curve at its x, linearly
+    interpolated)^2 / (the two standard errors squared, summed), over the points with |x| <= window that lie
+    inside the other size's range of x (Houdayer and Hartmann, Phys. Rev. B 70, 014418 (2004)). Near 1 for
+    a collapse within the noise. Returns (quality, number of comparisons); inf where a size has fewer than
+    3 points in the window or the exponents leave their range."""
+    tc, inverse_nu, y = params
+    if not (0.2 <= inverse_nu <= 5.0 and -1.0 <= y <= 2.0 and tc > 0):
+        return np.inf, 0
+    scaled = []
+    for L, grid, mean, sem in curves:
+        x = (grid / tc - 1.0) * L ** inverse_nu
+        keep = np.abs(x) <= window
+        if keep.sum() < 3:
+            return np.inf, 0
+        scaled.append((x[keep], mean[keep] * L ** y, sem[keep] * L ** y))
+    total, n = 0.0, 0
+    for i, (x, v, e) in enumerate(scaled):
+        for j, (x2, v2, e2) in enumerate(scaled):
+            inside = (x >= x2[0]) & (x <= x2[-1])
+            if i == j or not inside.any():
+                continue
+            total += float(np.sum((v[inside] - np.interp(x[inside], x2, v2)) ** 2
+                                  / (e[inside] ** 2 + np.interp(x[inside], x2, e2) ** 2)))
+            n += int(inside.sum())
+    return (total / n, n) if n >= 2 * len(scaled) else (np.inf, n)
+
+
+def scaling_collapse(samples, window=COLLAPSE_WINDOW, tc_start=None, n_bootstrap=200, seed=0):
+    """Tc, 1/nu and y from a finite-size data collapse of an order parameter's mean over several sizes:
+    near a continuous transition m(T, L) = L^-y F((T / Tc - 1) L^(1/nu)) (y = beta / nu for an order
+    parameter), so the three are the values that make the curves of all sizes one curve
+    (collapse_quality, minimised by a coarse search over Tc, 1/nu in [0.4, 2.5] and y in [-0.1, 0.6], then
+    Nelder-Mead from its five best points; the lowest quality wins).
+    No exponent is assumed and every temperature in the critical region of every size is used, where a
+    crossing uses two sizes and an extrapolation of Tc(L) one number per size. Each curve is divided by its
+    mean at the lowest temperature (the grid must reach the ordered phase, where every size is fully
+    ordered: an encoder's scale differs from run to run). Errors: spread over bootstrap resamples of the
+    samples at each temperature, each refitted from the same five starting points (so that a resample may
+    fall into another of the quality's minima: Tc and 1/nu are correlated along a shallow valley).
+    samples: [(L, temperatures, order parameter)] per size (two or more sizes). Returns {"tc", "error",
+    "inverse_nu", "inverse_nu_error", "y", "y_error", "quality", "n_points", "window"}."""
+    from scipy.optimize import minimize
+    if len({L for L, _, _ in samples}) < 2:
+        raise ValueError(f"a collapse needs at least two lattice sizes, got {sorted({L for L, _, _ in samples})}.")
+    curves = _collapse_curves(samples)
+    largest = max(range(len(samples)), key=lambda k: samples[k][0])
+    grid = curves[largest][1]
+    if tc_start is None:
+        tc_start = steepest_change(samples[largest][1], samples[largest][2], n_bootstrap=0)[0]
+        if not np.isfinite(tc_start):
+            tc_start = float(np.median(grid))
+
+    def objective(p, curves):
+        q = collapse_quality(p, curves, window)[0]
+        return q if np.isfinite(q) else 1e12
+
+    def fit(curves, start):
+        res = minimize(objective, start, args=(curves,), method="Nelder-Mead",
+                       options={"xatol": 1e-4, "fatol": 1e-4, "maxiter": 2000})
+        return res.x, float(res.fun) if res.fun < 1e12 else np.inf
+
+    # A coarse search first (the quality has several local minima), then Nelder-Mead from its five best.
+    tcs = np.union1d(np.linspace(grid[1], grid[-2], 40), tc_start * (1 + np.linspace(-0.03, 0.03, 31)))
+    coarse = sorted((objective((tc, inverse_nu, y), curves), tc, inverse_nu, y) for tc in tcs
+                    for inverse_nu in (0.4, 0.55, 0.7, 0.85, 1.0, 1.2, 1.45, 1.75, 2.1, 2.5)
+                    for y in np.linspace(-0.1, 0.6, 15))
+    starts = [start[1:] for start in coarse[:5]]
+
+    def best_fit(curves):
+        return min((fit(curves, start) for start in starts), key=lambda pair: pair[1])
+
+    best, quality = best_fit(curves)
+    nan = float("nan")
+    if not np.isfinite(quality):
+        return {"tc": nan, "error": nan, "inverse_nu": nan, "inverse_nu_error": nan, "y": nan, "y_error": nan,
+                "quality": nan, "n_points": 0, "window": window}
+    rng = np.random.default_rng(seed)
+    boots = np.array([p for p, q in (best_fit(_collapse_curves(samples, rng)) for _ in range(n_bootstrap))
+                      if np.isfinite(q)]).reshape(-1, 3)
+    spread = boots.std(axis=0) if len(boots) > 1 else np.full(3, nan)
+    return {"tc": float(best[0]), "error": float(spread[0]), "inverse_nu": float(best[1]),
+            "inverse_nu_error": float(spread[1]), "y": float(best[2]), "y_error": float(spread[2]),
+            "quality": quality, "n_points": collapse_quality(best, curves, window)[1], "window": window}
+
+
 # -- Sec. V: clusters of latent codes (Figs. 5 and 6) ---------------------------------
 def kmeans_purity(latent, labels, n_clusters=None, seed=0, n_init=10):
     """Cluster purity of the latent codes: k-means (k = number of classes) against the labels.
