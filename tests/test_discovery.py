@@ -208,8 +208,37 @@ def test_finite_size_over_seeds_combines_the_sets():
         discovery.seeds_combined([rep["crossing"] for rep in fs["replicates"]])["tc"])
     assert min(fs["crossing_seeds"]["values"]) <= fs["crossing_seeds"]["tc"] <= max(fs["crossing_seeds"]["values"])
     assert "crossing" not in fs and fs["tc_latent"] == pytest.approx([2.28 + 1 / 16, 2.28 + 1 / 32])
+    # The data collapse of every set, combined the same way.
+    assert fs["collapse_seeds"]["values"] == pytest.approx([rep["collapse"]["tc"] for rep in fs["replicates"]])
+    assert fs["collapse_seeds"]["tc"] == pytest.approx(
+        discovery.seeds_combined([rep["collapse"] for rep in fs["replicates"]])["tc"])
+    assert all(rep["collapse"]["n_points"] >= 4 for rep in fs["replicates"]) and "collapse" not in fs
     report = discovery.report_blocks({"runs": [], "finite_size": fs, "figures": {}})
     assert any("over the seeds" in str(block) for block in report)
+    assert any(block[0] == "table" and block[1] == ["seed set", "J", "data collapse"] for block in report)
+
+
+def test_finite_size_collapse_in_the_study_the_report_and_the_figure(tmp_path):
+    """Three sizes of codes whose mean obeys finite-size scaling (Tc = 1, 1/nu = 1.2, y = 2/15): the study
+    holds the collapse at those values, the report and the sizes figure show it."""
+    rng = np.random.default_rng(3)
+    grid = np.concatenate([[0.6, 0.85, 0.93], np.linspace(0.96, 1.02, 13), [1.04, 1.1, 1.3]])
+    runs, arrays = [], []
+    for L in (16, 32, 64):
+        t = np.repeat(grid, 300)
+        x = (t - 1) * L ** 1.2
+        r = np.abs(L ** (-2 / 15) * (np.logaddexp(0, -2 * x) / 2 + 0.05) ** (1 / 9) + 0.05 * rng.normal(size=t.size))
+        arrays.append({"temperature": t, "r": r, "coupling": np.full(t.size, np.nan)})
+        tr = discovery.transition(t, r, 2, 0)
+        runs.append({"lattice_size": L, "temperatures": grid.tolist(), "transition_latent": tr,
+                     "binder_latent": [discovery.binder_ratio(r[t == g]) for g in grid]})
+    fs = discovery.finite_size(runs, arrays, n_bootstrap=4, seed=0)
+    c = fs["collapse"]
+    assert c["tc"] == pytest.approx(1.0, abs=0.004) and c["inverse_nu"] == pytest.approx(1.2, abs=0.2)
+    text = str(discovery.report_blocks({"runs": [], "finite_size": fs, "figures": {}}))
+    assert "Data collapse of the mean of r" in text and f"{c['tc']:.4f}" in text
+    path = discovery.figure_sizes(fs, runs, str(tmp_path / "sizes"))
+    assert os.path.getsize(path) > 10000 and os.path.exists(str(tmp_path / "sizes.pdf"))
 
 
 # -- betavae-analyze end to end ------------------------------------------------------------

@@ -35,8 +35,11 @@ and (for reporting only) any observables the dataset carries. For one run:
    the latent Binder ratio U_L(T) = 1 - <r^4> / (3 <r^2>^2) between
    successive sizes (bootstrap errors) and their weighted mean over the
    crossings that resampling does not remove (combined_crossing), and the
-   extrapolations Tc(L) = Tc + a / L and Tc + a L^-x (x free). The crossings
-   need temperatures dense near the transition (steps of about 0.5% of Tc):
+   extrapolations Tc(L) = Tc + a / L and Tc + a L^-x (x free), and a data
+   collapse of the mean of r over all sizes (metrics.scaling_collapse: Tc,
+   1/nu and y that put m(T, L) L^y against (T / Tc - 1) L^(1/nu) on one
+   curve within the critical region). The crossings and the collapse need
+   temperatures dense near the transition (steps of about 0.5% of Tc):
    between grid points they are interpolated linearly.
 8. Several runs per size (training seeds; the k-th run given at every size
    forms one set): step 7 for every set, and each estimate combined over the
@@ -330,6 +333,21 @@ def _crossings(by_size, grids, arrays, n_bootstrap, rng, subset=None):
     return out
 
 
+def _collapse(by_size, arrays, n_bootstrap, seed, subset=None):
+    """The data collapse (metrics.scaling_collapse) of the latent order parameter r over the sizes, or None
+    where it cannot be made (too few temperatures in the critical region of a size)."""
+    samples = []
+    for L, i in by_size:
+        t, r = arrays[i]["temperature"], arrays[i]["r"]
+        keep = np.isfinite(t) & (subset(arrays[i]) if subset else True)
+        samples.append((L, t[keep], r[keep]))
+    try:
+        result = mt.scaling_collapse(samples, n_bootstrap=n_bootstrap, seed=seed)
+    except ValueError:
+        return None
+    return result if np.isfinite(result["tc"]) else None
+
+
 def combined_crossing(crossings, min_found=CROSSING_FOUND):
     """Tc from the Binder-ratio crossings of successive sizes: their inverse-variance weighted mean, over the
     crossings found in at least min_found of the bootstrap resamples (a crossing that resampling often
@@ -424,7 +442,8 @@ def finite_size(runs, arrays, n_bootstrap=200, seed=0):
     out["tc_latent_error"] = [float(np.std(v, ddof=1)) for v in zip(*(r["tc_latent"] for r in reps))]
 
     def combine(entries, into):
-        for key, value in (("crossing", "tc"), ("three_size", "tc_inf"), ("extrapolation", "tc_inf")):
+        for key, value in (("crossing", "tc"), ("three_size", "tc_inf"), ("extrapolation", "tc_inf"),
+                           ("collapse", "tc")):
             into.pop(key, None)
             combined = seeds_combined([e.get(key) for e in entries], value)
             if combined:
@@ -440,7 +459,8 @@ def finite_size(runs, arrays, n_bootstrap=200, seed=0):
 
 def finite_size_one(runs, arrays, n_bootstrap=200, seed=0):
     """Tc(L) per run, Binder-ratio crossings between successive sizes (bootstrap errors; per coupling too when
-    the data have several), Tc + a/L, and the three-size extrapolation with a free exponent."""
+    the data have several), Tc + a/L, the three-size extrapolation with a free exponent, and the data
+    collapse of the mean of r over all sizes (Tc, 1/nu and y together; per coupling too)."""
     by_size = sorted(((run["lattice_size"], i) for i, run in enumerate(runs)))
     sizes = [L for L, _ in by_size]
     if len(set(sizes)) < 2:
@@ -465,6 +485,9 @@ def finite_size_one(runs, arrays, n_bootstrap=200, seed=0):
             three = three_size_extrapolation(sizes, entry["tc_latent"], entry["tc_latent_error"], seed=seed)
             if three:
                 entry["three_size"] = three
+            collapsed = _collapse(by_size, arrays, n_bootstrap, seed, subset=lambda a, v=value: a["coupling"] == v)
+            if collapsed:
+                entry["collapse"] = collapsed
             combined = combined_crossing(entry["crossings"])
             if combined:
                 entry["crossing"] = combined
@@ -478,6 +501,9 @@ def finite_size_one(runs, arrays, n_bootstrap=200, seed=0):
     three = three_size_extrapolation(sizes, out["tc_latent"], out["tc_latent_error"], seed=seed)
     if three:
         out["three_size"] = three
+    collapsed = _collapse(by_size, arrays, n_bootstrap, seed)
+    if collapsed:
+        out["collapse"] = collapsed
     return out
 
 
@@ -520,7 +546,9 @@ def figure_run(summary, arrays, path, title):
 
 def figure_sizes(fs, runs, path):
     from betavae_tf.analysis.figures import _save, _subplots
-    fig, axes = _subplots(1, 2, figsize=(10, 3.8))
+    first_set = fs["replicates"][0] if fs.get("replicates") else fs   # with seeds: the first set's fits
+    collapse = first_set.get("collapse")
+    fig, axes = _subplots(1, 3 if collapse else 2, figsize=(15 if collapse else 10, 3.8))
     for run in sorted(runs, key=lambda r: r["lattice_size"]):
         axes[0].plot(run["temperatures"], run["binder_latent"], "o-", ms=3, label=f"L = {run['lattice_size']}")
     for c in fs["crossings"]:
@@ -531,13 +559,31 @@ def figure_sizes(fs, runs, path):
     axes[0].legend(fontsize=7)
     inv = 1.0 / np.asarray(fs["sizes"], float)
     axes[1].errorbar(inv, fs["tc_latent"], yerr=fs["tc_latent_error"], fmt="o", label="midpoint Tc(L)")
-    if "extrapolation" in fs:
-        e = fs["extrapolation"]
+    if "extrapolation" in first_set:
+        e = first_set["extrapolation"]
         xs = np.linspace(0, inv.max() * 1.1, 20)
         axes[1].plot(xs, e["tc_inf"] + e["slope"] * xs, lw=1, label=f"Tc + a/L: {f(e['tc_inf'])} ± {f(e['error'])}")
     axes[1].set_xlabel("1 / L")
     axes[1].set_ylabel("Tc(L)")
     axes[1].legend(fontsize=7)
+    if collapse:
+        first = {}
+        for run in runs:   # the first set: the first run given at each size
+            first.setdefault(run["lattice_size"], run)
+        tc, inverse_nu, y = collapse["tc"], collapse["inverse_nu"], collapse["y"]
+        for L, run in sorted(first.items()):
+            curve = run["transition_latent"].get("curve")
+            if curve:
+                t, m = np.asarray(curve["temperatures"]), np.asarray(curve["mean"])
+                x = (t / tc - 1) * L ** inverse_nu
+                keep = np.abs(x) <= 2 * collapse["window"]
+                axes[2].plot(x[keep], m[keep] / m[0] * L ** y, "o-", ms=3, label=f"L = {L}")
+        axes[2].axvspan(-collapse["window"], collapse["window"], color="0.92", zorder=0)
+        axes[2].set_xlabel("(T / Tc - 1) L^(1/nu)")
+        axes[2].set_ylabel("<r> / <r>(lowest T) · L^y")
+        axes[2].set_title(f"collapse{' (first seed)' if fs.get('replicates') else ''}: Tc = {f(tc, 4)}, "
+                          f"1/nu = {f(inverse_nu, 2)}, y = {f(y, 3)}", fontsize=9)
+        axes[2].legend(fontsize=7)
     return _save(fig, path)
 
 
@@ -547,10 +593,15 @@ def _crossing_text(c):
                                                                 if c["scale"] > 1 else ""))
 
 
+def _collapse_text(c):
+    return (f"Tc = {f(c['tc'], 4)} ± {f(c['error'], 4)}, 1/nu = {f(c['inverse_nu'], 2)} ± {f(c['inverse_nu_error'], 2)}, "
+            f"y = {f(c['y'], 3)} ± {f(c['y_error'], 3)} (quality {f(c['quality'], 2)} over {c['n_points']} points)")
+
+
 def _seeds_text(c):
-    return (f"{f(c['tc'])} ± {f(c['error'])} (seeds: " + ", ".join(f"{f(v)} ± {f(e)}" for v, e in
-                                                               zip(c["values"], c["errors"]))
-            + f"; between-seed spread tau {f(c['tau'])}, bootstrap {f(c['bootstrap_error'])})")
+    return (f"{f(c['tc'], 4)} ± {f(c['error'], 4)} (seeds: " + ", ".join(f"{f(v, 4)} ± {f(e, 4)}" for v, e in
+                                                                     zip(c["values"], c["errors"]))
+            + f"; between-seed spread tau {f(c['tau'], 4)}, bootstrap {f(c['bootstrap_error'], 4)})")
 
 
 def _tc_text(tr):
@@ -608,11 +659,16 @@ def report_blocks(summary):
                          for k, L in enumerate(fs["sizes"])]))
             rows = []
             for j, entry in [("all", fs)] + list((fs.get("by_coupling") or {}).items()):
-                for key, name in (("crossing_seeds", "crossings combined"), ("three_size_seeds", "Tc + a L^-x"),
-                                  ("extrapolation_seeds", "Tc + a/L")):
+                for key, name in (("collapse_seeds", "data collapse"), ("crossing_seeds", "crossings combined"),
+                                  ("three_size_seeds", "Tc + a L^-x"), ("extrapolation_seeds", "Tc + a/L")):
                     if key in entry:
                         rows.append([j, name, _seeds_text(entry[key])])
             out.append(("table", ["J", "estimate", "over the seeds"], rows))
+            rows = [[k, j, _collapse_text(entry["collapse"])] for k, rep in enumerate(fs["replicates"])
+                    for j, entry in [("all", rep)] + list((rep.get("by_coupling") or {}).items())
+                    if "collapse" in entry]
+            if rows:
+                out.append(("table", ["seed set", "J", "data collapse"], rows))
         else:
             out.append(("table", ["L", "Tc(L) from the latent"],
                         [[L, f"{f(t)} ± {f(e)}"] for L, t, e in zip(fs["sizes"], fs["tc_latent"],
@@ -630,6 +686,10 @@ def report_blocks(summary):
             e = fs["three_size"]
             out.append(("p", f"Tc(L) = Tc + a L^-x through the three largest sizes, x free: Tc = {f(e['tc_inf'])} ± "
                              f"{f(e['error'])}, x = {f(e['exponent'], 2)}."))
+        if "collapse" in fs:
+            out.append(("p", "Data collapse of the mean of r over all sizes, m(T, L) L^y = F((T / Tc - 1) L^(1/nu)) "
+                             f"within |T / Tc - 1| L^(1/nu) <= {f(fs['collapse']['window'], 1)}: "
+                             + _collapse_text(fs["collapse"]) + "."))
         for j, entry in (fs.get("by_coupling") or {}).items():
             rows = [[f"{c['sizes'][0]} / {c['sizes'][1]}", f"{f(c['tc'])} ± {f(c['error'])} (found in "
                      f"{100 * c['found_in']:.0f}% of resamples)"] for c in entry["crossings"]]
@@ -638,6 +698,8 @@ def report_blocks(summary):
             if "three_size" in entry:
                 e = entry["three_size"]
                 rows.append(["Tc + a L^-x (x free)", f"{f(e['tc_inf'])} ± {f(e['error'])} (x = {f(e['exponent'], 2)})"])
+            if "collapse" in entry:
+                rows.append(["data collapse", _collapse_text(entry["collapse"])])
             out.append(("table", [f"J = {j}: estimate", "Tc"], rows))
     out.append(("h2", "Figures"))
     for caption, path in summary["figures"].items():
@@ -684,7 +746,7 @@ def analyze(config, log=logging.info):
         arrays.append(arr)
     fs = finite_size(runs, arrays, config.n_bootstrap, config.seed)
     if fs:
-        figures["Binder ratio of the latent order parameter and Tc(L)"] = figure_sizes(
+        figures["Binder ratio of the latent order parameter, Tc(L) and the data collapse"] = figure_sizes(
             fs, runs, os.path.join(out, "figures", "sizes"))
     result = {"config": dataclasses.asdict(config), "runs": runs, "finite_size": fs,
               "figures": {k: os.path.relpath(v, out) for k, v in figures.items()}}

@@ -46,10 +46,12 @@ def main(argv):
     for c in fs.get("crossings", []):
         print(f"L = {c['sizes'][0]} / {c['sizes'][1]}: Binder-ratio crossing at {c['tc']:.4f} +- {c['error']:.4f}")
     for j, entry in [("all", fs)] + list((fs.get("by_coupling") or {}).items()):
-        for key in ("crossing", "crossing_seeds"):
+        for key, name in (("crossing", "crossings combined"), ("crossing_seeds", "crossings combined over the seeds"),
+                          ("collapse", "data collapse"), ("collapse_seeds", "data collapse over the seeds")):
             if key in entry:
-                print(f"J = {j}: crossings combined{' over the seeds' if key.endswith('seeds') else ''} "
-                      f"{entry[key]['tc']:.4f} +- {entry[key]['error']:.4f}")
+                c = entry[key]
+                exponents = f" (1/nu {c['inverse_nu']:.2f}, y {c['y']:.3f})" if key == "collapse" else ""
+                print(f"J = {j}: {name} {c['tc']:.4f} +- {c['error']:.4f}{exponents}")
 
 
 def run():
