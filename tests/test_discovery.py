@@ -241,6 +241,25 @@ def test_finite_size_collapse_in_the_study_the_report_and_the_figure(tmp_path):
     assert os.path.getsize(path) > 10000 and os.path.exists(str(tmp_path / "sizes.pdf"))
 
 
+@pytest.mark.parametrize("kwargs,message", [
+    ({"workdirs": ()}, "give at least one --workdir"),
+    ({"workdirs": ("nowhere",)}, "nowhere is not a training workdir: it has no config.json."),
+    ({"data_dirs": ("a", "b", "c")}, "give one --data for all runs or one per --workdir, got 3 for 2."),
+    ({"max_clusters": 1}, "max_clusters must be in [2, 20], got 1."),
+    ({"n_bootstrap": 5}, "n_bootstrap must be at least 10, got 5."),
+    ({"collapse_window": 0.1}, "collapse_window must be in [0.5, 10]"),
+])
+def test_analyze_config_refuses_bad_settings_in_one_sentence(kwargs, message, tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.json").write_text("{}")
+    settings = dict({"workdirs": (str(tmp_path / "a"), str(tmp_path / "b")), "out": str(tmp_path / "out")}, **kwargs)
+    with pytest.raises((ValueError, FileNotFoundError)) as error:
+        discovery.AnalyzeConfig(**settings).validate()
+    assert message in str(error.value) and str(error.value).count(". ") == 0
+    assert not (tmp_path / "out").exists()
+
+
 # -- betavae-analyze end to end ------------------------------------------------------------
 def test_analyze_cli_end_to_end_on_two_sizes(tmp_path):
     from betavae_tf import train_lib

@@ -76,6 +76,7 @@ class AnalyzeConfig:
     n_bootstrap: int = 200
     n_components_pca: int = 0     # 0: as many as the latent dimension
     seed: int = 0
+    collapse_window: float = mt.COLLAPSE_WINDOW   # the critical region a data collapse compares
 
     def validate(self):
         if not self.workdirs:
@@ -90,6 +91,9 @@ class AnalyzeConfig:
             raise ValueError(f"max_clusters must be in [2, 20], got {self.max_clusters}.")
         if self.n_bootstrap < 10:
             raise ValueError(f"n_bootstrap must be at least 10, got {self.n_bootstrap}.")
+        if not 0.5 <= self.collapse_window <= 10:
+            raise ValueError(f"collapse_window must be in [0.5, 10] (|T / Tc - 1| L^(1/nu) at most this), got "
+                             f"{self.collapse_window}.")
         return self
 
 
@@ -333,7 +337,7 @@ def _crossings(by_size, grids, arrays, n_bootstrap, rng, subset=None):
     return out
 
 
-def _collapse(by_size, arrays, n_bootstrap, seed, subset=None):
+def _collapse(by_size, arrays, n_bootstrap, seed, subset=None, window=mt.COLLAPSE_WINDOW):
     """The data collapse (metrics.scaling_collapse) of the latent order parameter r over the sizes, or None
     where it cannot be made (too few temperatures in the critical region of a size)."""
     samples = []
@@ -342,7 +346,7 @@ def _collapse(by_size, arrays, n_bootstrap, seed, subset=None):
         keep = np.isfinite(t) & (subset(arrays[i]) if subset else True)
         samples.append((L, t[keep], r[keep]))
     try:
-        result = mt.scaling_collapse(samples, n_bootstrap=n_bootstrap, seed=seed)
+        result = mt.scaling_collapse(samples, window=window, n_bootstrap=n_bootstrap, seed=seed)
     except ValueError:
         return None
     return result if np.isfinite(result["tc"]) else None
@@ -429,12 +433,12 @@ def replicate_groups(sizes):
     return [[groups[L][k] for L in sorted(groups)] for k in range(counts[0])]
 
 
-def finite_size(runs, arrays, n_bootstrap=200, seed=0):
+def finite_size(runs, arrays, n_bootstrap=200, seed=0, window=mt.COLLAPSE_WINDOW):
     """The finite-size study (finite_size_one) of every replicate set (replicate_groups: the k-th run of
     each size); with several, the crossings and extrapolations combined over them (seeds_combined), the
     first set's full study kept as the frame and every set's under "replicates"."""
     sets = replicate_groups([run["lattice_size"] for run in runs])
-    reps = [finite_size_one([runs[i] for i in k], [arrays[i] for i in k], n_bootstrap, seed) for k in sets]
+    reps = [finite_size_one([runs[i] for i in k], [arrays[i] for i in k], n_bootstrap, seed, window) for k in sets]
     if reps[0] is None or len(reps) == 1:
         return reps[0]
     out = dict(reps[0], seeds=len(reps), replicates=reps)
@@ -457,7 +461,7 @@ def finite_size(runs, arrays, n_bootstrap=200, seed=0):
     return out
 
 
-def finite_size_one(runs, arrays, n_bootstrap=200, seed=0):
+def finite_size_one(runs, arrays, n_bootstrap=200, seed=0, window=mt.COLLAPSE_WINDOW):
     """Tc(L) per run, Binder-ratio crossings between successive sizes (bootstrap errors; per coupling too when
     the data have several), Tc + a/L, the three-size extrapolation with a free exponent, and the data
     collapse of the mean of r over all sizes (Tc, 1/nu and y together; per coupling too)."""
@@ -485,7 +489,8 @@ def finite_size_one(runs, arrays, n_bootstrap=200, seed=0):
             three = three_size_extrapolation(sizes, entry["tc_latent"], entry["tc_latent_error"], seed=seed)
             if three:
                 entry["three_size"] = three
-            collapsed = _collapse(by_size, arrays, n_bootstrap, seed, subset=lambda a, v=value: a["coupling"] == v)
+            collapsed = _collapse(by_size, arrays, n_bootstrap, seed, subset=lambda a, v=value: a["coupling"] == v,
+                                  window=window)
             if collapsed:
                 entry["collapse"] = collapsed
             combined = combined_crossing(entry["crossings"])
@@ -501,7 +506,7 @@ def finite_size_one(runs, arrays, n_bootstrap=200, seed=0):
     three = three_size_extrapolation(sizes, out["tc_latent"], out["tc_latent_error"], seed=seed)
     if three:
         out["three_size"] = three
-    collapsed = _collapse(by_size, arrays, n_bootstrap, seed)
+    collapsed = _collapse(by_size, arrays, n_bootstrap, seed, window=window)
     if collapsed:
         out["collapse"] = collapsed
     return out
@@ -744,7 +749,7 @@ def analyze(config, log=logging.info):
             summary, arr, os.path.join(out, "figures", name), f"{summary['workdir']} (L = {summary['lattice_size']})")
         runs.append(summary)
         arrays.append(arr)
-    fs = finite_size(runs, arrays, config.n_bootstrap, config.seed)
+    fs = finite_size(runs, arrays, config.n_bootstrap, config.seed, config.collapse_window)
     if fs:
         figures["Binder ratio of the latent order parameter, Tc(L) and the data collapse"] = figure_sizes(
             fs, runs, os.path.join(out, "figures", "sizes"))

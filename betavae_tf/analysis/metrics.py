@@ -329,11 +329,11 @@ def _collapse_curves(samples, rng=None):
 
 
 def collapse_quality(params, curves, window=COLLAPSE_WINDOW):
-    """How well the curves of several sizes fall on one, m L^y against x = (T / Tc - 1) L^(1/nu): the mean
-    over every point of every size of (its value - the other size's curve at its x, linearly
-    interpolated)^2 / (the two standard errors squared, summed), over the points with |x| <= window that lie
-    inside the other size's range of x (Houdayer and Hartmann, Phys. Rev. B 70, 014418 (2004)). Near 1 for
-    a collapse within the noise. Returns (quality, number of comparisons); inf where a size has fewer than
+    """How well the curves of several sizes fall on one, m L^y against x = (T / Tc - 1) L^(1/nu): the mean,
+    over every point with |x| <= window of every size and every other size whose range of x holds it, of
+    (its value - the other size's curve at its x, linearly interpolated)^2 / (the two standard errors
+    squared, summed) (Houdayer and Hartmann, Phys. Rev. B 70, 014418 (2004)). Near 1 for a collapse within
+    the noise. Returns (quality, number of comparisons); inf where a size has fewer than
     3 points in the window or the exponents leave their range."""
     tc, inverse_nu, y = params
     if not (0.2 <= inverse_nu <= 5.0 and -1.0 <= y <= 2.0 and tc > 0):
