@@ -25,8 +25,10 @@ $(STAMP): $(SOURCES)
 demo: install
 	$(BIN)/betavae-reproduce --scale=quick --figures=2,3,4 --betas=100 --out=$(DEMO_DIR)
 
+# The suite on two worker processes (pytest-xdist): its tests are independent, each in its own
+# temporary directory, and most of its time is single-threaded TensorFlow start-up and tracing.
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 test-slow: install
 	$(BIN)/pytest -q -m slow
