@@ -554,8 +554,11 @@ def figure_sizes(fs, runs, path):
     first_set = fs["replicates"][0] if fs.get("replicates") else fs   # with seeds: the first set's fits
     collapse = first_set.get("collapse")
     fig, axes = _subplots(1, 3 if collapse else 2, figsize=(15 if collapse else 10, 3.8))
-    for run in sorted(runs, key=lambda r: r["lattice_size"]):
-        axes[0].plot(run["temperatures"], run["binder_latent"], "o-", ms=3, label=f"L = {run['lattice_size']}")
+    seen = {}
+    for run in runs:   # with several seeds, the k-th run of each size is set k
+        k = seen[run["lattice_size"]] = seen.get(run["lattice_size"], -1) + 1
+        run_label = f"L = {run['lattice_size']}" + (f", set {k}" if fs.get("replicates") else "")
+        axes[0].plot(run["temperatures"], run["binder_latent"], "o-", ms=3, label=run_label)
     for c in fs["crossings"]:
         if np.isfinite(c["tc"]):
             axes[0].axvline(c["tc"], ls=":", color="gray")
@@ -586,7 +589,7 @@ def figure_sizes(fs, runs, path):
         axes[2].axvspan(-collapse["window"], collapse["window"], color="0.92", zorder=0)
         axes[2].set_xlabel("(T / Tc - 1) L^(1/nu)")
         axes[2].set_ylabel("<r> / <r>(lowest T) · L^y")
-        axes[2].set_title(f"collapse{' (first seed)' if fs.get('replicates') else ''}: Tc = {f(tc, 4)}, "
+        axes[2].set_title(f"collapse{' (set 0)' if fs.get('replicates') else ''}: Tc = {f(tc, 4)}, "
                           f"1/nu = {f(inverse_nu, 2)}, y = {f(y, 3)}", fontsize=9)
         axes[2].legend(fontsize=7)
     return _save(fig, path)
