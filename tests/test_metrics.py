@@ -190,7 +190,7 @@ def test_scaling_collapse_recovers_tc_and_the_exponents():
     other = mt.scaling_collapse(_scaling_samples(tc=2.269, inverse_nu=1.0, y=0.125, seed=1), n_bootstrap=4)
     assert other["tc"] == pytest.approx(2.269, rel=0.005) and other["inverse_nu"] == pytest.approx(1.0, abs=0.15)
     # The quality is ~1 at the true parameters and far worse at a wrong Tc.
-    curves = mt._collapse_curves(_scaling_samples())
+    curves = mt._collapse_curves([(L, *mt._by_temperature(t, m)) for L, t, m in _scaling_samples()])
     assert mt.collapse_quality((1.0, 1.2, 2 / 15), curves)[0] < 3
     assert mt.collapse_quality((1.02, 1.2, 2 / 15), curves)[0] > 10 * mt.collapse_quality((1.0, 1.2, 2 / 15), curves)[0]
     with pytest.raises(ValueError, match="at least two lattice sizes"):

@@ -313,12 +313,11 @@ def steepest_change(temperature, order, n_bootstrap=200, seed=0):
 COLLAPSE_WINDOW = 2.0  # |T / Tc - 1| L^(1/nu) at most this: the critical region a collapse compares
 
 
-def _collapse_curves(samples, rng=None):
-    """Per size: (L, temperatures, mean / its value at the lowest T, standard error likewise), the samples at
-    each temperature optionally resampled."""
+def _collapse_curves(grouped, rng=None):
+    """Per size of grouped [(L, temperatures, samples at each)]: (L, temperatures, mean / its value at the
+    lowest T, standard error likewise), the samples at each temperature optionally resampled."""
     curves = []
-    for L, temperature, order in samples:
-        grid, groups = _by_temperature(temperature, order)
+    for L, grid, groups in grouped:
         if rng is not None:
             groups = [rng.choice(g, len(g)) for g in groups]
         mean = np.array([g.mean() for g in groups])
@@ -374,7 +373,8 @@ def scaling_collapse(samples, window=COLLAPSE_WINDOW, tc_start=None, n_bootstrap
     from scipy.optimize import minimize
     if len({L for L, _, _ in samples}) < 2:
         raise ValueError(f"a collapse needs at least two lattice sizes, got {sorted({L for L, _, _ in samples})}.")
-    curves = _collapse_curves(samples)
+    grouped = [(L, *_by_temperature(temperature, order)) for L, temperature, order in samples]
+    curves = _collapse_curves(grouped)
     largest = max(range(len(samples)), key=lambda k: samples[k][0])
     grid = curves[largest][1]
     if tc_start is None:
@@ -407,7 +407,7 @@ def scaling_collapse(samples, window=COLLAPSE_WINDOW, tc_start=None, n_bootstrap
         return {"tc": nan, "error": nan, "inverse_nu": nan, "inverse_nu_error": nan, "y": nan, "y_error": nan,
                 "quality": nan, "n_points": 0, "window": window}
     rng = np.random.default_rng(seed)
-    boots = np.array([p for p, q in (best_fit(_collapse_curves(samples, rng)) for _ in range(n_bootstrap))
+    boots = np.array([p for p, q in (best_fit(_collapse_curves(grouped, rng)) for _ in range(n_bootstrap))
                       if np.isfinite(q)]).reshape(-1, 3)
     spread = boots.std(axis=0) if len(boots) > 1 else np.full(3, nan)
     return {"tc": float(best[0]), "error": float(spread[0]), "inverse_nu": float(best[1]),
