@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import uuid
 
 from absl import logging
@@ -28,6 +29,11 @@ def temp_sibling(path, kind="tmp"):
     path = os.path.abspath(path)
     return os.path.join(os.path.dirname(path),
                         f".{os.path.basename(path)}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+
+def is_temporary(name):
+    """Whether a file name is one of this package's temporaries (see temp_sibling)."""
+    return bool(_TEMP.match(name))
 
 
 def _alive(pid):
@@ -119,26 +125,141 @@ def write_json_atomic(path, obj):
     write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=True, default=float) + "\n")
 
 
-def read_json(path, what):
-    """A JSON file as a dict, or ValueError naming the file."""
+# JSON this package reads back (manifests, workdir configs, export metadata) is small and shallow;
+# anything far larger or deeper is not one of its files, and is refused before it is parsed.
+MAX_JSON_BYTES = 64 << 20
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def kind_name(mode):
+    """'a directory', 'a FIFO (named pipe)', ... for a non-regular st_mode (None for a regular file)."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def check_regular_file(path, what):
+    """ValueError unless path is (or links to) a regular file; FileNotFoundError if it is missing.
+
+    A FIFO, device or socket where a file is read would block or stream
+    forever; it is refused before it is opened.
+    """
     try:
-        with open(path) as f:
-            value = json.load(f)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{what} {path} is not valid JSON ({e.msg} at line {e.lineno}).") from None
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{what} {path} does not exist.") from None
+    except OSError as e:
+        raise ValueError(f"{what} {path} cannot be read: {describe_os_error(e, with_name=False)}") from None
+    kind = kind_name(mode)
+    if kind:
+        raise ValueError(f"{what} {path} is {kind}, not a regular file.")
+    return path
+
+
+def read_bytes(path, what, limit=None):
+    """The bytes of a regular file (checked first), or ValueError naming it (too large, unreadable)."""
+    check_regular_file(path, what)
+    size = os.path.getsize(path)
+    if limit is not None and size > limit:
+        raise ValueError(f"{what} {path} has {format_bytes(size)}, more than the {format_bytes(limit)} such a file "
+                         "can have; it is not one of this package's files.")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            if kind_name(os.fstat(fd).st_mode):  # replaced between the check and the open
+                raise ValueError(f"{what} {path} is not a regular file.")
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                return f.read()
+        finally:
+            os.close(fd)
+    except OSError as e:
+        raise ValueError(f"{what} {path} cannot be read: {describe_os_error(e, with_name=False)}") from None
+
+
+def read_text(path, what, limit=None):
+    """A regular file's text (UTF-8), or ValueError naming it: never a bare codec name."""
+    data = read_bytes(path, what, limit)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{what} {path} is not a text file (byte 0x{data[e.start]:02x} at offset {e.start} is not "
+                         "UTF-8).") from None
+
+
+def json_depth(data):
+    """The deepest nesting of [ and { in JSON text (bytes), strings skipped; linear time, no recursion."""
+    import numpy as np
+    skeleton = np.frombuffer(_JSON_STRING.sub(b'""', data), dtype=np.uint8)
+    steps = (np.isin(skeleton, (ord("["), ord("{"))).astype(np.int64)
+             - np.isin(skeleton, (ord("]"), ord("}"))).astype(np.int64))
+    return int(np.cumsum(steps).max(initial=0))
+
+
+def parse_json(data, where, max_depth=MAX_JSON_DEPTH):
+    """JSON text (bytes or str) as a value, or ValueError naming `where` (invalid, too deep, not text)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", errors="surrogatepass")
+    depth = json_depth(data)
+    if depth > max_depth:
+        raise ValueError(f"{where} is nested {depth} levels deep, more than the {max_depth} any file of this "
+                         "package has; it is damaged or not from this package.")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ValueError(f"{what} {path} is not a text file.") from None
+        raise ValueError(f"{where} is not a text file.") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{where} is not valid JSON ({e.msg} at line {e.lineno}).") from None
+    except RecursionError:  # below max_depth this does not happen; kept as the last guard
+        raise ValueError(f"{where} is nested too deeply to be read.") from None
+
+
+def read_json(path, what):
+    """A JSON file as a dict, or ValueError naming the file (not a regular file, too large, too deep, invalid)."""
+    value = parse_json(read_bytes(path, what, MAX_JSON_BYTES), f"{what} {path}")
     if not isinstance(value, dict):
         raise ValueError(f"{what} {path} must hold a JSON object, not {type(value).__name__}.")
     return value
 
 
+def open_own_file(path, flags, what, mode=0o644):
+    """os.open of a file this package keeps inside its own directory, never through a link.
+
+    The last component must not be a symbolic link (O_NOFOLLOW) and the file
+    must be a regular one (a FIFO would block, a device would be written);
+    otherwise ValueError in one sentence and nothing is written.
+    """
+    if os.path.islink(path):
+        raise ValueError(f"{what} {path} is a symbolic link; this package writes only its own files there, so "
+                         "remove the link (its target is left alone).")
+    try:
+        fd = os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0), mode)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise ValueError(f"{what} {path} is a symbolic link; remove the link (its target is left "
+                             "alone).") from None
+        if e.errno == errno.ENXIO:  # a FIFO with no reader, opened for writing
+            raise ValueError(f"{what} {path} is a FIFO (named pipe), not a regular file.") from None
+        raise
+    kind = kind_name(os.fstat(fd).st_mode)
+    if kind:
+        os.close(fd)
+        raise ValueError(f"{what} {path} is {kind}, not a regular file; remove it.")
+    return fd
+
+
 @contextlib.contextmanager
-def staged_directory(target, replace=False):
+def staged_directory(target, replace=False, before_replace=None):
     """Yield a fresh hidden sibling of target to fill; on success it is fsynced and renamed to target.
 
     With replace, an existing target is moved aside first and deleted after
-    the rename. On any exception the temporary is removed and target is
+    the rename; before_replace(), if given, is called just before (it may
+    raise to keep the target: a foreign file that appeared while the new copy
+    was made). On any exception the temporary is removed and target is
     untouched. The temporary is created before the caller's work starts, so
     an unwritable location fails at once rather than after hours of sampling.
     """
@@ -155,6 +276,8 @@ def staged_directory(target, replace=False):
         if os.path.lexists(target):
             if not replace:
                 raise FileExistsError(f"{target} appeared while it was being written; nothing was replaced.")
+            if before_replace is not None:
+                before_replace()
             old = temp_sibling(target, "old")
             os.rename(target, old)
         os.rename(tmp, target)
@@ -194,13 +317,26 @@ def check_free_space(directory, needed, what):
                          f"{format_bytes(free)} free.")
 
 
-def describe_os_error(e):
-    """One sentence for an OSError (a full disk, a permission, a missing path)."""
-    where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+_ERRNO_TEXT = {
+    errno.EEXIST: "it already exists",
+    errno.ENOTDIR: "a part of that path is a file, not a directory",
+    errno.EISDIR: "it is a directory, not a file",
+    errno.ELOOP: "it is a symbolic link (or a loop of them)",
+    errno.ENOENT: "no such file or directory",
+    errno.ENAMETOOLONG: "the name is too long",
+}
+
+
+def describe_os_error(e, with_name=True):
+    """One sentence for an OSError (a full disk, a permission, a missing path): never a bare errno."""
+    name = getattr(e, "filename", None)
+    where = f" ({name})" if with_name and name else ""
     if e.errno == errno.ENOSPC:
         return f"the disk is full{where}; free some space and run again (nothing half-written was kept)."
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"permission denied{where}: {e.strerror}."
+    if e.errno in _ERRNO_TEXT:
+        return f"{name + ': ' if with_name and name else ''}{_ERRNO_TEXT[e.errno]}."
     return f"{e.strerror or e}{where}."
 
 
@@ -210,10 +346,14 @@ class WorkdirBusyError(ValueError):
 
 @contextlib.contextmanager
 def locked(directory, what="workdir", holder="betavae-train"):
-    """Hold an exclusive OS lock on directory/.lock for the duration (released when the process dies)."""
+    """Hold an exclusive OS lock on directory/.lock for the duration (released when the process dies).
+
+    The lock file is opened without following a symbolic link and must be a
+    regular file: a planted link is refused, never written through.
+    """
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, ".lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = open_own_file(path, os.O_RDWR | os.O_CREAT, f"the lock file of {what}")
     try:
         try:
             import fcntl

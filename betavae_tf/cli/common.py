@@ -53,6 +53,7 @@ def run(main, program):
             except OSError as e:
                 fail(program, f"cannot write logs to --log_dir={flags.FLAGS['log_dir'].value}: {e.strerror}.")
         try:
+            check_finite_flags(flags.FLAGS, main.__module__)
             return main(argv)
         except USER_ERRORS as e:
             fail(program, _sentence(e))
@@ -77,7 +78,25 @@ def run(main, program):
 
 
 def _sentence(e):
+    if isinstance(e, OSError) and e.errno is not None:  # '[Errno 17] File exists' says nothing to a user
+        from betavae_tf import fileio
+        return fileio.describe_os_error(e)
     return e.args[0] if e.args and isinstance(e.args[0], str) else str(e)
+
+
+# Real-valued flags that may be infinite or NaN on purpose (none yet): every other one must be finite.
+NON_FINITE_ALLOWED = ()
+
+
+def check_finite_flags(flag_values, module_name):
+    """ValueError naming the first real-valued flag of module_name that is NaN or infinite, before any work."""
+    import math
+    for flag in flag_values.get_flags_for_module(module_name):
+        if flag.name in NON_FINITE_ALLOWED:
+            continue
+        value = flag.value
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"--{flag.name} must be a finite number, got {value}.")
 
 
 def _is_tf_error(e):
@@ -93,12 +112,15 @@ def fail(program, message, code=2):
 
 def float_list(name, values):
     """Parse an absl list flag of reals, naming the flag on error."""
+    import math
     out = []
     for v in values or []:
         try:
             out.append(float(v))
         except ValueError:
             raise ValueError(f"--{name} must be a comma-separated list of numbers, got {v!r}.") from None
+        if not math.isfinite(out[-1]):
+            raise ValueError(f"--{name} must list finite numbers, got {v}.")
     return tuple(out)
 
 

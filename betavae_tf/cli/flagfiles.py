@@ -22,6 +22,7 @@ import os
 import betavae_tf
 
 _PREFIXES = ("--flagfile=", "-flagfile=")
+MAX_BYTES = 1 << 20  # a flagfile is a few lines; anything larger is not one
 
 
 def flags_root():
@@ -51,6 +52,9 @@ def resolve(name, relative_to=None):
         tried.append(path)
         if os.path.isfile(path):
             return os.path.abspath(path)
+        if os.path.exists(path) and not os.path.isdir(path):  # a FIFO or a device: refused, never opened
+            from betavae_tf import fileio
+            fileio.check_regular_file(path, "flagfile")
     raise FileNotFoundError(f"flagfile {name} not found (looked at {', '.join(tried)}).")
 
 
@@ -59,11 +63,8 @@ def read(path, stack=()):
     path = os.path.abspath(path)
     if path in stack:
         raise ValueError(f"flagfile {path} includes itself (through {' -> '.join(stack)}).")
-    try:
-        with open(path) as f:
-            lines = f.readlines()
-    except OSError as e:
-        raise FileNotFoundError(f"flagfile {path} cannot be read ({e.strerror}).") from None
+    from betavae_tf import fileio
+    lines = fileio.read_text(path, "flagfile", limit=MAX_BYTES).splitlines()
     out = []
     for line in lines:
         text = line.strip()

@@ -61,6 +61,28 @@ def check_observable_names(names):
 ENCODINGS = ("bits", "categorical", "uint8", "float32")
 
 
+_FLOAT32 = np.finfo(np.float32)
+
+
+def check_float32(name, values, tiny=True):
+    """ValueError unless every finite value survives storage as float32 (the records' label type).
+
+    A magnitude above float32's largest (3.4e38) would be stored as inf, and
+    a non-zero one below its smallest normal number (1.2e-38) as 0 or with
+    lost digits, while the manifest still said the original: both refused.
+    NaN and infinities are left to the callers' own rules.
+    """
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    finite = np.abs(v[np.isfinite(v)])
+    if finite.size and finite.max() > _FLOAT32.max:
+        raise ValueError(f"{name} holds {finite.max():g}, beyond the float32 range (|x| <= {_FLOAT32.max:.3g}) "
+                         "in which it is stored.")
+    small = finite[(finite > 0) & (finite < _FLOAT32.tiny)]
+    if tiny and small.size:
+        raise ValueError(f"{name} holds {small.min():g}, below the smallest normal float32 ({_FLOAT32.tiny:.3g}) "
+                         "in which it is stored; it would be stored as 0 or lose its digits.")
+
+
 def shard_name(k, n_shards):
     return f"shard-{k:05d}-of-{n_shards:05d}.tfrecord"
 
@@ -93,9 +115,10 @@ def encode_samples(spins, encoding, channels=None):
         if spins.dtype != np.uint8:
             raise ValueError(f"uint8 samples must have dtype uint8, got {spins.dtype}.")
         return spins.reshape(n, -1), L, c
-    values = spins.astype("<f4")
-    if not np.isfinite(values).all():
+    if not np.isfinite(spins).all():
         raise ValueError("float32 samples must be finite.")
+    check_float32("the float32 samples", spins, tiny=False)
+    values = spins.astype("<f4")
     return values.reshape(n, -1).view(np.uint8), L, c
 
 
@@ -136,33 +159,22 @@ def dataset_fingerprint(data_dir, manifest=None):
 
 
 def check_output_dir(out_dir, overwrite):
-    """Fail before any work unless out_dir may be written: absent, an empty directory, or a dataset
-    of this package (replaced only with overwrite). A plain file or a directory of other files is
-    never replaced."""
-    out_dir = os.path.abspath(out_dir)
-    if os.path.isfile(out_dir) or (os.path.lexists(out_dir) and not os.path.isdir(out_dir)):
-        raise FileExistsError(f"{out_dir} is a file, not a dataset directory; --overwrite replaces datasets only.")
-    if os.path.isdir(out_dir) and os.listdir(out_dir):
-        if not _is_dataset(out_dir):
-            raise FileExistsError(f"{out_dir} is a directory that is not a dataset of this package (it has no "
-                                  f"valid {MANIFEST}); --overwrite replaces datasets only, so choose another --out.")
-        if not overwrite:
-            raise FileExistsError(f"{out_dir} already exists; pass --overwrite to replace it.")
-        cwd = os.path.abspath(os.getcwd())
-        if cwd == out_dir or cwd.startswith(out_dir + os.sep):
-            raise FileExistsError(f"{out_dir} holds the working directory; run from elsewhere to replace it.")
-    parent = os.path.dirname(out_dir)
-    if os.path.exists(parent) and not os.path.isdir(parent):
-        raise ValueError(f"cannot create {out_dir}: {parent} is not a directory.")
-    return out_dir
+    """Fail before any work unless out_dir may receive a dataset; returns its resolved path.
 
-
-def _is_dataset(directory):
+    Allowed: an absent path, an empty directory, or (with overwrite) a dataset
+    of this package that holds nothing but its manifest and listed shards. A
+    plain file, a directory of other files, a dataset that also holds a
+    foreign file (named in the error), the working directory and a place
+    inside another of the package's directories are refused
+    (betavae_tf.places).
+    """
+    from betavae_tf import places
     try:
-        manifest = fileio.read_json(os.path.join(directory, MANIFEST), "manifest")
-    except (OSError, ValueError):
-        return False
-    return "format_version" in manifest and isinstance(manifest.get("shards"), list)
+        out_dir, _ = places.check_output(out_dir, "dataset", overwrite)
+    except FileExistsError as e:
+        raise FileExistsError(str(e).replace("the dataset must be a new or empty directory",
+                                             "--overwrite replaces datasets only")) from None
+    return out_dir
 
 
 def write_shards(directory, spins, labels, manifest, *, n_shards=8, encoding="bits", channels=None,
@@ -182,6 +194,8 @@ def write_shards(directory, spins, labels, manifest, *, n_shards=8, encoding="bi
     for name in FLOAT_LABELS + ("phase",) + observables:
         if name not in labels or np.shape(labels[name]) != (n,):
             raise ValueError(f"label {name!r} must be an array of shape ({n},).")
+    for name in FLOAT_LABELS + observables:
+        check_float32(f"the label {name!r}", labels[name])
     if isinstance(n_shards, bool) or int(n_shards) != n_shards or n_shards < 1:
         raise ValueError(f"n_shards must be a positive integer, got {n_shards!r}.")
     n_shards = min(int(n_shards), n)
@@ -257,7 +271,8 @@ def write_dataset(out_dir, spins, labels, manifest, *, n_shards=8, overwrite=Fal
     """
     out_dir = check_output_dir(out_dir, overwrite)
     encode_samples(spins, encoding, channels)  # bad samples fail before anything is created
-    with fileio.staged_directory(out_dir, replace=os.path.lexists(out_dir)) as tmp:
+    with fileio.staged_directory(out_dir, replace=os.path.lexists(out_dir),
+                                 before_replace=lambda: check_output_dir(out_dir, overwrite)) as tmp:
         write_shards(tmp, spins, labels, manifest, n_shards=n_shards, encoding=encoding, channels=channels,
                      phases=phases, observables=observables)
     return out_dir

@@ -82,12 +82,19 @@ class GenerateConfig:
             raise ValueError("couplings must list at least one value.")
         if not self.temperatures:
             raise ValueError("temperatures must list at least one value.")
+        for name, values in (("temperatures", self.temperatures), ("couplings", self.couplings),
+                             ("field", (self.field,))):
+            if any(isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)) for v in values):
+                raise ValueError(f"{name} must be numbers, got {list(values)}.")
         if any(not np.isfinite(t) or t <= 0 for t in self.temperatures):
             raise ValueError(f"temperatures must be finite and positive, got {list(self.temperatures)}.")
         if any(not np.isfinite(j) for j in self.couplings):
             raise ValueError(f"couplings must be finite, got {list(self.couplings)}.")
         if not np.isfinite(self.field):
             raise ValueError(f"field must be finite, got {self.field}.")
+        for name, values in (("temperatures", self.temperatures), ("couplings", self.couplings),
+                             ("field", (self.field,))):
+            fmt.check_float32(f"{name} (--{name})", values)  # stored as float32 labels: refused before sampling
         if self.field != 0 and not model.has_field:
             raise ValueError(f"the {self.model} sampler has no field; got field = {self.field}.")
         if self.algorithm not in model.algorithms:
@@ -215,7 +222,8 @@ def generate(config: GenerateConfig, out_dir, *, overwrite=False, log=logging.in
     memory, disk = estimated_bytes(config)
     mc_ext.check_memory(memory, f"the dataset ({config.model}, L = {config.lattice_size})")
     fileio.check_free_space(os.path.dirname(out_dir), disk, f"the dataset {out_dir}")
-    with fileio.staged_directory(out_dir, replace=os.path.lexists(out_dir)) as tmp:
+    with fileio.staged_directory(out_dir, replace=os.path.lexists(out_dir),
+                                 before_replace=lambda: fmt.check_output_dir(out_dir, overwrite)) as tmp:
         _generate_into(config, tmp, log)
     return out_dir
 

@@ -5,7 +5,7 @@ import zipfile
 import numpy as np
 
 import mc_ext
-from betavae_tf import lattice
+from betavae_tf import fileio, lattice
 from betavae_tf import phases as ph
 from betavae_tf.data import format as fmt
 from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE, magnetization, staggered_magnetization, to_spins
@@ -52,8 +52,7 @@ def _read_npz_member(archive, path, name):
 
 def _load_arrays(path, what):
     """{name: array} of a .npz, or {None: array} of a .npy; headers are checked before any data is read."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{what} file {path} does not exist.")
+    fileio.check_regular_file(path, f"{what} file")
     try:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
@@ -66,7 +65,8 @@ def _load_arrays(path, what):
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
         if isinstance(e, ValueError) and str(e).startswith(path):
             raise
-        raise ValueError(f"{path} is not a readable .npy or .npz file ({e}).") from None
+        raise ValueError(f"{path} is not a readable .npy or .npz file: it is corrupt or of another format "
+                         f"({e}).") from None
 
 
 def _load_array(path, keys, what):
@@ -108,8 +108,16 @@ def import_numpy(path, out_dir, *, temperatures_path=None, coupling=1.0, field=0
 
 # -- any square-lattice data --------------------------------------------------------
 def _per_sample(value, n, name, *, positive=False):
-    """A scalar or one value per sample, as float64 (n,); NaN allowed (unknown)."""
-    v = np.asarray(value, dtype=np.float64).reshape(-1)
+    """A scalar or one value per sample, as float64 (n,); NaN allowed (unknown).
+
+    Booleans, strings and other non-numbers are refused (a True is not a
+    temperature), as is anything float32, the stored type, cannot hold.
+    """
+    raw = np.asarray(value)
+    if raw.dtype.kind not in "iuf":
+        kind = "booleans" if raw.dtype.kind == "b" else f"dtype {raw.dtype}"
+        raise ValueError(f"{name} must be numbers, not {kind}.")
+    v = raw.astype(np.float64).reshape(-1)
     if v.size == 1:
         v = np.full(n, v[0])
     if v.shape != (n,):
@@ -283,6 +291,7 @@ MNIST_HELP = ("put the four standard MNIST IDX files (train-images-idx3-ubyte, t
 def read_idx(path):
     """One IDX file (optionally gzipped) as a uint8 array of the shape its header declares."""
     import gzip
+    fileio.check_regular_file(path, "MNIST file")
     opener = gzip.open if path.endswith(".gz") else open
     try:
         with opener(path, "rb") as f:
@@ -322,21 +331,17 @@ def load_mnist(path, split="train"):
         raise FileNotFoundError(f"MNIST path {path} does not exist: {MNIST_HELP}.")
     images, labels = [], []
     if os.path.isfile(path):
-        try:
-            data = np.load(path, allow_pickle=False)
-        except (ValueError, OSError) as e:
-            raise ValueError(f"{path} is not a readable mnist.npz ({e}).") from None
-        if not isinstance(data, np.lib.npyio.NpzFile):
+        data = _load_arrays(path, "MNIST")  # every header checked before its data are read
+        if None in data:
             raise ValueError(f"{path} is a .npy array; MNIST needs mnist.npz with x_train, y_train, "
                              "x_test, y_test or the IDX files.")
-        with data:
-            for part in parts:
-                for key in (f"x_{part}", f"y_{part}"):
-                    if key not in data.files:
-                        raise ValueError(f"{path} has no array {key!r}; mnist.npz holds x_train, y_train, "
-                                         "x_test, y_test.")
-                images.append(np.asarray(data[f"x_{part}"]))
-                labels.append(np.asarray(data[f"y_{part}"]))
+        for part in parts:
+            for key in (f"x_{part}", f"y_{part}"):
+                if key not in data:
+                    raise ValueError(f"{path} has no array {key!r}; mnist.npz holds x_train, y_train, "
+                                     "x_test, y_test.")
+            images.append(np.asarray(data[f"x_{part}"]))
+            labels.append(np.asarray(data[f"y_{part}"]))
     else:
         for part in parts:
             image_file, label_file = MNIST_FILES[part]
