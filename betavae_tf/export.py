@@ -46,21 +46,30 @@ def _endpoints(model):
                            name="x")
     z_spec = tf.TensorSpec([None, cfg.latent_dim], tf.float32, name="z")
 
+    # Every input is checked in the graph before any kernel sees it: a served model gets an
+    # InvalidArgumentError naming the expected shape, where a wrong rank would otherwise reach a
+    # kernel that trusts the declared shape (oneDNN aborts the whole process on a rank-3 x).
+    def checked(t, spec):
+        return tf.ensure_shape(t, spec.shape, name=f"check_{spec.name}")
+
     def params_of(z):
         params = model.decoder(z, training=False)
         return {k: tf.cast(params[k], tf.float32) for k in names}
 
     def encode(x):
-        out = model.encoder(x, training=False)
+        out = model.encoder(checked(x, x_spec), training=False)
         return {"mean": out["mean"], "stddev": out["stddev"]}
 
     def decode(z):
-        return params_of(z)
+        return params_of(checked(z, z_spec))
 
     def reconstruct(x):
-        return params_of(model.encoder(x, training=False)["mean"])
+        return params_of(model.encoder(checked(x, x_spec), training=False)["mean"])
+
+    seed_spec = tf.TensorSpec([None], tf.int32, name="seed")
 
     def sample(seed):
+        seed = checked(seed, seed_spec)
         z = tf.map_fn(lambda s: tf.random.stateless_normal([cfg.latent_dim], seed=tf.stack([s, 0])), seed,
                       fn_output_signature=tf.float32)
         params = {k: tf.cast(v, tf.float32) for k, v in model.decoder(z, training=False).items()}
@@ -86,7 +95,7 @@ def _endpoints(model):
         "serving_default": (encode, [x_spec]),
         "decode": (decode, [z_spec]),
         "reconstruct": (reconstruct, [x_spec]),
-        "sample": (sample, [tf.TensorSpec([None], tf.int32, name="seed")]),
+        "sample": (sample, [seed_spec]),
     }
 
 
@@ -103,46 +112,30 @@ def _is_our_export(path):
     return os.path.isfile(os.path.join(path, "saved_model.pb")) and os.path.isfile(os.path.join(path, METADATA))
 
 
-def _holds_project_data(directory):
-    """The first path under directory (itself included) that is a dataset or a training workdir, or None."""
-    for root, dirs, files in os.walk(directory):
-        if "manifest.json" in files:
-            return root
-        if "config.json" in files and "checkpoints" in dirs:
-            return root
-    return None
+def check_export_base(base_dir, overwrite=False, version=None):
+    """Refuse (FileExistsError, one sentence) a base_dir that may not receive an export.
 
-
-def check_export_base(base_dir, overwrite=False):
-    """Whether base_dir may receive an export: absent, empty, or holding only this package's versions.
-
-    Anything else is refused unless overwrite, and even then a directory that
-    holds a dataset or a training workdir (at any depth), or the current
-    working directory, is refused. Returns True when base_dir must be
-    replaced (overwrite of something that is not an export base).
+    base_dir must be absent, empty, or hold only this package's versions
+    (and its temporaries); a plain file or a directory with anything else is
+    refused, --overwrite or not, naming the first foreign entry, so an export
+    never deletes or mixes with files it did not write. --overwrite replaces
+    an existing version (given by version) only if that version holds only
+    what an export writes.
     """
-    base_dir = os.path.abspath(base_dir)
+    from betavae_tf import places
+    base_dir = places.resolve(base_dir)
     if not os.path.lexists(base_dir):
-        return False
+        return
     if not os.path.isdir(base_dir):
-        if not overwrite:
-            raise FileExistsError(f"{base_dir} is a file, not an export directory; pass --overwrite to replace it.")
-        return True
-    entries = [e for e in os.listdir(base_dir) if not e.startswith(".")]
-    if all(_VERSION.match(e) and _is_our_export(os.path.join(base_dir, e)) for e in entries):
-        return False
-    if not overwrite:
-        raise FileExistsError(f"{base_dir} exists and is not an export directory of this package (it holds "
-                              f"{sorted(entries)[:3]}); choose another --export_dir, or pass --overwrite to "
-                              "replace it.")
-    data = _holds_project_data(base_dir)
-    if data is not None:
-        raise FileExistsError(f"{base_dir} holds a dataset or a training workdir ({data}); an export never "
-                              "replaces it, even with --overwrite.")
-    cwd = os.path.abspath(os.getcwd())
-    if cwd == base_dir or cwd.startswith(base_dir + os.sep):
-        raise FileExistsError(f"{base_dir} holds the working directory; an export never replaces it.")
-    return True
+        raise FileExistsError(f"{base_dir} is a file, not an export directory; choose another --export_dir.")
+    foreign = places.first_foreign(base_dir, "export")
+    if foreign is not None:
+        raise FileExistsError(f"{base_dir} is not an export directory of this package: it holds {foreign}, which "
+                              "an export did not write; choose another --export_dir (--overwrite replaces only an "
+                              "export version, never other files).")
+    if version is not None and os.path.isdir(os.path.join(base_dir, str(version))) and not overwrite:
+        raise FileExistsError(f"{os.path.join(base_dir, str(version))} already exists; pass --overwrite to replace "
+                              "it or choose another version.")
 
 
 def export_saved_model(model, export_dir, *, version=None, metadata=None, overwrite=False):
@@ -153,23 +146,19 @@ def export_saved_model(model, export_dir, *, version=None, metadata=None, overwr
       export_dir: the export base directory (see the module docstring).
       version: the version number (default: one above the highest present).
       metadata: extra JSON-able entries for assets.extra/betavae_tf.json.
-      overwrite: replace an existing version of that number, or a base
-        directory that is not an export directory (never a dataset or workdir).
+      overwrite: replace an existing version of that number (only if it holds
+        nothing but an export; a base directory of other files is never
+        replaced).
     """
-    base = os.path.abspath(export_dir)
-    replace_base = check_export_base(base, overwrite)
-    present = [] if replace_base else versions(base)
+    from betavae_tf import places
+    base = places.resolve(export_dir)
+    if isinstance(version, bool) or (version is not None and (not isinstance(version, int) or version < 1)):
+        raise ValueError(f"the export version must be a positive integer, got {version!r}.")
+    check_export_base(base, overwrite, version)
+    present = versions(base)
     if version is None:
         version = (present[-1] + 1) if present else 1
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValueError(f"the export version must be a positive integer, got {version!r}.")
     target = os.path.join(base, str(version))
-    if version in present and not overwrite:
-        raise FileExistsError(f"{target} already exists; pass --overwrite to replace it or choose another version.")
-    if replace_base:
-        aside = fileio.temp_sibling(base, "old")
-        os.rename(base, aside)
-        shutil.rmtree(aside, ignore_errors=True)
     os.makedirs(base, exist_ok=True)
     fileio.sweep_stale(base)
     tmp = fileio.temp_sibling(target)
@@ -189,6 +178,7 @@ def export_saved_model(model, export_dir, *, version=None, metadata=None, overwr
         fileio.fsync_path(tmp)
         old = None
         if os.path.lexists(target):
+            check_export_base(base, overwrite, version)  # again: something may have appeared meanwhile
             old = fileio.temp_sibling(target, "old")
             os.rename(target, old)
         os.rename(tmp, target)
@@ -225,19 +215,16 @@ def load(export_dir):
     return loaded
 
 
-def _checkpoints_of(workdir):
-    directory = os.path.join(workdir, "checkpoints")
-    found = sorted({int(m[1]) for m in (re.match(r"^ckpt-(\d+)\.index$", f) for f in
-                                        (os.listdir(directory) if os.path.isdir(directory) else [])) if m})
-    return [os.path.join(directory, f"ckpt-{n}") for n in found]
+def load_workdir_model(workdir, checkpoint=None, allow_foreign=False):
+    """The float32 BetaVAE of a training workdir at a checkpoint (default: its newest intact one).
 
-
-def model_from_workdir(workdir, checkpoint=None):
-    """The float32 BetaVAE of a training workdir at a checkpoint (default: newest).
-
-    Returns (model, epoch). Only the model's variables are read; the optimizer
-    state in the checkpoint is not needed.
+    Returns (model, epoch, info): info holds the checkpoint's provenance
+    ("source", and where a checkpoint of another workdir came from) and the
+    run's state ("epoch", "planned_epochs", "finished"). The checkpoint is
+    found from the workdir's own files (betavae_tf.checkpoints), never
+    through the state file's paths; only the model's variables are read.
     """
+    from betavae_tf import checkpoints
     from betavae_tf.models import ModelConfig
     from betavae_tf.models.vae import float32_model
     config_path = os.path.join(workdir, "config.json")
@@ -247,28 +234,39 @@ def model_from_workdir(workdir, checkpoint=None):
         model_config = ModelConfig(**fileio.read_json(config_path, "workdir config")["model"]).validate()
     except (KeyError, TypeError):
         raise ValueError(f"workdir config {config_path} is missing its model entries or damaged.") from None
-    available = _checkpoints_of(workdir)
-    if checkpoint is None:
-        checkpoint = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
-        if checkpoint is None:
-            raise FileNotFoundError(f"{workdir} has no checkpoint yet.")
-    else:
-        match = re.match(r"^ckpt-(\d+)$", os.path.basename(checkpoint))
-        if not match or not os.path.isfile(checkpoint + ".index"):
-            names = ", ".join(os.path.basename(c) for c in available) or "none"
-            raise FileNotFoundError(f"no checkpoint {checkpoint} (expected a prefix like "
-                                    f"{os.path.join(workdir, 'checkpoints', 'ckpt-N')}; this workdir has: {names}).")
+    path, epoch, provenance = checkpoints.resolve(workdir, checkpoint, allow_foreign)
     model = float32_model(model_config)
-    status = tf.train.Checkpoint(model=model).read(checkpoint)
-    status.expect_partial().assert_existing_objects_matched()
-    return model, int(checkpoint.rsplit("-", 1)[1])
+    try:
+        status = tf.train.Checkpoint(model=model).read(path)
+        status.expect_partial().assert_existing_objects_matched()
+    except (AssertionError, ValueError, tf.errors.OpError) as e:
+        text = str(e).strip().splitlines()
+        raise checkpoints.CheckpointError(f"checkpoint {path} does not hold the weights of {workdir}'s model "
+                                          f"({text[0][:200] if text else type(e).__name__}).") from None
+    info = dict(provenance, **checkpoints.training_state(workdir, epoch))
+    return model, epoch, info
 
 
-def export_checkpoint(workdir, checkpoint, export_dir, *, version=None, overwrite=False):
-    """Export a workdir's checkpoint as a new version under export_dir; returns (version path, epoch)."""
-    check_export_base(export_dir, overwrite)  # before any work
-    model, epoch = model_from_workdir(workdir, checkpoint)
-    metadata = {"epoch": epoch, "checkpoint": f"ckpt-{epoch}"}
+def model_from_workdir(workdir, checkpoint=None, allow_foreign=False):
+    """(float32 BetaVAE, epoch) of a workdir at a checkpoint (see load_workdir_model)."""
+    model, epoch, _ = load_workdir_model(workdir, checkpoint, allow_foreign)
+    return model, epoch
+
+
+def export_checkpoint(workdir, checkpoint, export_dir, *, version=None, overwrite=False, allow_foreign=False):
+    """Export a workdir's checkpoint as a new version under export_dir; returns (version path, epoch, info).
+
+    info is load_workdir_model's (provenance and whether the run is finished);
+    the export's metadata records both.
+    """
+    from betavae_tf import places
+    places.check_placement(export_dir, "export", own_workdir=workdir)  # before any work
+    check_export_base(export_dir, overwrite, version)
+    model, epoch, info = load_workdir_model(workdir, checkpoint, allow_foreign)
+    metadata = {"epoch": epoch, "checkpoint": f"ckpt-{epoch}", "training": info}
+    if info["source"] != "this workdir":
+        metadata["weights_from"] = info["checkpoint"]
     config_path = os.path.join(workdir, "config.json")
     metadata["config"] = fileio.read_json(config_path, "workdir config")
-    return export_saved_model(model, export_dir, version=version, metadata=metadata, overwrite=overwrite), epoch
+    path = export_saved_model(model, export_dir, version=version, metadata=metadata, overwrite=overwrite)
+    return path, epoch, info

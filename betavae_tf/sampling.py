@@ -80,7 +80,9 @@ def inputs_of(states, channels):
     return np.eye(channels, dtype=np.float32)[s]
 
 
-def _check(model, record, temperature, n_chains, n_steps, burn_in, local_sweeps):
+def check_settings(model, lattice_model, temperature, coupling, field, n_chains, n_steps, burn_in, local_sweeps):
+    """ValueError in one sentence for settings exact_sample cannot honour (before any chain runs)."""
+    record = lattice_lib.get(lattice_model)
     cfg = model.config
     if record.energy is None or record.local_energy is None:
         raise ValueError(f"exact sampling needs the energy of the {record.name} model on discrete states; its "
@@ -93,9 +95,20 @@ def _check(model, record, temperature, n_chains, n_steps, burn_in, local_sweeps)
                          f"{cfg.channels} channels.")
     if record.encoding == "categorical" and cfg.channels < 2:
         raise ValueError(f"the {record.name} model is one-hot over q >= 2 channels, but the trained model has 1.")
-    if isinstance(temperature, bool) or not np.isfinite(temperature) or temperature <= 0:
+    if (isinstance(temperature, (bool, np.bool_)) or not isinstance(temperature, (int, float, np.number))
+            or not np.isfinite(temperature) or temperature <= 0):
         raise ValueError(f"temperature must be a positive number, got {temperature!r}.")
-    for name, value, low in (("n_chains", n_chains, 1), ("n_steps", n_steps, 4), ("burn_in", burn_in, 0),
+    for name, value in (("coupling", coupling), ("field", field)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
+                or not np.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, got {value!r}.")
+    # Every reported number must be a float64: the log-weights scale as N (2|J| + |h|) / T and the
+    # specific heat as N ((2|J| + |h|) / T)^2, so a setting where those overflow is refused up front.
+    scale = (2 * abs(float(coupling)) + abs(float(field))) / float(temperature)
+    if scale > 0 and np.log(cfg.lattice_size ** 2) + 2 * np.log(scale) > np.log(1e300):
+        raise ValueError(f"T = {temperature:g} with J = {coupling:g}, h = {field:g} puts exp(-E/T) and the specific "
+                         "heat outside the range of a float64; use a temperature nearer the coupling's scale.")
+    for name, value, low in (("n_chains", n_chains, 2), ("n_steps", n_steps, 4), ("burn_in", burn_in, 0),
                              ("local_sweeps", local_sweeps, 0)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
@@ -197,7 +210,7 @@ def exact_sample(model, *, lattice_model="ising", temperature, coupling=1.0, fie
     The first burn_in steps are not measured. Returns an ExactSampleResult.
     """
     record = lattice_lib.get(lattice_model)
-    _check(model, record, temperature, n_chains, n_steps, burn_in, local_sweeps)
+    check_settings(model, lattice_model, temperature, coupling, field, n_chains, n_steps, burn_in, local_sweeps)
     cfg = model.config
     L, channels, q = cfg.lattice_size, cfg.channels, max(cfg.channels, 2)
     n_sites = L * L
@@ -259,6 +272,10 @@ def exact_sample(model, *, lattice_model="ising", temperature, coupling=1.0, fie
     tau = {"energy": integrated_autocorrelation_time(e), "abs_order_parameter": integrated_autocorrelation_time(m)}
     importance, ess = _importance(np.concatenate(is_log_w), {"energy": np.concatenate(is_energy),
                                                              "abs_order_parameter": np.concatenate(is_order)})
+    for name, (value, error) in list(observables.items()) + [(f"importance {k}", v) for k, v in importance.items()]:
+        if not (np.isfinite(value) and np.isfinite(error)):
+            raise ValueError(f"the {name} at T = {temperature:g} came out as {value} +- {error}, not a number that "
+                             "can be reported; the setting is outside what the sampler can measure.")
     return ExactSampleResult(
         model=record.name, lattice_size=L, temperature=float(temperature), coupling=float(coupling),
         field=float(field), n_chains=n_chains, n_steps=n_steps, burn_in=burn_in, local_sweeps=local_sweeps,

@@ -29,7 +29,7 @@ import shutil
 import numpy as np
 from absl import logging
 
-from betavae_tf import __version__, fileio
+from betavae_tf import __version__, checkpoints, fileio, places
 from betavae_tf.config_flags import setting
 from betavae_tf.data import format as fmt
 from betavae_tf.models.config import ModelConfig
@@ -239,12 +239,22 @@ def check_workdir(workdir, effective):
     other content is another dataset).
     """
     path = os.path.join(workdir, "config.json")
-    if os.path.exists(workdir) and not os.path.isdir(workdir):
+    if os.path.lexists(workdir) and not os.path.isdir(workdir):
         raise NotADirectoryError(f"workdir {workdir} exists and is not a directory.")
+    _check_own_files(workdir)
+    if not os.path.isfile(path) and os.path.isdir(os.path.join(workdir, "checkpoints")) \
+            and os.listdir(os.path.join(workdir, "checkpoints")):
+        raise ValueError(f"workdir {workdir} has checkpoints but no config.json; it was not made by this "
+                         "package or was damaged, so it cannot be resumed. Use a new --workdir.")
+    kind = places.kind_of(workdir)
+    if kind != "workdir" and os.path.isdir(workdir):
+        other = [n for n in sorted(os.listdir(workdir)) if n != ".lock" and not fileio.is_temporary(n)]
+        if other:
+            what = f"is {places.a(kind)}" if kind else f"holds {other[0]}"
+            raise ValueError(f"workdir {workdir} {what} and is not a training run of this package; training "
+                             "would write its files beside (or over) what is there, so use a new or empty "
+                             "--workdir.")
     if not os.path.isfile(path):
-        if os.path.isdir(os.path.join(workdir, "checkpoints")) and os.listdir(os.path.join(workdir, "checkpoints")):
-            raise ValueError(f"workdir {workdir} has checkpoints but no config.json; it was not made by this "
-                             "package or was damaged, so it cannot be resumed. Use a new --workdir.")
         return
     previous = fileio.read_json(path, "workdir config")
     try:
@@ -269,6 +279,28 @@ def check_workdir(workdir, effective):
 
 
 HISTORY = "history.jsonl"
+# The files a run keeps in its workdir: each must be a regular file of its own, never a link or a FIFO.
+_OWN_FILES = ("config.json", "flags.txt", HISTORY, "result.json", ".lock",
+              os.path.join("checkpoints", checkpoints.STATE_FILE))
+
+
+def _check_own_files(workdir):
+    for name in _OWN_FILES:
+        path = os.path.join(workdir, name)
+        if os.path.islink(path):
+            raise ValueError(f"workdir {workdir}: {name} is a symbolic link; a run writes only its own files, so "
+                             "remove the link (its target is left alone) or use a new --workdir.")
+        if os.path.lexists(path):
+            kind = fileio.kind_name(os.stat(path).st_mode)
+            if kind:
+                raise ValueError(f"workdir {workdir}: {name} is {kind}, not a regular file; remove it or use a "
+                                 "new --workdir.")
+
+
+def check_placement(workdir, data_dir):
+    """A workdir neither equals nor nests with its dataset, nor lies inside another of the package's directories."""
+    places.check_apart(workdir, "workdir", [(data_dir, "dataset (--data_dir)")])
+    places.check_placement(workdir, "workdir")
 
 
 def read_history(workdir, repair=False):
@@ -279,10 +311,9 @@ def read_history(workdir, repair=False):
     start on a clean line.
     """
     path = os.path.join(workdir, HISTORY)
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         return []
-    with open(path, "rb") as f:
-        text = f.read().decode("utf-8", errors="replace")
+    text = fileio.read_bytes(path, "training history").decode("utf-8", errors="replace")
     by_epoch, bad = {}, 0
     for line in text.splitlines(keepends=True):
         try:
@@ -306,7 +337,8 @@ def _rewrite_history(workdir, entries):
 
 def _append_history(workdir, entry):
     """Append one whole line with a single write, fsynced: a kill leaves the line whole or absent."""
-    fd = os.open(os.path.join(workdir, HISTORY), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = fileio.open_own_file(os.path.join(workdir, HISTORY), os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+                              "training history")
     try:
         os.write(fd, (json.dumps(entry) + "\n").encode())
         os.fsync(fd)
@@ -333,10 +365,27 @@ def _prepare_workdir(workdir, done):
 
 
 def latest_epoch(checkpoint_dir):
-    """Epochs done according to the newest complete checkpoint (0 if none)."""
-    import tensorflow as tf
-    path = tf.train.latest_checkpoint(checkpoint_dir)
-    return int(path.rsplit("-", 1)[1]) if path else 0
+    """Epochs done according to the newest checkpoint file in checkpoint_dir (0 if none)."""
+    found = checkpoints.on_disk(os.path.dirname(os.path.abspath(checkpoint_dir)))
+    return found[-1] if found else 0
+
+
+def _rebuild_final_entry(model, workdir, history, epoch, data, steps):
+    """history.jsonl lacks the checkpoint's epoch (cut or edited): its metrics are measured anew from the checkpoint.
+
+    The training-time averages of a lost epoch cannot be recovered; the entry
+    holds the loss of the checkpoint's model on the validation split (the
+    training stream when there is none) and says it was rebuilt.
+    """
+    have = [h["epoch"] for h in history]
+    logging.warning("%s records epochs %s but the checkpoint is at epoch %d (the file was cut or edited); "
+                    "epoch %d's metrics are measured anew from its checkpoint and marked rebuilt", HISTORY,
+                    f"{have[0]}-{have[-1]}" if have else "none", epoch, epoch)
+    measured = model.evaluate(data, steps=steps, verbose=0, return_dict=True)
+    entry = {"epoch": epoch, "rebuilt_from_checkpoint": True,
+             **{f"val_{k}": float(v) for k, v in measured.items()}}
+    _append_history(workdir, entry)
+    return read_history(workdir)
 
 
 # -- callbacks -------------------------------------------------------------------
@@ -439,6 +488,8 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
     """
     manifest, model_config = validate(config)
     config = dataclasses.replace(config, decoder=model_config.decoder)  # "auto" resolved, as the workdir records it
+    workdir = places.resolve(workdir)  # a linked workdir is used where it points, throughout
+    check_placement(workdir, config.data_dir)
     effective = _effective_config(config, model_config, manifest)
     check_workdir(workdir, effective)
 
@@ -463,8 +514,14 @@ def _train_locked(config, workdir, effective, model_config, manifest, strategy, 
 
     replicas = strategy.num_replicas_in_sync
     checkpoint_dir = os.path.join(workdir, "checkpoints")
-    done = latest_epoch(checkpoint_dir)
+    # The workdir's own checkpoint files decide where a run resumes; a damaged newest one is passed
+    # over, saying so, and the state file is rewritten from what is really there.
+    done, damaged = checkpoints.newest_intact(workdir)
+    for epoch, why in damaged:
+        logging.warning("checkpoint ckpt-%d of %s is damaged (%s); resuming from %s, the newest intact one",
+                        epoch, workdir, why, f"ckpt-{done}" if done else "the start")
     if chief:
+        checkpoints.write_state(workdir, [e for e in checkpoints.on_disk(workdir) if e <= done])
         _prepare_workdir(workdir, done)
     # Before the datasets: a seeded tf.data shuffle also depends on the global seed.
     keras.utils.set_random_seed(config.seed)
@@ -490,7 +547,7 @@ def _train_locked(config, workdir, effective, model_config, manifest, strategy, 
         else:
             own_dir = checkpoint_dir
         if done:
-            checkpoint.restore(tf.train.latest_checkpoint(checkpoint_dir)).assert_existing_objects_matched()
+            checkpoint.restore(checkpoints.prefix(workdir, done)).assert_existing_objects_matched()
             # The checkpoint carries the learning rate it was saved with; the
             # flags of this run decide it (a resumed run may lower it).
             optimizer.learning_rate = config.learning_rate
@@ -520,9 +577,16 @@ def _train_locked(config, workdir, effective, model_config, manifest, strategy, 
                 f"checkpoint (epoch {kept}) is kept in {checkpoint_dir}. Lower the learning rate "
                 "or check the data.")
         history = read_history(workdir)
-        result = {"epochs": kept, "resumed_from_epoch": done, "final": history[-1] if history else {},
+        if chief and kept and (not history or history[-1]["epoch"] != kept):
+            data, eval_steps = (validation, None) if validation is not None else (train, steps)
+            history = _rebuild_final_entry(model, workdir, history, kept, data, eval_steps)
+        missing = sorted(set(range(1, kept + 1)) - {h["epoch"] for h in history})
+        result = {"epochs": kept, "planned_epochs": config.epochs, "finished": kept >= config.epochs,
+                  "resumed_from_epoch": done, "final": history[-1] if history else {},
                   "workdir": os.path.abspath(workdir), "replicas": replicas,
                   "precision": config.precision, "strategy": type(strategy).__name__}
+        if missing:
+            result["history_missing_epochs"] = missing
         if chief and config.export:
             result["export_dir"] = export_lib.export_saved_model(
                 float32_copy(model), os.path.join(workdir, "export"),

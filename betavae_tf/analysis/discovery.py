@@ -77,6 +77,7 @@ class AnalyzeConfig:
     n_components_pca: int = 0     # 0: as many as the latent dimension
     seed: int = 0
     collapse_window: float = mt.COLLAPSE_WINDOW   # the critical region a data collapse compares
+    overwrite: bool = False       # replace an earlier analysis output in out (never other files)
 
     def validate(self):
         if not self.workdirs:
@@ -620,8 +621,9 @@ def _tc_text(tr):
 
 
 def report_blocks(summary):
-    out = [("h1", "Phase discovery"),
-           ("p", "From the configurations and their temperatures only: clusters of the latent codes (Gaussian "
+    out = [("h1", "Phase discovery")]
+    out += [("p", f"**Warning:** {w}") for w in summary.get("warnings", [])]
+    out += [("p", "From the configurations and their temperatures only: clusters of the latent codes (Gaussian "
                  "mixtures, number by BIC), the disordered cluster (highest mean temperature), ordered branches "
                  f"(clusters pointing the same way from it, cosine >= {BRANCH_COSINE}), the latent order parameter r "
                  "(distance from the disordered centre) and the transition where its mean against T changes "
@@ -717,23 +719,51 @@ def report_blocks(summary):
 
 # -- the command ---------------------------------------------------------------------------
 def analyze(config, log=logging.info):
-    """betavae-analyze: every run of config.workdirs analysed, figures and report written to config.out."""
-    from betavae_tf import export
+    """betavae-analyze: every run of config.workdirs analysed, figures and report written to config.out.
+
+    config.out is written whole or not at all (a hidden temporary renamed into
+    place); it must be new, empty or (with config.overwrite) an earlier
+    analysis output holding nothing else, and apart from every workdir and
+    dataset it reads. A run short of its planned epochs is analysed with a
+    warning in the result, the report and the log.
+    """
+    from betavae_tf import checkpoints, export, places
     from betavae_tf.analysis.report import to_html, to_markdown
     from betavae_tf.data.format import read_manifest
     from betavae_tf.data.pipeline import load_numpy
     config.validate()
-    out = os.path.abspath(config.out)
-    os.makedirs(out, exist_ok=True)
-    runs, arrays, figures = [], [], {}
+    out = places.resolve(config.out)
     data_dirs = [(config.data_dirs[i] if len(config.data_dirs) > 1 else config.data_dirs[0]) if config.data_dirs
                  else fileio.read_json(os.path.join(w, "config.json"), "workdir config")["train"]["data_dir"]
                  for i, w in enumerate(config.workdirs)]
+    places.check_apart(out, "analysis output", [(w, "workdir") for w in config.workdirs]
+                       + [(d, "dataset") for d in data_dirs])
+    out, _ = places.check_output(out, "analysis", config.overwrite)
+    fileio.check_writable(os.path.dirname(out), "analysis output")
     manifests = [read_manifest(d) for d in data_dirs]
     replicate_groups([m["lattice_size"] for m in manifests])   # refused before any work
+    with fileio.staged_directory(out, replace=os.path.lexists(out),
+                                 before_replace=lambda: places.check_output(out, "analysis", config.overwrite)) as tmp:
+        result = _analyze_into(config, tmp, data_dirs, manifests, log, checkpoints, export, load_numpy)
+        fileio.write_text_atomic(os.path.join(tmp, "summary.json"),
+                                 json.dumps(result, indent=2, default=float) + "\n")
+        items = report_blocks(result)
+        fileio.write_text_atomic(os.path.join(tmp, "report.md"), to_markdown(items))
+        fileio.write_text_atomic(os.path.join(tmp, "report.html"), to_html(items))
+        places.write_marker(tmp, "analysis")
+    log("report: %s and report.html", os.path.join(out, "report.md"))
+    return result
+
+
+def _analyze_into(config, out, data_dirs, manifests, log, checkpoints, export, load_numpy):
+    runs, arrays, figures, warnings = [], [], {}, []
     for i, workdir in enumerate(config.workdirs):
         data_dir, manifest = data_dirs[i], manifests[i]
-        model, epoch = export.model_from_workdir(workdir)
+        model, epoch, info = export.load_workdir_model(workdir)
+        unfinished = checkpoints.unfinished_sentence(workdir, info)
+        if unfinished:
+            warnings.append(unfinished)
+            log("warning: %s", unfinished)
         if manifest["lattice_size"] != model.config.lattice_size:
             raise ValueError(f"{data_dir} has L = {manifest['lattice_size']}, but {workdir} was trained at "
                              f"L = {model.config.lattice_size}.")
@@ -742,7 +772,7 @@ def analyze(config, log=logging.info):
                                    n_bootstrap=config.n_bootstrap, n_components_pca=config.n_components_pca,
                                    seed=config.seed)
         summary.update(workdir=os.path.basename(os.path.abspath(workdir)), data_dir=os.path.abspath(data_dir),
-                       epoch=epoch)
+                       epoch=epoch, training=info)
         log("%s: %d clusters, %d ordered branches, Tc from the latent %s +- %s, from PCA %s +- %s",
             summary["workdir"], summary["n_clusters"], summary["n_ordered_branches"],
             f(summary["transition_latent"]["tc"]), f(summary["transition_latent"]["error"]),
@@ -756,11 +786,5 @@ def analyze(config, log=logging.info):
     if fs:
         figures["Binder ratio of the latent order parameter, Tc(L) and the data collapse"] = figure_sizes(
             fs, runs, os.path.join(out, "figures", "sizes"))
-    result = {"config": dataclasses.asdict(config), "runs": runs, "finite_size": fs,
-              "figures": {k: os.path.relpath(v, out) for k, v in figures.items()}}
-    fileio.write_text_atomic(os.path.join(out, "summary.json"), json.dumps(result, indent=2, default=float) + "\n")
-    items = report_blocks(result)
-    fileio.write_text_atomic(os.path.join(out, "report.md"), to_markdown(items))
-    fileio.write_text_atomic(os.path.join(out, "report.html"), to_html(items))
-    log("report: %s and report.html", os.path.join(out, "report.md"))
-    return result
+    return {"config": dataclasses.asdict(config), "warnings": warnings, "runs": runs, "finite_size": fs,
+            "figures": {k: os.path.relpath(v, out) for k, v in figures.items()}}

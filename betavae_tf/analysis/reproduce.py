@@ -11,10 +11,11 @@ OUT/summary.json.
 import dataclasses
 import json
 import os
+import shutil
 
 from absl import logging
 
-from betavae_tf import config_flags, fileio
+from betavae_tf import config_flags, fileio, places
 from betavae_tf.analysis import fig7 as fig7_lib
 from betavae_tf.analysis import finite_size as finite_size_lib
 from betavae_tf.analysis import ising
@@ -47,6 +48,7 @@ class ReproduceConfig:
     finite_size: tuple = ()    # lattice sizes for the Tc(L) extrapolation (e.g. 16, 32, 64)
     seeds: tuple = ()          # training seeds for a beta = 100 repeat study on the same data (e.g. 0, 1, 2, 3, 4)
     exact_steps: int = 0       # Fig. 7's exact-sampling chains: measured steps (0: the scale's default)
+    overwrite: bool = False    # start over: replace what an earlier reproduction wrote in out (never other files)
 
     def validate(self):
         if self.scale not in SCALES:
@@ -112,6 +114,31 @@ class ReproduceConfig:
         return runs
 
 
+def prepare_output(path, overwrite=False):
+    """The reproduction directory, resolved: new, empty, or an earlier reproduction's (reused; replaced with overwrite).
+
+    A directory that holds anything a reproduction does not write is refused,
+    naming the first such entry. A reproduction directory from before the
+    marker existed is recognised by its contents (datasets, workdirs,
+    figures and the report only) and marked.
+    """
+    out = places.resolve(path)
+    if os.path.isdir(out) and os.listdir(out) and places.marker_kind(out) is None and places.kind_of(out) is None:
+        if places.first_foreign(out, "reproduction") is None:
+            places.write_marker(out, "reproduction")
+    out, existing = places.check_output(out, "reproduction", overwrite, reuse=True)
+    if existing and overwrite:
+        aside = fileio.temp_sibling(out, "old")
+        os.rename(out, aside)
+        os.makedirs(out)
+        places.write_marker(out, "reproduction")
+        shutil.rmtree(aside, ignore_errors=True)
+    os.makedirs(out, exist_ok=True)
+    if places.marker_kind(out) is None:
+        places.write_marker(out, "reproduction")
+    return out
+
+
 def reproduce(config, log=logging.info):
     """Run (or reuse) data, training and evaluation; write figures and the report.
 
@@ -120,8 +147,7 @@ def reproduce(config, log=logging.info):
     Returns the report's data: {"runs": {beta: metrics}, "claims": [...], ...}.
     """
     config.validate()
-    out = os.path.abspath(config.out)
-    os.makedirs(out, exist_ok=True)
+    out = prepare_output(config.out, config.overwrite)
     planned = config.planned_runs()
     ctx = Context(config=config, out=out, log=log, progress=Progress(len(planned), "reproduce: run", log=log))
     log("reproduce: %d training runs planned (%s)", len(planned), ", ".join(planned))

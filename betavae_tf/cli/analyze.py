@@ -23,6 +23,7 @@ flags.DEFINE_integer("max_clusters", 8, "Largest number of mixture components tr
 flags.DEFINE_integer("n_bootstrap", 200, "Bootstrap resamples for the errors of Tc.")
 flags.DEFINE_integer("pca_components", 0, "Principal components of the PCA baseline (0: the latent dimension).")
 flags.DEFINE_integer("seed", 0, "Seed of the clustering and the bootstrap.")
+flags.DEFINE_bool("overwrite", False, "Replace an earlier betavae-analyze output in --out (never other files).")
 flags.DEFINE_float("collapse_window", 2.0, "Several sizes: the data collapse compares the points with "
                    "|T / Tc - 1| L^(1/nu) at most this (the critical region).")
 
@@ -40,7 +41,9 @@ def main(argv):
     result = analyze(AnalyzeConfig(workdirs=tuple(FLAGS.workdir), out=FLAGS.out, data_dirs=tuple(FLAGS.data),
                                    max_clusters=FLAGS.max_clusters, n_bootstrap=FLAGS.n_bootstrap,
                                    n_components_pca=FLAGS.pca_components, seed=FLAGS.seed,
-                                   collapse_window=FLAGS.collapse_window))
+                                   collapse_window=FLAGS.collapse_window, overwrite=FLAGS.overwrite))
+    for warning in result["warnings"]:
+        print(f"warning: {warning}")
     for run in result["runs"]:
         print(f"{run['workdir']}: {run['n_clusters']} clusters, {run['n_ordered_branches']} ordered branches; "
               f"Tc from the latent (logistic midpoint / steepest slope) {_tc(run['transition_latent'])}, "

@@ -10,8 +10,10 @@ flags.DEFINE_string("checkpoint", None, "Checkpoint prefix (e.g. WORKDIR/checkpo
 flags.DEFINE_string("export_dir", None, "Export base directory; the SavedModel goes into its next numbered "
                     "version, EXPORT_DIR/N/ (default WORKDIR/export).")
 flags.DEFINE_integer("version", None, "The version number (default: one above the highest present).")
-flags.DEFINE_bool("overwrite", False, "Replace an existing version, or an export_dir that is not an export "
-                  "directory (never a dataset or a training workdir).")
+flags.DEFINE_bool("overwrite", False, "Replace an existing version (--version=N) that holds only an export; "
+                  "never anything else.")
+flags.DEFINE_bool("allow_foreign_checkpoint", False, "Accept a --checkpoint from another workdir whose model or data "
+                  "differ (the export's metadata then names where the weights came from).")
 
 
 def main(argv):
@@ -20,11 +22,16 @@ def main(argv):
         raise ValueError("--workdir is required: the training run to export.")
     import os
 
-    from betavae_tf import export
-    path, epoch = export.export_checkpoint(FLAGS.workdir, FLAGS.checkpoint,
-                                           FLAGS.export_dir or os.path.join(FLAGS.workdir, "export"),
-                                           version=FLAGS.version, overwrite=FLAGS.overwrite)
-    print(f"exported epoch {epoch} of {FLAGS.workdir} to {path}")
+    from betavae_tf import checkpoints, export
+    path, epoch, info = export.export_checkpoint(FLAGS.workdir, FLAGS.checkpoint,
+                                                 FLAGS.export_dir or os.path.join(FLAGS.workdir, "export"),
+                                                 version=FLAGS.version, overwrite=FLAGS.overwrite,
+                                                 allow_foreign=FLAGS.allow_foreign_checkpoint)
+    warning = checkpoints.unfinished_sentence(FLAGS.workdir, info)
+    if warning:
+        print(f"warning: {warning}")
+    source = f" (weights from {info['checkpoint']})" if info["source"] != "this workdir" else ""
+    print(f"exported epoch {epoch} of {FLAGS.workdir}{source} to {path}")
 
 
 def run():

@@ -25,6 +25,8 @@ flags.DEFINE_multi_string("data_flag", [], "Extra betavae-generate flag for ever
 flags.DEFINE_multi_string("train_flag", [], "Extra betavae-train flag for every run (repeatable).")
 flags.DEFINE_integer("n_generated", 1000, "Maps decoded from the prior for the phase fractions.")
 flags.DEFINE_integer("seed", 0, "Seed of training and evaluation.")
+flags.DEFINE_bool("overwrite", False, "Start over: replace what an earlier betavae-reproduce wrote in --out "
+                  "(refused if it holds anything else). Without it, finished steps there are reused.")
 flags.DEFINE_integer("exact_steps", 0, "Figure 7: measured steps of the exact-sampling chains (0: the scale's "
                      "default, 200 quick, 1000 paper; a quarter of them more are burn-in).")
 
@@ -49,7 +51,7 @@ def main(argv):
                              betas=common.float_list("betas", FLAGS.betas), flags_dir=FLAGS.flags_dir,
                              data_flags=tuple(FLAGS.data_flag), train_flags=tuple(FLAGS.train_flag),
                              n_generated=FLAGS.n_generated, seed=FLAGS.seed, mnist=FLAGS.mnist,
-                             exact_steps=FLAGS.exact_steps,
+                             exact_steps=FLAGS.exact_steps, overwrite=FLAGS.overwrite,
                              finite_size=_ints("finite_size", "lattice sizes", FLAGS.finite_size),
                              seeds=_ints("seeds", "seeds", FLAGS.seeds))
     try:

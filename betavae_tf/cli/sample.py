@@ -25,16 +25,18 @@ flags.DEFINE_integer("n_steps", 1000, "Measured chain steps (one model proposal 
 flags.DEFINE_integer("burn_in", 100, "Unmeasured steps at the start.")
 flags.DEFINE_integer("local_sweeps", 0, "Checkerboard Metropolis sweeps between model proposals (0: none).")
 flags.DEFINE_integer("seed", 0, "Seed of proposals and acceptance.")
-flags.DEFINE_string("out", None, "Directory for summary.json and the samples (optional).")
+flags.DEFINE_string("out", None, "Directory for summary.json and the samples (optional; new or empty).")
+flags.DEFINE_bool("overwrite", False, "Replace an earlier betavae-sample output in --out (never other files).")
+flags.DEFINE_bool("allow_foreign_checkpoint", False, "Accept a --checkpoint from another workdir whose model or data "
+                  "differ (summary.json then names where the weights came from).")
 
 
 def _temperatures():
     if not FLAGS.temperature:
         raise ValueError("--temperature is required (one or more, comma-separated).")
-    try:
-        values = [float(t) for t in FLAGS.temperature]
-    except ValueError:
-        raise ValueError(f"--temperature must be numbers, got {','.join(FLAGS.temperature)}.") from None
+    values = common.float_list("temperature", FLAGS.temperature)
+    if any(t <= 0 for t in values):
+        raise ValueError(f"--temperature must be positive, got {','.join(FLAGS.temperature)}.")
     return values
 
 
@@ -47,18 +49,27 @@ def main(argv):
     import numpy as np
     from absl import logging
 
-    from betavae_tf import export, fileio, lattice, sampling
+    from betavae_tf import checkpoints, export, fileio, lattice, places, sampling
     temperatures = _temperatures()
     lattice.get(FLAGS.model)
+    out = None
     if FLAGS.out:
-        fileio.check_writable(FLAGS.out, "samples")
-    model, epoch = export.model_from_workdir(FLAGS.workdir, FLAGS.checkpoint)
-    results = []
+        out, _ = places.check_output(FLAGS.out, "samples", FLAGS.overwrite)
+        places.check_apart(out, "samples output", [(FLAGS.workdir, "workdir")])
+        fileio.check_writable(os.path.dirname(out), "samples")
+    model, epoch, info = export.load_workdir_model(FLAGS.workdir, FLAGS.checkpoint, FLAGS.allow_foreign_checkpoint)
+    warning = checkpoints.unfinished_sentence(FLAGS.workdir, info)
+    if warning:
+        print(f"warning: {warning}")
+    for t in temperatures:  # every setting checked before the first chain runs
+        sampling.check_settings(model, FLAGS.model, t, FLAGS.coupling, FLAGS.field, FLAGS.n_chains, FLAGS.n_steps,
+                                FLAGS.burn_in, FLAGS.local_sweeps)
+    results, states = [], {}
     for t in temperatures:
         r = sampling.exact_sample(model, lattice_model=FLAGS.model, temperature=t, coupling=FLAGS.coupling,
                                   field=FLAGS.field, n_chains=FLAGS.n_chains, n_steps=FLAGS.n_steps,
                                   burn_in=FLAGS.burn_in, local_sweeps=FLAGS.local_sweeps, seed=FLAGS.seed,
-                                  keep_states=bool(FLAGS.out), log=logging.info)
+                                  keep_states=bool(out), log=logging.info)
         obs = r.observables
         print(f"T = {t:g}: acceptance {r.acceptance:.4f}, tau_int(E) {r.tau_int['energy']:.1f} steps, "
               f"E/N {obs['energy'][0]:.5f} +- {obs['energy'][1]:.5f}, |m| {obs['abs_order_parameter'][0]:.4f} "
@@ -67,23 +78,20 @@ def main(argv):
               f"{r.importance['energy'][1]:.5f}, ESS {r.ess:.1f} of {r.n_proposals}; "
               f"{r.independent_per_second:.1f} independent samples/s")
         results.append(r.summary())
-        if FLAGS.out:
-            path = os.path.join(FLAGS.out, f"samples_T{t:g}.npz")
-            tmp = fileio.temp_sibling(path)
-            try:
-                with open(tmp, "wb") as f:
-                    np.savez_compressed(f, states=r.states.reshape(-1, *r.states.shape[2:]),
-                                        chain=np.tile(np.arange(r.n_chains), r.n_steps))
-                fileio.fsync_path(tmp)
-                os.replace(tmp, path)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.remove(tmp)
-                raise
-    if FLAGS.out:
-        fileio.write_json_atomic(os.path.join(FLAGS.out, "summary.json"),
-                                 {"workdir": FLAGS.workdir, "epoch": epoch, "results": results})
-        print(f"wrote {FLAGS.out}/summary.json")
+        if out:
+            states[f"samples_T{t:g}.npz"] = (r.states.reshape(-1, *r.states.shape[2:]),
+                                             np.tile(np.arange(r.n_chains), r.n_steps))
+    if out:
+        # All or nothing: the directory is filled as a hidden temporary and renamed into place.
+        with fileio.staged_directory(out, replace=os.path.lexists(out),
+                                     before_replace=lambda: places.check_output(out, "samples", FLAGS.overwrite)) as tmp:
+            for name, (kept, chain) in states.items():
+                with open(os.path.join(tmp, name), "wb") as f:
+                    np.savez_compressed(f, states=kept, chain=chain)
+            fileio.write_json_atomic(os.path.join(tmp, "summary.json"),
+                                     {"workdir": FLAGS.workdir, "epoch": epoch, "training": info, "results": results})
+            places.write_marker(tmp, "samples")
+        print(f"wrote {out}/summary.json")
 
 
 def run():
