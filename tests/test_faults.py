@@ -89,20 +89,26 @@ def test_export_refuses_a_workdir_a_dataset_and_foreign_files(trained_workdir, t
     before = {p: _tree(p) for p in (trained_workdir, train_data_dir)}
     for target in (trained_workdir, train_data_dir):
         for overwrite in (False, True):
-            with pytest.raises(FileExistsError, match="not an export directory|holds a dataset or a training"):
+            with pytest.raises(FileExistsError, match="is not an export directory of this package: it holds"):
                 export.export_checkpoint(trained_workdir, None, target, overwrite=overwrite)
     assert {p: _tree(p) for p in before} == before
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me")
-    result = _cli("betavae-export", f"--workdir={trained_workdir}", f"--export_dir={foreign}")
-    _one_sentence(result, 2, "is not an export directory", "--overwrite")
-    assert (foreign / "notes.txt").read_text() == "keep me"
-    # With --overwrite a directory of other files is replaced; exports of its own get new versions.
-    path, _ = export.export_checkpoint(trained_workdir, None, str(foreign), overwrite=True)
-    assert os.listdir(foreign) == ["1"] and path == str(foreign / "1")
-    path, _ = export.export_checkpoint(trained_workdir, None, str(foreign))
-    assert sorted(os.listdir(foreign)) == ["1", "2"]
+    for extra in ([], ["--overwrite"]):  # --overwrite replaces an export version, never other files
+        result = _cli("betavae-export", f"--workdir={trained_workdir}", f"--export_dir={foreign}", *extra)
+        _one_sentence(result, 2, "is not an export directory", "holds notes.txt")
+    assert os.listdir(foreign) == ["notes.txt"] and (foreign / "notes.txt").read_text() == "keep me"
+    # Exports of its own get new versions; --overwrite replaces a version.
+    base = tmp_path / "exports"
+    path, _, _ = export.export_checkpoint(trained_workdir, None, str(base))
+    assert os.listdir(base) == ["1"] and path == str(base / "1")
+    export.export_checkpoint(trained_workdir, None, str(base))
+    assert sorted(os.listdir(base)) == ["1", "2"]
+    with pytest.raises(FileExistsError, match="already exists; pass --overwrite"):
+        export.export_checkpoint(trained_workdir, None, str(base), version=2)
+    export.export_checkpoint(trained_workdir, None, str(base), version=2, overwrite=True)
+    assert sorted(os.listdir(base)) == ["1", "2"]
 
 
 # -- 2. --overwrite replaces datasets only -------------------------------------------------------
@@ -113,7 +119,7 @@ def test_generate_overwrite_replaces_datasets_only(tmp_path):
     (user / "thesis.tex").write_text("precious")
     tiny = ["--lattice_size=4", "--n_temperatures=2", "--samples_per_point=2", "--n_shards=1"]
     result = _cli("betavae-generate", *tiny, f"--out={user}", "--overwrite")
-    _one_sentence(result, 2, "not a dataset of this package", "replaces datasets only")
+    _one_sentence(result, 2, "not a dataset of this package", "holds thesis.tex", "--overwrite replaces only")
     assert (user / "thesis.tex").read_text() == "precious"
     plain = tmp_path / "file.txt"
     plain.write_text("x")
@@ -410,4 +416,4 @@ def test_reproduce_refuses_data_of_another_scale(tmp_path):
     result = _cli("betavae-reproduce", f"--out={out}", *common)
     _one_sentence(result, 2, "was generated with other settings than this run asks for",
                   "samples_per_point = 2 (asked: 400)")
-    assert sorted(os.listdir(out)) == ["data"]
+    assert sorted(os.listdir(out)) == [".betavae_tf.json", "data"]  # the data and the reproduction's marker

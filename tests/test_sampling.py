@@ -139,9 +139,9 @@ def test_sample_cli(train_data_dir, tmp_path):
     assert [r["temperature"] for r in summary["results"]] == [2.0, 3.0]
     states = np.load(out / "samples_T2.npz")["states"]
     assert states.shape == (64, 8, 8) and set(np.unique(states)) <= {0, 1}
-    assert not [f for f in os.listdir(out) if f.startswith(".")]  # no temporaries left
+    assert [f for f in os.listdir(out) if f.startswith(".")] == [".betavae_tf.json"]  # its marker, no temporaries
     bad = subprocess.run([command, f"--workdir={workdir}", "--temperature=hot"], env=subprocess_env(),
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2
-    assert bad.stderr.strip().splitlines()[-1] == ("betavae-sample: error: --temperature must be numbers, "
-                                                   "got hot.")
+    assert bad.stderr.strip().splitlines()[-1] == ("betavae-sample: error: --temperature must be a "
+                                                   "comma-separated list of numbers, got 'hot'.")
