@@ -109,7 +109,9 @@ def write_text_atomic(path, text):
     """Write text to path through an fsynced temporary and a rename."""
     tmp = temp_sibling(path)
     try:
-        with open(tmp, "w") as f:
+        # A fresh name, created here and never through a link (O_EXCL | O_NOFOLLOW).
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(fd, "w") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())

@@ -514,3 +514,23 @@ def test_every_signature_refuses_wrong_inputs_without_aborting(run_dir, tmp_path
     lines = result.stdout.splitlines()
     assert lines[-1] == "ALIVE" and not [line for line in lines if line.startswith("ACCEPTED")], result.stdout
     assert len([line for line in lines if line.startswith("REFUSED")]) == 17
+
+
+def test_an_unfinished_run_says_so_in_the_analysis(run_copy, tmp_path):
+    from betavae_tf.analysis.discovery import AnalyzeConfig, analyze
+    config = json.loads((run_copy / "config.json").read_text())
+    config["train"]["epochs"] = 6
+    (run_copy / "config.json").write_text(json.dumps(config))
+    out = tmp_path / "analysis"
+    result = analyze(AnalyzeConfig(workdirs=(str(run_copy),), out=str(out), n_bootstrap=10, max_clusters=2),
+                     log=lambda *a: None)
+    assert len(result["warnings"]) == 1 and "epoch 2 of 6 planned" in result["warnings"][0]
+    assert "**Warning:**" in (out / "report.md").read_text() and "epoch 2 of 6" in (out / "report.html").read_text()
+    assert json.loads((out / "summary.json").read_text())["runs"][0]["training"]["finished"] is False
+    assert places.kind_of(str(out)) == "analysis"
+    # Again into the same place: refused without --overwrite, replaced whole with it.
+    with pytest.raises(FileExistsError, match="already exists; pass --overwrite"):
+        analyze(AnalyzeConfig(workdirs=(str(run_copy),), out=str(out), n_bootstrap=10, max_clusters=2))
+    analyze(AnalyzeConfig(workdirs=(str(run_copy),), out=str(out), n_bootstrap=10, max_clusters=2, overwrite=True),
+            log=lambda *a: None)
+    assert not [n for n in os.listdir(tmp_path) if fileio.is_temporary(n)]
