@@ -101,17 +101,24 @@ def kind_of(directory):
 
 
 # -- what is the package's own ------------------------------------------------------------------
-def _owned(directory, name, kind):
-    """Whether entry `name` of a directory of `kind` is one the package wrote there."""
+def _listed_shards(directory):
+    manifest = _json(os.path.join(directory, "manifest.json")) or {}
+    shards = manifest.get("shards") if isinstance(manifest.get("shards"), list) else []
+    return {s.get("file") for s in shards if isinstance(s, dict)}
+
+
+def _owned(directory, name, kind, listed=None):
+    """Whether entry `name` of a directory of `kind` is one the package wrote there.
+
+    listed: a dataset's shard names (read from its manifest when not given).
+    """
     path = os.path.join(directory, name)
     if fileio.is_temporary(name):
         return True
     if os.path.islink(path):
         return False
     if kind == "dataset":
-        manifest = _json(os.path.join(directory, "manifest.json")) or {}
-        shards = manifest.get("shards") if isinstance(manifest.get("shards"), list) else []
-        listed = {s.get("file") for s in shards if isinstance(s, dict)}
+        listed = _listed_shards(directory) if listed is None else listed
         return name == "manifest.json" or (name in listed and os.path.isfile(path))
     if kind == "export":
         return bool(_VERSION.match(name)) and is_export_version(path) and first_foreign_in_version(path) is None
@@ -156,8 +163,9 @@ def first_foreign_in_version(path):
 
 def first_foreign(directory, kind):
     """The first entry (sorted) of directory that the package did not write as a `kind`, or None."""
+    listed = _listed_shards(directory) if kind == "dataset" else None
     for name in sorted(os.listdir(directory)):
-        if not _owned(directory, name, kind):
+        if not _owned(directory, name, kind, listed):
             return name
     return None
 
@@ -167,7 +175,6 @@ def check_replaceable(directory, kind, flag="--overwrite"):
 
     Nothing is changed; the sentence names the first foreign entry.
     """
-    what = NAMES[kind]
     found = kind_of(directory)
     if found != kind:
         holds = sorted(os.listdir(directory))

@@ -22,3 +22,22 @@ def subprocess_env():
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
     env.pop("TF_CONFIG", None)
     return env
+
+
+def run_cli(name, *args, cwd=None, timeout=300):
+    """A console script of this virtualenv, run quietly on the CPU (see subprocess_env)."""
+    import subprocess
+    import sys
+    return subprocess.run([os.path.join(os.path.dirname(sys.executable), name), *args], cwd=cwd or REPO_ROOT,
+                          env=subprocess_env(), capture_output=True, text=True, timeout=timeout)
+
+
+def one_sentence(result, code, *fragments):
+    """The command failed with `code` and one 'program: error: ...' line holding every fragment."""
+    assert result.returncode == code, (result.returncode, result.stdout[-1000:], result.stderr[-2000:])
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1, result.stderr[-2000:]
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
+    return errors[0]

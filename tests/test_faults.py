@@ -20,25 +20,12 @@ from betavae_tf.data import format as fmt
 from betavae_tf.data.generate import GenerateConfig, generate
 from betavae_tf.data.importer import import_numpy
 from betavae_tf.data.pipeline import load_numpy
-from conftest import REPO_ROOT, subprocess_env
+from conftest import one_sentence, run_cli, subprocess_env
 
 BIN = os.path.dirname(sys.executable)
 
 
-def _cli(name, *args, cwd=None, timeout=300):
-    return subprocess.run([os.path.join(BIN, name), *args], cwd=cwd or REPO_ROOT, env=subprocess_env(),
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def _one_sentence(result, code, *fragments):
-    """The command failed with `code` and one 'program: error: ...' line holding every fragment."""
-    assert result.returncode == code, (result.returncode, result.stderr[-2000:])
-    assert "Traceback" not in result.stderr, result.stderr[-2000:]
-    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
-    assert len(errors) == 1, result.stderr[-2000:]
-    for fragment in fragments:
-        assert fragment in errors[0], errors[0]
-    return errors[0]
+_cli, _one_sentence = run_cli, one_sentence
 
 
 def _config(data_dir, **overrides):

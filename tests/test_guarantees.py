@@ -20,25 +20,13 @@ from betavae_tf.analysis.reproduce import prepare_output
 from betavae_tf.data import format as fmt
 from betavae_tf.data.generate import GenerateConfig, generate
 from betavae_tf.data.importer import import_configurations, import_mnist
-from conftest import REPO_ROOT, subprocess_env
+from conftest import one_sentence, run_cli, subprocess_env
 
 BIN = os.path.dirname(sys.executable)
 TINY = GenerateConfig(lattice_size=4, temperatures=(2.0,), couplings=(1.0,), samples_per_point=4, n_shards=1)
 
 
-def _cli(name, *args, cwd=None, timeout=300):
-    return subprocess.run([os.path.join(BIN, name), *args], cwd=cwd or REPO_ROOT, env=subprocess_env(),
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def _one_sentence(result, code, *fragments):
-    assert result.returncode == code, (result.returncode, result.stdout[-1000:], result.stderr[-2000:])
-    assert "Traceback" not in result.stderr, result.stderr[-2000:]
-    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
-    assert len(errors) == 1, result.stderr[-2000:]
-    for fragment in fragments:
-        assert fragment in errors[0], errors[0]
-    return errors[0]
+_cli, _one_sentence = run_cli, one_sentence
 
 
 def _tree(path):
