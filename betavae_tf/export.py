@@ -104,12 +104,9 @@ def versions(base_dir):
     """The version numbers of this package's exports in base_dir, ascending."""
     if not os.path.isdir(base_dir):
         return []
+    from betavae_tf import places
     return sorted(int(name) for name in os.listdir(base_dir)
-                  if _VERSION.match(name) and _is_our_export(os.path.join(base_dir, name)))
-
-
-def _is_our_export(path):
-    return os.path.isfile(os.path.join(path, "saved_model.pb")) and os.path.isfile(os.path.join(path, METADATA))
+                  if _VERSION.match(name) and places.is_export_version(os.path.join(base_dir, name)))
 
 
 def check_export_base(base_dir, overwrite=False, version=None):

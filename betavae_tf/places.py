@@ -67,6 +67,7 @@ def _json(path):
 
 
 def is_export_version(path):
+    """Whether path is one version of this package's exports (its SavedModel and assets.extra/betavae_tf.json)."""
     return (os.path.isfile(os.path.join(path, "saved_model.pb"))
             and os.path.isfile(os.path.join(path, "assets.extra", "betavae_tf.json")))
 

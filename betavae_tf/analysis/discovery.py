@@ -727,10 +727,9 @@ def analyze(config, log=logging.info):
     dataset it reads. A run short of its planned epochs is analysed with a
     warning in the result, the report and the log.
     """
-    from betavae_tf import checkpoints, export, places
+    from betavae_tf import places
     from betavae_tf.analysis.report import to_html, to_markdown
     from betavae_tf.data.format import read_manifest
-    from betavae_tf.data.pipeline import load_numpy
     config.validate()
     out = places.resolve(config.out)
     data_dirs = [(config.data_dirs[i] if len(config.data_dirs) > 1 else config.data_dirs[0]) if config.data_dirs
@@ -739,12 +738,11 @@ def analyze(config, log=logging.info):
     places.check_apart(out, "analysis output", [(w, "workdir") for w in config.workdirs]
                        + [(d, "dataset") for d in data_dirs])
     out, _ = places.check_output(out, "analysis", config.overwrite)
-    fileio.check_writable(os.path.dirname(out), "analysis output")
     manifests = [read_manifest(d) for d in data_dirs]
     replicate_groups([m["lattice_size"] for m in manifests])   # refused before any work
     with fileio.staged_directory(out, replace=os.path.lexists(out),
                                  before_replace=lambda: places.check_output(out, "analysis", config.overwrite)) as tmp:
-        result = _analyze_into(config, tmp, data_dirs, manifests, log, checkpoints, export, load_numpy)
+        result = _analyze_into(config, tmp, data_dirs, manifests, log)
         fileio.write_text_atomic(os.path.join(tmp, "summary.json"),
                                  json.dumps(result, indent=2, default=float) + "\n")
         items = report_blocks(result)
@@ -755,7 +753,10 @@ def analyze(config, log=logging.info):
     return result
 
 
-def _analyze_into(config, out, data_dirs, manifests, log, checkpoints, export, load_numpy):
+def _analyze_into(config, out, data_dirs, manifests, log):
+    """Every run analysed, its figures drawn into out; returns the summary (written by analyze)."""
+    from betavae_tf import checkpoints, export
+    from betavae_tf.data.pipeline import load_numpy
     runs, arrays, figures, warnings = [], [], {}, []
     for i, workdir in enumerate(config.workdirs):
         data_dir, manifest = data_dirs[i], manifests[i]

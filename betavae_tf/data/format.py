@@ -169,12 +169,7 @@ def check_output_dir(out_dir, overwrite):
     (betavae_tf.places).
     """
     from betavae_tf import places
-    try:
-        out_dir, _ = places.check_output(out_dir, "dataset", overwrite)
-    except FileExistsError as e:
-        raise FileExistsError(str(e).replace("the dataset must be a new or empty directory",
-                                             "--overwrite replaces datasets only")) from None
-    return out_dir
+    return places.check_output(out_dir, "dataset", overwrite)[0]
 
 
 def write_shards(directory, spins, labels, manifest, *, n_shards=8, encoding="bits", channels=None,
