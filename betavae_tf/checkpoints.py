@@ -189,3 +189,85 @@ def unfinished_sentence(workdir, state):
         return None
     return (f"{workdir} is an unfinished training run (epoch {state['epoch']} of {state['planned_epochs']} "
             "planned), so what follows is provisional; run the same betavae-train command again to finish it.")
+
+
+# -- backend-independent checkpoints (runs trained under JAX) --------------------
+# A run on a backend whose variables are not tf.Variables writes the same ckpt-N.index / .data-* files, in
+# a layout of its own: for "model" and "optimizer", the Keras variables' values in order ("values/i") and
+# their paths ("paths"). TensorFlow's CRC checks, rotation and everything above apply unchanged, and a
+# TensorFlow model of the same config reads the model part back (export, analysis, sampling).
+MIRROR_KEY = "model/paths/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+def _value_key(group, i):
+    return f"{group}/values/{i}/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+class VariableMirror:
+    """TensorFlow mirrors of a Keras model's and optimizer's variables, saved as a tf.train.Checkpoint.
+
+    pull() copies the Keras values into the mirrors (before a save), push() copies them back (after a
+    restore); .checkpoint is what a tf.train.CheckpointManager saves.
+    """
+
+    def __init__(self, model, optimizer):
+        import numpy as np
+        import tensorflow as tf
+        from keras import ops
+        self._groups = {"model": list(model.variables), "optimizer": list(optimizer.variables)}
+        parts = {}
+        self._mirrors = {}
+        for group, variables in self._groups.items():
+            values = [tf.Variable(np.asarray(ops.convert_to_numpy(v.value)), trainable=False) for v in variables]
+            self._mirrors[group] = values
+            parts[group] = tf.train.Checkpoint(values=values,
+                                               paths=tf.Variable([v.path for v in variables] or [""]))
+        self.checkpoint = tf.train.Checkpoint(**parts)
+
+    def pull(self):
+        import numpy as np
+        from keras import ops
+        for group, variables in self._groups.items():
+            for mirror, variable in zip(self._mirrors[group], variables):
+                mirror.assign(np.asarray(ops.convert_to_numpy(variable.value)))
+
+    def restore(self, checkpoint_prefix):
+        """Read a checkpoint this mirror wrote and give its values to the Keras variables."""
+        _check_mirror_paths(checkpoint_prefix, self._groups)
+        self.checkpoint.read(checkpoint_prefix).assert_existing_objects_matched()
+        for group, variables in self._groups.items():
+            for mirror, variable in zip(self._mirrors[group], variables):
+                variable.assign(mirror.numpy().astype(variable.dtype))
+
+
+def is_mirror(checkpoint_prefix):
+    """Whether a checkpoint is in the backend-independent layout (a run trained under JAX)."""
+    import tensorflow as tf
+    return MIRROR_KEY in tf.train.load_checkpoint(checkpoint_prefix).get_variable_to_shape_map()
+
+
+def _check_mirror_paths(checkpoint_prefix, groups):
+    import tensorflow as tf
+    reader = tf.train.load_checkpoint(checkpoint_prefix)
+    for group, variables in groups.items():
+        if group == "optimizer" and f"{group}/paths/.ATTRIBUTES/VARIABLE_VALUE" not in \
+                reader.get_variable_to_shape_map():
+            continue
+        stored = [p.decode() for p in reader.get_tensor(f"{group}/paths/.ATTRIBUTES/VARIABLE_VALUE")]
+        wanted = [v.path for v in variables] or [""]
+        if stored != wanted:
+            first = next((i for i, (a, b) in enumerate(zip(stored, wanted)) if a != b), min(len(stored),
+                                                                                            len(wanted)))
+            raise CheckpointError(f"checkpoint {checkpoint_prefix} holds other {group} variables than this "
+                                  f"model's ({len(stored)} against {len(wanted)}; the first to differ is number "
+                                  f"{first}: {stored[first] if first < len(stored) else 'none'} against "
+                                  f"{wanted[first] if first < len(wanted) else 'none'}).")
+
+
+def read_mirror_into(model, checkpoint_prefix):
+    """Give a model (any backend) the model variables of a backend-independent checkpoint."""
+    import tensorflow as tf
+    _check_mirror_paths(checkpoint_prefix, {"model": list(model.variables)})
+    reader = tf.train.load_checkpoint(checkpoint_prefix)
+    for i, variable in enumerate(model.variables):
+        variable.assign(reader.get_tensor(_value_key("model", i)).astype(variable.dtype))

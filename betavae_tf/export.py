@@ -234,8 +234,14 @@ def load_workdir_model(workdir, checkpoint=None, allow_foreign=False):
     path, epoch, provenance = checkpoints.resolve(workdir, checkpoint, allow_foreign)
     model = float32_model(model_config)
     try:
-        status = tf.train.Checkpoint(model=model).read(path)
-        status.expect_partial().assert_existing_objects_matched()
+        if checkpoints.is_mirror(path):
+            # Trained on another backend (JAX): the same weights, in the backend-independent layout.
+            checkpoints.read_mirror_into(model, path)
+        else:
+            status = tf.train.Checkpoint(model=model).read(path)
+            status.expect_partial().assert_existing_objects_matched()
+    except checkpoints.CheckpointError:
+        raise
     except (AssertionError, ValueError, tf.errors.OpError) as e:
         text = str(e).strip().splitlines()
         raise checkpoints.CheckpointError(f"checkpoint {path} does not hold the weights of {workdir}'s model "

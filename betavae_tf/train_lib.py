@@ -29,7 +29,7 @@ import shutil
 import numpy as np
 from absl import logging
 
-from betavae_tf import __version__, checkpoints, fileio, places
+from betavae_tf import __version__, backend as backend_lib, checkpoints, fileio, places
 from betavae_tf.config_flags import setting
 from betavae_tf.data import format as fmt
 from betavae_tf.models.config import ModelConfig
@@ -40,7 +40,12 @@ from betavae_tf.progress import Progress
 STRATEGIES = ("auto", "one_device", "mirrored", "tpu", "multi_worker")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 # Settings a resumed run must share with the checkpoints it continues.
-_RESUME_KEYS = ("data_dir", "latent_dim", "decoder", "beta", "learned_scale", "seed")
+_RESUME_KEYS = ("data_dir", "latent_dim", "decoder", "beta", "learned_scale", "seed", "backend")
+# What a workdir written before a key existed means by it.
+_RESUME_DEFAULTS = {"backend": "tensorflow"}
+JIT_CHOICES = ("auto", "true", "false")
+# Streams of the reparameterisation noise the pipeline draws (train_lib._with_noise).
+TRAIN_NOISE_STREAM, VALIDATION_NOISE_STREAM = 0, 1
 _MODEL_KEYS = ("lattice_size", "channels")
 
 
@@ -68,11 +73,18 @@ class TrainConfig:
     shuffle_buffer: int = setting(16384, "Shuffle buffer in samples.")
     cache: bool = setting(True, "Cache the dataset's records in memory after the first epoch.")
     seed: int = setting(0, "Seed of initialisation, data order and noise; repeats a run.")
+    backend: str = setting("auto", "Keras backend: tensorflow, jax, or auto (KERAS_BACKEND if set, else "
+                                   "tensorflow). Under jax several devices train data-parallel through "
+                                   "keras.distribution; export and analysis rebuild the TensorFlow model.")
     strategy: str = setting("auto", "tf.distribute strategy: auto, one_device, mirrored, tpu or multi_worker "
                                     "(reads TF_CONFIG).")
     tpu: str = setting("", "TPU name or grpc:// address for --strategy=tpu.")
     precision: str = setting("float32", "float32, mixed_float16 or mixed_bfloat16.")
-    jit_compile: bool = setting(False, "Compile the train step with XLA.")
+    jit_compile: str = setting("auto", "Compile the train step with XLA: true, false or auto (always under jax; "
+                                       "under tensorflow on a GPU or TPU, not on a CPU, where it measures slower).")
+    steps_per_execution: int = setting(0, "Training steps per compiled call; 0 = what measures fastest on the "
+                                          "device found (1 on a CPU, 32 on a GPU or TPU). Callbacks (the NaN "
+                                          "guard) then see every that many steps.")
     keep_checkpoints: int = setting(2, "Checkpoints kept (one per epoch).")
     summary_images: bool = setting(True, "TensorBoard images: generated samples, latent scatter.")
     export: bool = setting(True, "Write the SavedModel to WORKDIR/export/<version> at the end.")
@@ -98,10 +110,20 @@ def validate(config):
         (c.precision in PRECISIONS, f"unknown precision {c.precision!r}; expected one of {', '.join(PRECISIONS)}."),
         (c.keep_checkpoints >= 1, f"keep_checkpoints must be at least 1, got {c.keep_checkpoints}."),
         (c.shuffle_buffer >= 1, f"shuffle_buffer must be at least 1, got {c.shuffle_buffer}."),
+        (c.backend in backend_lib.CHOICES,
+         f"unknown backend {c.backend!r}; expected one of {', '.join(backend_lib.CHOICES)}."),
+        (str(c.jit_compile).lower() in JIT_CHOICES,
+         f"jit_compile must be one of {', '.join(JIT_CHOICES)}, got {c.jit_compile!r}."),
+        (c.steps_per_execution >= 0,
+         f"steps_per_execution must be >= 0 (0: the device's default), got {c.steps_per_execution}."),
     ]
     for ok, message in checks:
         if not ok:
             raise ValueError(message)
+    backend = backend_lib.resolve(c.backend)
+    if backend != "tensorflow" and c.strategy not in ("auto", "one_device"):
+        raise ValueError(f"--strategy={c.strategy} is a tf.distribute strategy; under --backend={backend} several "
+                         "devices train data-parallel through keras.distribution, so leave --strategy=auto.")
     manifest = fmt.read_manifest(c.data_dir)
     decoder = heads.resolve(c.decoder, fmt.encoding_of(manifest))
     model_config = ModelConfig(lattice_size=manifest["lattice_size"],
@@ -186,20 +208,42 @@ def _check_batches(config, manifest, replicas):
     return config.steps_per_epoch or n_train // config.batch_size, n_val
 
 
+def _with_noise(dataset, latent_dim, seed, stream, first_step=0):
+    """Batches (x, eps): eps [B, d_z] ~ N(0, I), the reparameterisation noise of batch k of the stream, drawn
+    statelessly from (seed, stream, k). The same on every backend, device and replica count, so a resumed
+    run draws what the uninterrupted one draws and two backends can be compared batch for batch."""
+    import tensorflow as tf
+    base = seed * 1009 + stream * 7919
+
+    def draw(x, step):
+        eps = tf.random.stateless_normal(tf.stack([tf.shape(x)[0], latent_dim]),
+                                         seed=tf.stack([tf.cast(base, tf.int64), step]))
+        return x, eps
+
+    steps = tf.data.Dataset.counter(start=first_step)
+    return tf.data.Dataset.zip((dataset, steps)).map(draw, num_parallel_calls=tf.data.AUTOTUNE,
+                                                     deterministic=True)
+
+
 def _datasets(config, replicas, steps, n_val, done):
-    """The training stream from batch done * steps on, and the whole validation split each epoch."""
+    """The training stream from batch done * steps on, and the whole validation split each epoch,
+    as (x, eps) batches (_with_noise)."""
     from betavae_tf.data.pipeline import make_dataset
+    import tensorflow as tf
 
     common = dict(seed=config.seed, validation_fraction=config.validation_fraction, cache=config.cache)
     train = make_dataset(config.data_dir, split="train", batch_size=config.batch_size, repeat=True,
                          shuffle_buffer=config.shuffle_buffer, start_step=done * steps, **common)
+    train = _with_noise(train, config.latent_dim, config.seed, TRAIN_NOISE_STREAM, done * steps)
     validation = None
     if n_val >= replicas:
         # Not repeated: Keras then starts every epoch's validation at the split's first batch.
         val_batch = min(config.batch_size, n_val - n_val % replicas)
         validation = make_dataset(config.data_dir, split="validation", batch_size=val_batch,
                                   drop_remainder=True, **common)
-    return train, validation
+        validation = _with_noise(validation, config.latent_dim, config.seed, VALIDATION_NOISE_STREAM)
+    return (train.prefetch(tf.data.AUTOTUNE),
+            validation.prefetch(tf.data.AUTOTUNE) if validation is not None else None)
 
 
 def _probe_samples(config, manifest, limit=2048):
@@ -259,7 +303,7 @@ def check_workdir(workdir, effective):
     previous = fileio.read_json(path, "workdir config")
     try:
         for key in _RESUME_KEYS:
-            old, new = previous["train"].get(key), effective["train"][key]
+            old, new = previous["train"].get(key, _RESUME_DEFAULTS.get(key)), effective["train"][key]
             if old != new:
                 raise ValueError(f"workdir {workdir} holds a run with {key} = {old!r}, not {new!r}; "
                                  "use a new --workdir or the same settings to resume.")
@@ -389,7 +433,23 @@ def _rebuild_final_entry(model, workdir, history, epoch, data, steps):
 
 
 # -- callbacks -------------------------------------------------------------------
-def _make_callbacks(config, workdir, manager, chief, probe, done):
+def export_in_tensorflow(workdir, epoch):
+    """Export a workdir's checkpoint from a TensorFlow process (for runs on another backend); returns the path."""
+    import subprocess
+    import sys
+    env = dict(os.environ, KERAS_BACKEND="tensorflow")
+    command = [sys.executable, "-m", "betavae_tf.cli.export", f"--workdir={workdir}",
+               f"--checkpoint={checkpoints.prefix(workdir, epoch)}"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise RuntimeError(f"exporting {workdir} in TensorFlow failed: {lines[-1] if lines else done.returncode}")
+    exports = os.path.join(workdir, "export")
+    from betavae_tf import export as export_lib
+    return os.path.join(exports, str(export_lib.versions(exports)[-1]))
+
+
+def _make_callbacks(config, workdir, save, chief, probe, done):
     import keras
 
     class EpochLog(keras.callbacks.Callback):
@@ -433,7 +493,7 @@ def _make_callbacks(config, workdir, manager, chief, probe, done):
                 return
             if chief:
                 _append_history(workdir, {"epoch": epoch + 1, **logs})
-            manager.save(checkpoint_number=epoch + 1)
+            save(epoch + 1)
 
     guard = CheckpointAndGuard()
     callbacks = [guard]
@@ -487,16 +547,22 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
     TrainingDivergedError (non-finite loss; the last good checkpoint stays).
     """
     manifest, model_config = validate(config)
-    config = dataclasses.replace(config, decoder=model_config.decoder)  # "auto" resolved, as the workdir records it
+    # "auto" resolved, as the workdir records it
+    config = dataclasses.replace(config, decoder=model_config.decoder, backend=backend_lib.resolve(config.backend),
+                                 jit_compile=str(config.jit_compile).lower())
     workdir = places.resolve(workdir)  # a linked workdir is used where it points, throughout
     check_placement(workdir, config.data_dir)
     effective = _effective_config(config, model_config, manifest)
     check_workdir(workdir, effective)
 
+    backend_lib.select(config.backend)  # before Keras starts
     import keras
     import tensorflow as tf
 
-    strategy = make_strategy(config.strategy, config.tpu)
+    if config.backend == "tensorflow":
+        strategy = make_strategy(config.strategy, config.tpu)
+    else:
+        strategy = _KerasDistribution(config.backend)
     task_type, task_id, chief = _task(strategy)
     steps, n_val = _check_batches(config, manifest, strategy.num_replicas_in_sync)
     lock = fileio.locked(workdir) if chief else contextlib.nullcontext()
@@ -504,6 +570,36 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
         check_workdir(workdir, effective)  # again: another process may have written it meanwhile
         return _train_locked(config, workdir, effective, model_config, manifest, strategy, task_type, task_id,
                              chief, steps, n_val, flags_text, keras, tf)
+
+
+class _KerasDistribution:
+    """What the run asks of a tf.distribute strategy, for a backend that distributes through keras.distribution:
+    all devices of the best kind, data-parallel (the batch split across them) when there are several."""
+
+    def __init__(self, backend):
+        import keras
+        self.backend = backend
+        self.num_replicas_in_sync = backend_lib.device_count(backend)
+        if self.num_replicas_in_sync > 1:
+            keras.distribution.set_distribution(keras.distribution.DataParallel())
+        self.cluster_resolver = None
+
+    def scope(self):
+        return contextlib.nullcontext()
+
+    @property
+    def name(self):
+        return "DataParallel" if self.num_replicas_in_sync > 1 else "OneDevice"
+
+
+def accelerator_settings(config, strategy):
+    """(steps_per_execution, jit_compile) of a run: the flags, or for 0 / auto what measures fastest on the
+    device found (backend.accelerator_defaults)."""
+    kind = backend_lib.device_kind(config.backend)
+    default_steps, default_jit = backend_lib.accelerator_defaults(config.backend, kind)
+    steps = config.steps_per_execution or default_steps
+    jit = default_jit if config.jit_compile == "auto" else config.jit_compile == "true"
+    return steps, jit, kind
 
 
 def _train_locked(config, workdir, effective, model_config, manifest, strategy, task_type, task_id, chief,
@@ -534,27 +630,45 @@ def _train_locked(config, workdir, effective, model_config, manifest, strategy, 
     previous_policy = keras.mixed_precision.dtype_policy()
     keras.mixed_precision.set_dtype_policy(config.precision)
     try:
+        steps_per_execution, jit_compile, device = accelerator_settings(config, strategy)
+        logging.info("training on %s (%s, %d replica(s)): steps_per_execution %d%s, jit_compile %s%s, precision %s",
+                     backend_lib.describe(config.backend), getattr(strategy, "name", type(strategy).__name__),
+                     replicas, steps_per_execution, "" if config.steps_per_execution else f" (auto for {device})",
+                     jit_compile, f" (auto for {device})" if config.jit_compile == "auto" else "", config.precision)
         keras.utils.set_random_seed(config.seed)  # the same initial weights for the same seed
         with strategy.scope():
             model = BetaVAE.from_model_config(model_config)
             optimizer = paper_optimizer(config.learning_rate, config.adam_beta_1, config.adam_beta_2)
-            model.compile(optimizer=optimizer, jit_compile=config.jit_compile)
+            model.compile(optimizer=optimizer, jit_compile=jit_compile, steps_per_execution=steps_per_execution)
             optimizer = model.optimizer  # a LossScaleOptimizer under mixed_float16
             optimizer.build(model.trainable_variables)
-        checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
+        mirror = None
+        if config.backend == "tensorflow":
+            checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
+        else:  # Keras variables that are not tf.Variables: the backend-independent layout (checkpoints.py)
+            mirror = checkpoints.VariableMirror(model, optimizer)
+            checkpoint = mirror.checkpoint
         if not chief:  # other workers write throw-away copies (tf.distribute's pattern)
             own_dir = os.path.join(workdir, "checkpoints-tmp", f"{task_type}-{task_id}")
         else:
             own_dir = checkpoint_dir
-        if done:
+        if done and mirror is not None:
+            mirror.restore(checkpoints.prefix(workdir, done))
+        elif done:
             checkpoint.restore(checkpoints.prefix(workdir, done)).assert_existing_objects_matched()
             # The checkpoint carries the learning rate it was saved with; the
             # flags of this run decide it (a resumed run may lower it).
             optimizer.learning_rate = config.learning_rate
             logging.info("resuming %s from epoch %d", workdir, done)
         manager = tf.train.CheckpointManager(checkpoint, own_dir, max_to_keep=config.keep_checkpoints)
+
+        def save(epoch):
+            if mirror is not None:
+                mirror.pull()
+            manager.save(checkpoint_number=epoch)
+
         probe = _probe_samples(config, manifest) if chief and config.summary_images else None
-        guard, callbacks = _make_callbacks(config, workdir, manager, chief, probe, done)
+        guard, callbacks = _make_callbacks(config, workdir, save, chief, probe, done)
         if done < config.epochs:
             try:
                 with dataset_errors(config.data_dir):
@@ -584,13 +698,18 @@ def _train_locked(config, workdir, effective, model_config, manifest, strategy, 
         result = {"epochs": kept, "planned_epochs": config.epochs, "finished": kept >= config.epochs,
                   "resumed_from_epoch": done, "final": history[-1] if history else {},
                   "workdir": os.path.abspath(workdir), "replicas": replicas,
-                  "precision": config.precision, "strategy": type(strategy).__name__}
+                  "precision": config.precision, "strategy": getattr(strategy, "name", type(strategy).__name__),
+                  "backend": config.backend, "steps_per_execution": steps_per_execution, "jit_compile": jit_compile}
         if missing:
             result["history_missing_epochs"] = missing
-        if chief and config.export:
+        if chief and config.export and config.backend == "tensorflow":
             result["export_dir"] = export_lib.export_saved_model(
                 float32_copy(model), os.path.join(workdir, "export"),
                 metadata={"config": effective, "epoch": kept, "final": result["final"]})
+        elif chief and config.export and kept:
+            # The SavedModel is TensorFlow's: a TensorFlow process rebuilds the model from this run's
+            # backend-independent checkpoint and writes the same signatures (betavae-export).
+            result["export_dir"] = export_in_tensorflow(workdir, kept)
         if chief:
             fileio.write_json_atomic(os.path.join(workdir, "result.json"), result)
         result["history"] = history

@@ -26,8 +26,8 @@ def encode(model, x, batch_size=512):
     means, stddevs = [], []
     for i in range(0, len(x), batch_size):
         out = model.encoder(as_input(x[i:i + batch_size]), training=False)
-        means.append(out["mean"].numpy())
-        stddevs.append(out["stddev"].numpy())
+        means.append(np.asarray(out["mean"]))
+        stddevs.append(np.asarray(out["stddev"]))
     return np.concatenate(means), np.concatenate(stddevs)
 
 
@@ -69,8 +69,8 @@ def mean_terms(model, x, batch_size=512, seed=0):
     distortion, rate, kl = [], [], []
     for i in range(0, len(x), batch_size):
         d, r, k = model.compute_terms(as_input(x[i:i + batch_size]), False, seed=[seed, i])
-        distortion.append(d.numpy())
-        rate.append(r.numpy())
-        kl.append(k.numpy())
+        distortion.append(np.asarray(d))
+        rate.append(np.asarray(r))
+        kl.append(np.asarray(k))
     return (float(np.concatenate(distortion).mean()), float(np.concatenate(rate).mean()),
             np.concatenate(kl).mean(axis=0))

@@ -47,15 +47,13 @@ means) alone: log_prob is one pass over the whole lattice, and sampling
 computes each site from its window, site by site (compiled as a loop over
 rows and columns). The lattice must be larger than the radius.
 
-AutoregressiveLattice is the TFP distribution: log_prob in one pass, sample
+AutoregressiveLattice (models/distributions.py, TensorFlow only) is the TFP distribution: log_prob in one pass, sample
 site by site; sample_from_noise takes the uniforms per site so that a seed per
 configuration fixes it in any batch (the export's sample signature).
 """
 import keras
-import tensorflow as tf
-import tensorflow_probability as tfp
-
-tfd = tfp.distributions
+import numpy as np
+from keras import ops
 
 # The two variants the head registry offers (models/heads.py):
 #   autoregressive       the nearest neighbours drawn before, with couplings J_k(z) from the decoder:
@@ -69,26 +67,33 @@ WIDE = dict(radius=3, depth=2, nearest=False, hidden=64, running_means=True)
 
 def _encode(x, channels):
     """Model input [N, L, L, C] in {0, 1} -> the network's input: spins for C = 1, one-hot otherwise."""
-    x = tf.cast(x, tf.float32)
+    x = ops.cast(x, "float32")
     return 2.0 * x - 1.0 if channels == 1 else x
 
 
 def _running_means(s):
     """Per site of s [N, L, L, C] (raster order): the means of the sites before it on its own sublattice
     and on the other one (checkerboard colours), [N, L, L, 2C]; zeros where there is none yet."""
-    size, c = tf.shape(s)[1], s.shape[-1]
-    flat = tf.reshape(s, [tf.shape(s)[0], size * size, c])
-    rows, cols = tf.meshgrid(tf.range(size), tf.range(size), indexing="ij")
-    colour = tf.cast(tf.reshape((rows + cols) % 2, [-1]), tf.float32)             # [L * L]
+    size, c = s.shape[1], s.shape[-1]
+    flat = ops.reshape(s, (-1, size * size, c))
+    rows, cols = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
+    colour = ((rows + cols) % 2).reshape(-1).astype(np.float32)                  # [L * L]
     means = []
     for mask in (1.0 - colour, colour):
-        total = tf.cumsum(flat * mask[None, :, None], axis=1, exclusive=True)
-        count = tf.cumsum(mask, exclusive=True)
-        means.append(total / tf.maximum(count, 1.0)[None, :, None])
+        masked = flat * mask[None, :, None]
+        total = ops.cumsum(masked, axis=1) - masked                               # exclusive cumulative sum
+        count = np.cumsum(mask) - mask
+        means.append(total / np.maximum(count, 1.0)[None, :, None])
     own = colour[None, :, None] > 0.5
-    same = tf.where(own, means[1], means[0])
-    other = tf.where(own, means[0], means[1])
-    return tf.reshape(tf.concat([same, other], -1), [tf.shape(s)[0], size, size, 2 * c])
+    same = ops.where(own, means[1], means[0])
+    other = ops.where(own, means[0], means[1])
+    return ops.reshape(ops.concatenate([same, other], -1), (-1, size, size, 2 * c))
+
+
+def _patches(source, rows, cols, size):
+    """Every size x size output site's rows x cols block of source, flattened in (row, column, channel)
+    order (tf.image.extract_patches' layout with unit strides, VALID): [N, L, L, rows * cols * C]."""
+    return ops.concatenate([source[:, a:a + size, b:b + size] for a in range(rows) for b in range(cols)], -1)
 
 
 @keras.saving.register_keras_serializable(package="betavae_tf")
@@ -162,8 +167,8 @@ class AutoregressiveNetwork(keras.layers.Layer):
         """Pointwise layers: pre-activations [..., hidden] -> logits [..., C]."""
         g = pre
         for kernel, bias in self.blocks:
-            g = g + tf.nn.relu(tf.tensordot(tf.nn.relu(g), kernel, 1) + bias)
-        return tf.tensordot(tf.nn.relu(g), self.out_kernel, 1) + self.out_bias + local_field
+            g = g + ops.relu(ops.matmul(ops.relu(g), kernel) + bias)
+        return ops.matmul(ops.relu(g), self.out_kernel) + self.out_bias + local_field
 
     def _coupled(self, windows, context, local_field):
         """depth 0: logits = h_k + sum over the window of J_k(z) x (windows [..., window * C])."""
@@ -171,46 +176,46 @@ class AutoregressiveNetwork(keras.layers.Layer):
         if self.nearest:
             # Only the nearest neighbours enter: the sites of the same sublattice in a wider window would
             # tell FM from AFM without z.
-            keep = tf.reduce_sum(tf.one_hot(self.nearest_positions(), self.window_size), 0)
-            windows = windows * tf.repeat(keep, c)
-        couplings = tf.reshape(context, tf.concat([tf.shape(context)[:-1], [self.window_size * c, c]], 0))
-        return local_field + tf.einsum("...w,...wc->...c", windows, couplings)
+            keep = np.zeros(self.window_size, np.float32)
+            keep[self.nearest_positions()] = 1.0
+            windows = windows * np.repeat(keep, c)
+        couplings = ops.reshape(context, (-1,) + tuple(context.shape[1:-1]) + (self.window_size * c, c))
+        return local_field + ops.einsum("...w,...wc->...c", windows, couplings)
 
     def _sources(self, s):
         """The four parts of every site's window as padded lattices (see call)."""
         r = self.radius
-        size = tf.shape(s)[1]
-        cols = tf.concat([s[:, :, size - r:], s, s[:, :, :r]], 2)                 # periodic columns [N, L, L+2r, C]
-        above = tf.pad(cols, [[0, 0], [r, 0], [0, 0], [0, 0]])[:, :size + r - 1]  # rows i-r..i-1 for output row i
-        left = tf.pad(s, [[0, 0], [0, 0], [r, 0], [0, 0]])[:, :, :size + r - 1]   # columns j-r..j-1
-        below = tf.concat([tf.zeros_like(cols), cols[:, :r]], 1)[:, 1:]            # rows i+1..i+r, wrapped only
-        right = tf.concat([tf.zeros_like(s), s[:, :, :r]], 2)[:, :, 1:]           # columns j+1..j+r, wrapped only
+        size = s.shape[1]
+        cols = ops.concatenate([s[:, :, size - r:], s, s[:, :, :r]], 2)            # periodic columns [N, L, L+2r, C]
+        above = ops.pad(cols, [[0, 0], [r, 0], [0, 0], [0, 0]])[:, :size + r - 1]  # rows i-r..i-1 for output row i
+        left = ops.pad(s, [[0, 0], [0, 0], [r, 0], [0, 0]])[:, :, :size + r - 1]   # columns j-r..j-1
+        below = ops.concatenate([ops.zeros_like(cols), cols[:, :r]], 1)[:, 1:]      # rows i+1..i+r, wrapped only
+        right = ops.concatenate([ops.zeros_like(s), s[:, :, :r]], 2)[:, :, 1:]     # columns j+1..j+r, wrapped only
         return above, left, below, right
 
     def call(self, x, context, local_field):
-        """Logits of every site given the sites before it, in one pass: [N, L, L, C]."""
+        """Logits of every site given the sites before it, in one pass: [N, L, L, C] (keras.ops: any backend)."""
         if not self.built:
             self.build()
-        self._check_size(x.shape[1])
+        size = x.shape[1]
+        self._check_size(size)
         r = self.radius
         s = _encode(x, self.channels)
         above, left, below, right = self._sources(s)
         if self.depth == 0:
-            one = [1, 1, 1, 1]
-            block, row = [1, r, 2 * r + 1, 1], [1, 1, r, 1]
-            windows = [tf.image.extract_patches(above, block, one, one, "VALID"),
-                       tf.image.extract_patches(left, row, one, one, "VALID"),
-                       tf.image.extract_patches(below, block, one, one, "VALID"),
-                       tf.image.extract_patches(right, row, one, one, "VALID")]
-            return self._coupled(tf.concat(windows, -1), context, local_field)
-        pre = (tf.nn.conv2d(above, self.above, 1, "VALID") + tf.nn.conv2d(left, self.left, 1, "VALID")
-               + tf.nn.conv2d(below, self.below, 1, "VALID") + tf.nn.conv2d(right, self.right, 1, "VALID"))
+            windows = [_patches(above, r, 2 * r + 1, size), _patches(left, 1, r, size),
+                       _patches(below, r, 2 * r + 1, size), _patches(right, 1, r, size)]
+            return self._coupled(ops.concatenate(windows, -1), ops.cast(context, "float32"),
+                                 ops.cast(local_field, "float32"))
+        pre = (ops.conv(above, self.above, 1, "valid") + ops.conv(left, self.left, 1, "valid")
+               + ops.conv(below, self.below, 1, "valid") + ops.conv(right, self.right, 1, "valid"))
         if self.running_means:
-            pre += tf.tensordot(_running_means(s), self.means_kernel, 1)
-        return self._head(pre + self.bias + context, local_field)
+            pre += ops.matmul(_running_means(s), self.means_kernel)
+        return self._head(pre + self.bias + ops.cast(context, "float32"), ops.cast(local_field, "float32"))
 
     def sample_from_noise(self, context, local_field, noise):
-        """Draw x site by site (compiled once per shape; see _sample_sites)."""
+        """Draw x site by site (compiled once per shape; see _sample_sites). TensorFlow only."""
+        import tensorflow as tf
         if not hasattr(self, "_compiled_sample"):
             self._compiled_sample = tf.function(self._sample_sites, reduce_retracing=True)
         return self._compiled_sample(tf.convert_to_tensor(context, tf.float32),
@@ -220,6 +225,7 @@ class AutoregressiveNetwork(keras.layers.Layer):
     def _sample_sites(self, context, local_field, noise):
         """Draw x site by site. noise [N, L, L, K]: uniforms in (0, 1), K = 1 for one channel (x = u < p),
         K = C otherwise (Gumbel-max over the C states). Returns float32 [N, L, L, C] in {0, 1}."""
+        import tensorflow as tf
         if not self.built:
             self.build()
         r, c = self.radius, self.channels
@@ -287,61 +293,9 @@ class AutoregressiveNetwork(keras.layers.Layer):
         return (body + 1.0) / 2.0 if c == 1 else body
 
 
-class AutoregressiveLattice(tfd.Distribution):
-    """p(x|z) of the autoregressive head for a batch of N latent codes: event [L, L, C], batch [N]."""
-
-    def __init__(self, network, context, local_field, validate_args=False, allow_nan_stats=True,
-                 name="AutoregressiveLattice"):
-        parameters = dict(locals())
-        self.network = network
-        self.context = tf.convert_to_tensor(context, tf.float32)
-        self.local_field = tf.convert_to_tensor(local_field, tf.float32)
-        super().__init__(dtype=tf.float32, reparameterization_type=tfd.NOT_REPARAMETERIZED,
-                         validate_args=validate_args, allow_nan_stats=allow_nan_stats, parameters=parameters,
-                         name=name)
-
-    @classmethod
-    def _parameter_properties(cls, dtype, num_classes=None):
-        return {"context": tfp.util.ParameterProperties(event_ndims=3),
-                "local_field": tfp.util.ParameterProperties(event_ndims=3)}
-
-    def _event_shape(self):
-        return self.local_field.shape[1:]
-
-    def _event_shape_tensor(self):
-        return tf.shape(self.local_field)[1:]
-
-    def _batch_shape(self):
-        return self.local_field.shape[:1]
-
-    def _batch_shape_tensor(self):
-        return tf.shape(self.local_field)[:1]
-
-    def site_distribution(self, x):
-        """The per-site conditionals given x's earlier sites, as a tfd.Independent over [L, L, C]."""
-        from betavae_tf.models.heads import _site_distribution
-        return _site_distribution(self.network(x, self.context, self.local_field))
-
-    def _log_prob(self, x):
-        x = tf.convert_to_tensor(x, tf.float32)
-        if x.shape.rank == 4:
-            return self.site_distribution(x).log_prob(x)
-        # Leading sample dimensions [S..., N, L, L, C]: one pass over S * N configurations.
-        outer = tf.shape(x)[:-4]
-        flat = tf.reshape(x, tf.concat([[-1], tf.shape(x)[-3:]], 0))
-        copies = tf.reduce_prod(outer)
-        tiled = AutoregressiveLattice(self.network, tf.tile(self.context, [copies, 1, 1, 1]),
-                                      tf.tile(self.local_field, [copies, 1, 1, 1]))
-        return tf.reshape(tiled.log_prob(flat), tf.concat([outer, tf.shape(x)[-4:-3]], 0))
-
-    def _noise_shape(self):
-        c = self.network.channels
-        return tf.concat([tf.shape(self.local_field)[:3], [1 if c == 1 else c]], 0)
-
-    def sample_from_noise(self, noise):
-        return self.network.sample_from_noise(self.context, self.local_field, noise)
-
-    def _sample_n(self, n, seed=None):
-        seed = tfp.random.sanitize_seed(seed, salt="AutoregressiveLattice")
-        noise = tf.random.stateless_uniform(tf.concat([[n], self._noise_shape()], 0), seed=seed)
-        return tf.map_fn(self.sample_from_noise, noise, fn_output_signature=tf.float32)
+def __getattr__(name):
+    # The TFP distribution needs TensorFlow; the network above does not (it trains on any Keras backend).
+    if name == "AutoregressiveLattice":
+        from betavae_tf.models.distributions import AutoregressiveLattice
+        return AutoregressiveLattice
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -54,6 +54,9 @@ class Head:
     # (channels) -> a Keras layer the model owns and passes to distribution(params, network): the
     # weights of a likelihood that also looks at x (the autoregressive head). None for the others.
     network: Optional[Callable] = None
+    # (params, x, network) -> log p(x|z) [N], a closed form in keras.ops: the loss path on every Keras
+    # backend (TFP's distributions stay the public API under TensorFlow; its JAX substrate is not used).
+    log_prob: Optional[Callable] = None
 
 
 def _deconv(channels, name):
@@ -66,7 +69,7 @@ def _tfd():
     return tfp.distributions
 
 
-def _site_distribution(logits):
+def site_distribution(logits):
     """Bernoulli per site for one channel, one-hot categorical over D > 1 channels."""
     import tensorflow as tf
     tfd = _tfd()
@@ -87,6 +90,40 @@ def _one_hot(channels):
         return ("the multinomial decoder needs one-hot data with D >= 2 channels, but the data have 1 channel; "
                 "use the bernoulli decoder for spins in {0,1}.")
     return None
+
+
+# -- closed-form log-probabilities (keras.ops, any backend) ---------------------------
+_HALF_LOG_2PI = 0.9189385332046727  # ln(2 pi) / 2
+
+
+def site_log_prob(logits, x):
+    """ln p(x) summed over sites and channels, [N]: Bernoulli(logits) for one channel (x ln m + (1 - x)
+    ln(1 - m) = x h - softplus(h)), one-hot categorical (sum_d x_d log_softmax(h)_d) for C > 1."""
+    from keras import ops
+    x = ops.cast(x, "float32")
+    logits = ops.cast(logits, "float32")
+    if logits.shape[-1] == 1:
+        per_site = x * logits - ops.softplus(logits)
+    else:
+        per_site = x * ops.log_softmax(logits, axis=-1)
+    return ops.sum(per_site, axis=(1, 2, 3))
+
+
+def gaussian_log_prob(params, x, network=None):
+    """ln N(x; mean, scale^2) summed over sites and channels, [N] (scale 1 unless learned)."""
+    from keras import ops
+    x = ops.cast(x, "float32")
+    mean = ops.cast(params["mean"], "float32")
+    if "scale" in params:
+        scale = ops.cast(params["scale"], "float32")
+        per_site = -0.5 * ops.square((x - mean) / scale) - ops.log(scale) - _HALF_LOG_2PI
+    else:
+        per_site = -0.5 * ops.square(x - mean) - _HALF_LOG_2PI
+    return ops.sum(per_site, axis=(1, 2, 3))
+
+
+def _autoregressive_log_prob(params, x, network):
+    return site_log_prob(network(x, params["context"], params["local_field"]), x)
 
 
 # -- bernoulli ---------------------------------------------------------------------
@@ -152,7 +189,7 @@ def _autoregressive(variant):
 
 
 def _autoregressive_distribution(params, network):
-    from betavae_tf.models.autoregressive import AutoregressiveLattice
+    from betavae_tf.models.distributions import AutoregressiveLattice
     return AutoregressiveLattice(network, params["context"], params["local_field"])
 
 
@@ -166,20 +203,24 @@ def register(head):
 
 
 register(Head("bernoulli", outputs=lambda learned_scale=False: ("local_field", "probs"), build=_bernoulli_build,
-              distribution=lambda p: _site_distribution(p["local_field"]), mean="probs", encodings=DISCRETE,
-              check_channels=_one_channel, description="Eq. 7, 10-11: m_k = sigmoid(h_k), one binary channel"))
+              distribution=lambda p: site_distribution(p["local_field"]), mean="probs", encodings=DISCRETE,
+              check_channels=_one_channel, log_prob=lambda p, x, n=None: site_log_prob(p["local_field"], x),
+              description="Eq. 7, 10-11: m_k = sigmoid(h_k), one binary channel"))
 register(Head("multinomial", outputs=lambda learned_scale=False: ("local_field", "probs"), build=_multinomial_build,
-              distribution=lambda p: _site_distribution(p["local_field"]), mean="probs", encodings=("categorical",),
-              check_channels=_one_hot, description="Eq. 13-16: m_kd = softmax_d(h_kd) over D one-hot channels"))
+              distribution=lambda p: site_distribution(p["local_field"]), mean="probs", encodings=("categorical",),
+              check_channels=_one_hot, log_prob=lambda p, x, n=None: site_log_prob(p["local_field"], x),
+              description="Eq. 13-16: m_kd = softmax_d(h_kd) over D one-hot channels"))
 register(Head("gaussian", outputs=lambda learned_scale=False: ("local_field", "mean") + (("scale",) if learned_scale
                                                                                           else ()),
               build=_gaussian_build, distribution=_gaussian_distribution, mean="mean",
               encodings=DISCRETE + REAL, check_channels=lambda c: None, learned_scale=True,
+              log_prob=gaussian_log_prob,
               description="Eq. 17-18: x_k ~ N(h_k, 1) (a learned per-channel scale with learned_scale)"))
 register(Head("temperature", outputs=lambda learned_scale=False: ("local_field", "inverse_temperature", "probs"),
               build=_temperature_build,
-              distribution=lambda p: _site_distribution(p["inverse_temperature"] * p["local_field"]), mean="probs",
+              distribution=lambda p: site_distribution(p["inverse_temperature"] * p["local_field"]), mean="probs",
               encodings=DISCRETE, check_channels=lambda c: None,
+              log_prob=lambda p, x, n=None: site_log_prob(p["inverse_temperature"] * p["local_field"], x),
               description="Table II (beta^2-VAE): sigmoid(beta_k h_k), beta_k = sigmoid(.) in (0, 1)"))
 
 
@@ -193,7 +234,7 @@ for _name, _variant, _text in (
     _build, _network = _autoregressive(_variant)
     register(Head(_name, outputs=lambda learned_scale=False: ("local_field", "probs"), build=_build,
                   distribution=_autoregressive_distribution, mean="probs", encodings=DISCRETE,
-                  check_channels=lambda c: None, network=_network,
+                  check_channels=lambda c: None, network=_network, log_prob=_autoregressive_log_prob,
                   description=_text + " (models/autoregressive.py); probs is sigmoid(h_k), the z-only field"))
 
 
@@ -234,6 +275,16 @@ def distribution(head, params, network=None):
     if network is None:
         raise ValueError(f"the {head} head needs its network (BetaVAE.likelihood passes it).")
     return record.distribution(params, network)
+
+
+def log_prob(head, params, x, network=None):
+    """ln p(x|z) [N] of a head, a closed form in keras.ops (equal to distribution(...).log_prob(x))."""
+    record = get(head)
+    if record.log_prob is None:
+        raise ValueError(f"the {head} head has no closed-form log-probability, which the loss needs.")
+    if record.network is not None and network is None:
+        raise ValueError(f"the {head} head needs its network (BetaVAE passes it).")
+    return record.log_prob(params, x, network)
 
 
 def mean_parameter(head):

@@ -1,4 +1,4 @@
-"""BetaVAE: the loss of Eq. 4 as a Keras 3 model with TFP distributions.
+"""BetaVAE: the loss of Eq. 4 as a Keras 3 model, on any Keras backend.
 
     L = E_{x ~ data} [ -E_{z ~ q(z|x)} ln p(x|z) ] + beta * E_x KL[q(z|x) || N(0, I)]
       =            distortion                     + beta * rate
@@ -7,19 +7,28 @@ distortion is -log p(x|z) summed over all sites and channels, rate is the
 analytic KL summed over latent dimensions, both averaged over the batch
 (the beta convention of docs/conventions.md: the paper's beta = 100 at L = 32 then means what
 the paper says). One reparameterised sample z = mean + stddev * eps per input.
+
+The loss lives in Keras's cross-backend hook (``compute_loss``, in
+``keras.ops``), so the same model trains with Keras's own train step under
+TensorFlow and JAX: ln p(x|z) and the KL are closed forms (models/heads.py),
+each tested equal to the TFP distribution it stands for. Under TensorFlow the
+TFP distributions stay the public API (``encode``, ``likelihood``).
+
+The reparameterisation noise eps comes with the data: a batch is ``(x, eps)``
+(train_lib draws eps in the tf.data pipeline as a fixed function of
+(seed, stream, step), the same on every backend and replica count, so a
+resumed run is the uninterrupted one). A batch of x alone (``model.fit(x)``)
+draws eps from the model's own ``keras.random.SeedGenerator``.
 """
 import dataclasses
 
 import keras
-import tensorflow as tf
-import tensorflow_probability as tfp
+from keras import ops
 
 from betavae_tf.models import heads as heads_lib
 from betavae_tf.models import layers  # noqa: F401 - registers the heads' custom layers
 from betavae_tf.models import networks
 from betavae_tf.models.config import ModelConfig
-
-tfd = tfp.distributions
 
 
 def float32_model(config):
@@ -35,19 +44,32 @@ def float32_model(config):
 def kl_per_dimension(mean, stddev):
     """KL[N(mean, stddev^2) || N(0, 1)] per latent dimension, [N, d_z].
 
-    Analytic: (mean^2 + stddev^2 - 1) / 2 - ln stddev; TFP's Normal-Normal KL
-    registration gives exactly this.
+    Analytic: (mean^2 + stddev^2 - 1) / 2 - ln stddev, in keras.ops (TFP's
+    Normal-Normal KL registration gives the same; tested).
     """
-    return tfd.kl_divergence(tfd.Normal(mean, stddev), tfd.Normal(0.0, 1.0))
+    mean = ops.cast(mean, "float32")
+    stddev = ops.cast(stddev, "float32")
+    return 0.5 * (ops.square(mean) + ops.square(stddev) - 1.0) - ops.log(stddev)
+
+
+def _tfd():
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError("BetaVAE's TFP distributions (encode, likelihood) need the TensorFlow backend; under "
+                           f"{keras.backend.backend()} the loss uses closed forms, and analysis, sampling and export "
+                           "run on the TensorFlow model rebuilt from the run's weights.")
+    import tensorflow_probability as tfp
+    return tfp.distributions
 
 
 @keras.saving.register_keras_serializable(package="betavae_tf")
 class BetaVAE(keras.Model):
-    """beta-VAE (Eq. 4) with the Table I networks and a TFP likelihood head.
+    """beta-VAE (Eq. 4) with the Table I networks and a likelihood head.
 
     call(x) returns the decoder's parameters at the posterior mean (a
-    deterministic reconstruction); encode(x) gives the posterior q(z|x) and
-    likelihood(params) the decoder's p(x|z) as TFP distributions.
+    deterministic reconstruction); in training (Keras's train step) it returns
+    the posterior's mean and stddev, which compute_loss decodes at a
+    reparameterised sample. Under TensorFlow, encode(x) gives the posterior
+    q(z|x) and likelihood(params) the decoder's p(x|z) as TFP distributions.
     """
 
     def __init__(self, lattice_size=32, channels=1, latent_dim=2, decoder="bernoulli",
@@ -64,7 +86,8 @@ class BetaVAE(keras.Model):
         self.autoregressive = head.network(channels) if head.network is not None else None
         if self.autoregressive is not None:
             self.autoregressive.build()
-        self.loss_tracker = keras.metrics.Mean(name="loss")
+        # eps for batches that bring none (model.fit(x)); train_lib's batches bring their own.
+        self.noise_generator = keras.random.SeedGenerator(self.config.seed * 1009 + 2 * 7919, name="noise")
         self.distortion_tracker = keras.metrics.Mean(name="distortion")
         self.rate_tracker = keras.metrics.Mean(name="rate")
         self.kl_trackers = [keras.metrics.Mean(name=f"kl_z{i}") for i in range(latent_dim)]
@@ -77,13 +100,10 @@ class BetaVAE(keras.Model):
     def get_config(self):
         return {**super().get_config(), **dataclasses.asdict(self.config)}
 
-    @property
-    def metrics(self):
-        return [self.loss_tracker, self.distortion_tracker, self.rate_tracker] + self.kl_trackers
-
-    # -- distributions -------------------------------------------------------
+    # -- distributions (TensorFlow) --------------------------------------------
     def encode(self, x, training=False):
-        """q(z|x): a diagonal Gaussian over d_z."""
+        """q(z|x): a diagonal Gaussian over d_z (a TFP distribution; TensorFlow backend)."""
+        tfd = _tfd()
         out = self.encoder(x, training=training)
         return tfd.Independent(tfd.Normal(out["mean"], out["stddev"]), reinterpreted_batch_ndims=1)
 
@@ -92,72 +112,88 @@ class BetaVAE(keras.Model):
         return self.decoder(z, training=training)
 
     def likelihood(self, params):
-        """p(x|z) over the lattice, from decode()'s parameters."""
+        """p(x|z) over the lattice, from decode()'s parameters (a TFP distribution; TensorFlow backend)."""
+        _tfd()
         return heads_lib.distribution(self.config.decoder, params, self.autoregressive)
 
+    def log_likelihood(self, params, x):
+        """ln p(x|z) [N] from decode()'s parameters, a closed form on any backend."""
+        return heads_lib.log_prob(self.config.decoder, params, x, self.autoregressive)
+
     def call(self, x, training=False):
-        return self.decoder(self.encoder(x, training=training)["mean"], training=training)
+        out = self.encoder(x, training=training)
+        if training:
+            return out  # compute_loss decodes a reparameterised sample (the decoder runs once a step)
+        return self.decoder(out["mean"], training=False)
 
     # -- the loss of Eq. 4 ---------------------------------------------------
-    def _noise_seed(self, stream):
-        """A stateless seed from (seed, stream, replica, step): repeatable and resumable."""
-        context = tf.distribute.get_replica_context()
-        replica = 0 if context is None else context.replica_id_in_sync_group
-        step = tf.cast(self.optimizer.iterations, tf.int32) if self.optimizer is not None else 0
-        base = self.config.seed * 1009 + stream * 7919
-        return tf.stack([tf.cast(base, tf.int32) + tf.cast(replica, tf.int32), step])
+    def terms_from_posterior(self, x, mean, stddev, eps, training=False):
+        """Per-example distortion [N], rate [N] and KL per dimension [N, d_z] at z = mean + stddev * eps."""
+        eps = ops.cast(eps, mean.dtype)
+        params = self.decoder(mean + stddev * eps, training=training)
+        distortion = -self.log_likelihood(params, x)
+        kl = kl_per_dimension(mean, stddev)
+        return distortion, ops.sum(kl, axis=-1), kl
 
-    def compute_terms(self, x, training, seed):
-        """Per-example distortion [N], rate [N] and KL per dimension [N, d_z]."""
+    def compute_terms(self, x, training, seed=None, eps=None):
+        """Per-example distortion [N], rate [N] and KL per dimension [N, d_z].
+
+        eps: the noise [N, d_z]; else drawn from seed (a stateless pair, as in
+        tf.random.stateless_normal; TensorFlow) or from the model's seed generator.
+        """
         out = self.encoder(x, training=training)
         mean, stddev = out["mean"], out["stddev"]
-        eps = tf.random.stateless_normal(tf.shape(mean), seed=seed, dtype=mean.dtype)
-        params = self.decoder(mean + stddev * eps, training=training)
-        distortion = -self.likelihood(params).log_prob(tf.cast(x, tf.float32))
-        kl = kl_per_dimension(mean, stddev)
-        return distortion, tf.reduce_sum(kl, axis=-1), kl
+        if eps is None:
+            eps = self._draw_noise(ops.shape(mean), seed)
+        return self.terms_from_posterior(x, mean, stddev, eps, training)
 
-    def _step_loss(self, x, training, stream):
-        distortion, rate, kl = self.compute_terms(x, training, self._noise_seed(stream))
-        distortion, rate = tf.reduce_mean(distortion), tf.reduce_mean(rate)
+    def _draw_noise(self, shape, seed=None):
+        if seed is not None:
+            import tensorflow as tf
+            eps = tf.random.stateless_normal(shape, seed=seed, dtype=tf.float32)
+            return eps if keras.backend.backend() == "tensorflow" else eps.numpy()
+        return keras.random.normal(shape, seed=self.noise_generator)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """Eq. 4 for a batch: x the lattices, y the noise eps [N, d_z] (or None), y_pred call()'s output."""
+        if training:
+            mean, stddev = y_pred["mean"], y_pred["stddev"]
+        else:
+            out = self.encoder(x, training=False)
+            mean, stddev = out["mean"], out["stddev"]
+        eps = y if y is not None else self._draw_noise(ops.shape(mean))
+        distortion, rate, kl = self.terms_from_posterior(x, mean, stddev, eps, training)
+        distortion, rate = ops.mean(distortion), ops.mean(rate)
         loss = distortion + self.config.beta * rate
-        self.loss_tracker.update_state(loss)
         self.distortion_tracker.update_state(distortion)
         self.rate_tracker.update_state(rate)
         for i, tracker in enumerate(self.kl_trackers):
-            tracker.update_state(tf.reduce_mean(kl[:, i]))
+            tracker.update_state(ops.mean(kl[:, i]))
+        if keras.backend.backend() == "tensorflow":
+            # Gradients are summed over tf.distribute replicas; each replica's batch mean is a
+            # 1/num_replicas share of the global mean (Keras's own losses scale the same way).
+            import tensorflow as tf
+            replicas = tf.distribute.get_strategy().num_replicas_in_sync
+            if replicas > 1:
+                loss = loss / replicas
         return loss
 
-    def train_step(self, data):
-        x = data[0] if isinstance(data, (tuple, list)) else data
-        with tf.GradientTape() as tape:
-            loss = self._step_loss(x, True, stream=0)
-            # Gradients are summed over replicas; each replica's batch mean
-            # is a 1/num_replicas share of the global mean.
-            replicas = tf.distribute.get_strategy().num_replicas_in_sync
-            scaled = self.optimizer.scale_loss(loss / replicas)
-        grads = tape.gradient(scaled, self.trainable_variables)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
-        return self._logs()
-
-    def test_step(self, data):
-        x = data[0] if isinstance(data, (tuple, list)) else data
-        self._step_loss(x, False, stream=1)
-        return self._logs()
-
-    def _logs(self):
-        logs = {m.name: m.result() for m in self.metrics}
-        strategy = tf.distribute.get_strategy()
-        if (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-                and len(strategy.cluster_resolver.cluster_spec().as_dict().get("worker", [])) > 1):
-            # Keras 3.15 reduces multi-worker logs with strategy.reduce(MEAN, axis=0),
-            # which needs a leading axis; [1]-shaped values come out as scalars.
-            logs = {k: tf.reshape(v, [1]) for k, v in logs.items()}
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        logs = self.get_metrics_result()
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+            strategy = tf.distribute.get_strategy()
+            if (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+                    and len(strategy.cluster_resolver.cluster_spec().as_dict().get("worker", [])) > 1):
+                # Keras 3.15 reduces multi-worker logs with strategy.reduce(MEAN, axis=0),
+                # which needs a leading axis; [1]-shaped values come out as scalars.
+                logs = {k: tf.reshape(v, [1]) for k, v in logs.items()}
         return logs
 
 
 def _plain_tf_variable(variable):
     """The tf.Variable behind a Keras variable, or None if it is distributed or not TF."""
+    import tensorflow as tf
     value = getattr(variable, "value", variable)
     if isinstance(value, tf.distribute.DistributedValues) or not isinstance(value, tf.Variable):
         return None
@@ -189,6 +225,7 @@ class FusedAdam(keras.optimizers.Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         # _get_variable_index is how keras.optimizers.Optimizer's documented subclass example finds slots.
+        import tensorflow as tf
         index = self._get_variable_index(variable)
         m, v = self.momentums[index], self.velocities[index]
         strategy = tf.distribute.get_strategy()
@@ -220,5 +257,11 @@ class FusedAdam(keras.optimizers.Optimizer):
 
 
 def paper_optimizer(learning_rate=1e-3, beta_1=0.5, beta_2=0.999):
-    """Adam as in the appendix: lr 1e-3, beta_1 = 0.5, beta_2 = 0.999 (fused kernel)."""
-    return FusedAdam(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2)
+    """Adam as in the appendix: lr 1e-3, beta_1 = 0.5, beta_2 = 0.999.
+
+    Under TensorFlow the fused kernel (FusedAdam); on other backends Keras's
+    Adam, the same update (tested equal), which XLA fuses itself.
+    """
+    if keras.backend.backend() == "tensorflow":
+        return FusedAdam(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2)
+    return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=1e-7)
