@@ -652,10 +652,11 @@ def _train_locked(config, workdir, effective, model_config, manifest, strategy, 
             own_dir = os.path.join(workdir, "checkpoints-tmp", f"{task_type}-{task_id}")
         else:
             own_dir = checkpoint_dir
-        if done and mirror is not None:
-            mirror.restore(checkpoints.prefix(workdir, done))
-        elif done:
-            checkpoint.restore(checkpoints.prefix(workdir, done)).assert_existing_objects_matched()
+        if done:
+            if mirror is not None:
+                mirror.restore(checkpoints.prefix(workdir, done))
+            else:
+                checkpoint.restore(checkpoints.prefix(workdir, done)).assert_existing_objects_matched()
             # The checkpoint carries the learning rate it was saved with; the
             # flags of this run decide it (a resumed run may lower it).
             optimizer.learning_rate = config.learning_rate

@@ -31,10 +31,20 @@ def encode(model, x, batch_size=512):
     return np.concatenate(means), np.concatenate(stddevs)
 
 
+def stateless_normal(shape, seed):
+    """N(0, 1) draws [shape] float32, a fixed function of the pair seed: TensorFlow's stateless Philox
+    stream where TensorFlow is installed (every result of this package); on a machine without it (a bare
+    accelerator host training under JAX) NumPy's generator seeded by the pair, another stream."""
+    try:
+        import tensorflow as tf
+    except ImportError:
+        return np.random.default_rng([int(s) & 0xFFFFFFFF for s in seed]).standard_normal(shape).astype(np.float32)
+    return tf.random.stateless_normal(list(shape), seed=list(seed)).numpy()
+
+
 def prior_draws(model, n, seed=0):
     """z ~ N(0, I), [n, d_z] float32, a fixed function of (seed, n)."""
-    import tensorflow as tf
-    return tf.random.stateless_normal([n, model.config.latent_dim], seed=[seed, PRIOR_STREAM]).numpy()
+    return stateless_normal([n, model.config.latent_dim], [seed, PRIOR_STREAM])
 
 
 def decode_prior(model, n, seed=0, batch_size=500):

@@ -148,10 +148,12 @@ class BetaVAE(keras.Model):
         return self.terms_from_posterior(x, mean, stddev, eps, training)
 
     def _draw_noise(self, shape, seed=None):
-        if seed is not None:
+        if seed is not None and keras.backend.backend() == "tensorflow":
             import tensorflow as tf
-            eps = tf.random.stateless_normal(shape, seed=seed, dtype=tf.float32)
-            return eps if keras.backend.backend() == "tensorflow" else eps.numpy()
+            return tf.random.stateless_normal(shape, seed=seed, dtype=tf.float32)
+        if seed is not None:
+            from betavae_tf.analysis.inference import stateless_normal
+            return stateless_normal(tuple(shape), seed)
         return keras.random.normal(shape, seed=self.noise_generator)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
