@@ -1,8 +1,13 @@
 """Training throughput of the Table I model (L = 32, d_z = 2, batch 128); prints its figures.
 
-  python bench/bench_train.py [--quick] [--data_dir DIR] [--rounds N] [--loss_steps S]
+  python bench/bench_train.py [--backend tensorflow|jax] [--quick] [--data_dir DIR] [--rounds N] [--loss_steps S]
 
 Figures:
+  0. samples/s of model.fit on in-memory batches (the path betavae-train takes) on the chosen Keras
+     backend, float32 and mixed_bfloat16, at steps_per_execution 1 and 8, XLA-compiled (under
+     TensorFlow also without XLA, its CPU default): the same measurement on both backends, so two runs
+     compare them. With --backend=jax only this figure is measured (the others drive TensorFlow's
+     train_function directly).
   1. samples/s of one training step (forward, backward, Adam) for float32,
      float32 + XLA, mixed_bfloat16 (and mixed_float16 on a GPU), on batches
      already in memory. The cases run interleaved, in rounds of a few steps,
@@ -22,6 +27,9 @@ import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+_early = argparse.ArgumentParser(add_help=False)
+_early.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"), choices=("tensorflow", "jax"))
+os.environ["KERAS_BACKEND"] = _early.parse_known_args()[0].backend  # before Keras starts
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
@@ -79,6 +87,23 @@ def interleaved_best(cases, rounds, steps):
     return best
 
 
+def fit_throughput(rounds, steps=16):
+    """Figure 0: {name: samples/s} of model.fit on in-memory (x, eps) for the current backend."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from gpu_train import throughput
+    x = (np.random.default_rng(0).random((BATCH * steps, L, L, 1)) < 0.5).astype(np.float32)
+    out = {}
+    jits = (False, True) if keras.backend.backend() == "tensorflow" else (True,)
+    for jit in jits:
+        for precision in ("float32", "mixed_bfloat16"):
+            for spe in (1, 8):
+                args = argparse.Namespace(steps_per_execution=spe, steps_timed=steps, rounds=rounds)
+                name = f"{precision}{' + XLA' if jit else ''}, steps_per_execution {spe}"
+                out[name] = throughput(keras, x, BATCH, precision, args, jit=jit)
+                print(f"   {name:45s} {out[name]:8.0f} samples/s", flush=True)
+    return out
+
+
 def in_memory_batches(seed=0):
     x = (np.random.default_rng(seed).random((BATCH * 8, L, L, 1)) < 0.5).astype(np.float32)
     return iter(tf.data.Dataset.from_tensor_slices(x).batch(BATCH, drop_remainder=True)
@@ -97,6 +122,7 @@ def ensure_data(data_dir):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--backend", default=os.environ["KERAS_BACKEND"], choices=("tensorflow", "jax"))
     parser.add_argument("--quick", action="store_true", help="fewer rounds and loss steps")
     parser.add_argument("--data_dir", default="runs/demo/data")
     parser.add_argument("--rounds", type=int, default=None)
@@ -107,9 +133,16 @@ def main():
     gpu = bool(tf.config.list_physical_devices("GPU"))
     steps = 20 if gpu else 5
 
-    print(f"device: {device_name()}; TensorFlow {tf.__version__}, Keras {keras.__version__}")
+    from betavae_tf import backend as backend_lib
+    print(f"device: {device_name()}; backend {backend_lib.describe(keras.backend.backend())}, "
+          f"Keras {keras.__version__}")
     print(f"model: Table I, L = {L}, d_z = 2, batch {BATCH}, "
           f"{build('float32', False).count_params():,} parameters\n")
+    print(f"0. model.fit on the {keras.backend.backend()} backend, best of {rounds} epochs of 16 steps")
+    fit_throughput(rounds)
+    if keras.backend.backend() != "tensorflow":
+        return 0
+    print()
 
     print(f"1. training step, best of {rounds} interleaved rounds of {steps} steps")
     variants = [("float32", "float32", False), ("float32 + XLA", "float32", True),
@@ -154,7 +187,7 @@ def main():
         seconds, _ = run_steps(model, it, loss_steps)
         model.reset_metrics()
         run_steps(model, it, 20)  # the mean over 20 further steps smooths batch noise
-        finals[name] = float(model.loss_tracker.result())
+        finals[name] = float(model.get_metrics_result()["loss"])
         print(f"   {name:22s} loss {finals[name]:9.2f}  ({loss_steps / seconds:.1f} steps/s)")
     seed_noise = abs(finals["float32 seed 1"] - finals["float32 seed 0"])
     precision_gap = abs(finals["mixed_bfloat16 seed 0"] - finals["float32 seed 0"])

@@ -59,21 +59,21 @@ def three_phase(samples_per_point, seed=0):
     return spins, labels
 
 
-def build(keras, precision, seed, steps_per_execution):
+def build(keras, precision, seed, steps_per_execution, jit=True):
     from betavae_tf.models import BetaVAE, paper_optimizer
     keras.mixed_precision.set_dtype_policy(precision)
     try:
         keras.utils.set_random_seed(seed)
         model = BetaVAE(lattice_size=32, latent_dim=2, decoder="bernoulli", beta=100.0, seed=seed)
-        model.compile(optimizer=paper_optimizer(), jit_compile=True, steps_per_execution=steps_per_execution)
+        model.compile(optimizer=paper_optimizer(), jit_compile=jit, steps_per_execution=steps_per_execution)
     finally:
         keras.mixed_precision.set_dtype_policy("float32")
     return model
 
 
-def throughput(keras, x, batch, precision, args):
+def throughput(keras, x, batch, precision, args, jit=True):
     """Best samples/s over timed epochs of model.fit on in-memory x (the first epoch compiles)."""
-    model = build(keras, precision, 0, args.steps_per_execution)
+    model = build(keras, precision, 0, args.steps_per_execution, jit)
     steps = max(args.steps_timed // args.steps_per_execution, 1) * args.steps_per_execution
     n = min(len(x), steps * batch)
     reps = -(-steps * batch // n)

@@ -68,7 +68,7 @@ def test_wheel_contents(wheel):
 
 
 def test_wheel_in_a_fresh_py312_venv_from_an_empty_directory(wheel, tmp_path):
-    python = _venv(tmp_path / "venv", wheel)
+    python = _venv(tmp_path / "venv", f"{wheel}[jax]")
     bin_dir = tmp_path / "venv" / "bin"
     work = tmp_path / "empty"
     work.mkdir()
@@ -78,6 +78,11 @@ def test_wheel_in_a_fresh_py312_venv_from_an_empty_directory(wheel, tmp_path):
     _run([str(bin_dir / "betavae-train"), "--flagfile=train/ising_beta100_quick.flags", "--data_dir=data",
           "--workdir=run", *TINY_TRAIN], cwd=work)
     assert (work / "run" / "export" / "1" / "saved_model.pb").exists()
+    # The same run on Keras's JAX backend (the jax extra), exported by TensorFlow from its weights.
+    _run([str(bin_dir / "betavae-train"), "--flagfile=train/ising_beta100_quick.flags", "--data_dir=data",
+          "--workdir=run_jax", "--backend=jax", *TINY_TRAIN], cwd=work)
+    assert json.loads((work / "run_jax" / "result.json").read_text())["backend"] == "jax"
+    assert (work / "run_jax" / "export" / "1" / "saved_model.pb").exists()
     result = _run([str(bin_dir / "betavae-reproduce"), "--out=repro", "--figures=2,3,4", "--betas=1,100",
                    "--n_generated=32", *(f"--data_flag={f}" for f in TINY_DATA),
                    *(f"--train_flag={f}" for f in TINY_TRAIN + ["--noexport"])], cwd=work)
