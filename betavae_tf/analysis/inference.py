@@ -14,9 +14,8 @@ PRIOR_STREAM, SAMPLE_STREAM = 12345, 888
 def as_input(x):
     """Model input [N, L, L, C]: Ising sigma [N, L, L] in {0, 1} as the pipeline gives them; 4-D passes."""
     x = np.asarray(x)
-    if x.ndim == 3:
-        from betavae_tf.data.pipeline import model_input
-        return model_input(x, {"encoding": "bits"})
+    if x.ndim == 3:  # data.pipeline.model_input for bits, without loading TensorFlow
+        return x.astype(np.float32)[..., None]
     return x.astype(np.float32)
 
 
