@@ -437,10 +437,12 @@ def export_in_tensorflow(workdir, epoch):
     """Export a workdir's checkpoint from a TensorFlow process (for runs on another backend); returns the path."""
     import subprocess
     import sys
-    env = dict(os.environ, KERAS_BACKEND="tensorflow")
+    # PYTHONSAFEPATH and the workdir as cwd: the package is imported as this process imported it, never from
+    # a source checkout that happens to be the current directory.
+    env = dict(os.environ, KERAS_BACKEND="tensorflow", PYTHONSAFEPATH="1")
     command = [sys.executable, "-m", "betavae_tf.cli.export", f"--workdir={workdir}",
                f"--checkpoint={checkpoints.prefix(workdir, epoch)}"]
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=workdir)
     if done.returncode:
         lines = (done.stderr or done.stdout).strip().splitlines()
         raise RuntimeError(f"exporting {workdir} in TensorFlow failed: {lines[-1] if lines else done.returncode}")
