@@ -19,7 +19,7 @@ import uuid
 
 from absl import logging
 
-from mc_ext.samplers import format_bytes
+from mc_ext.memory import format_bytes
 
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)-[0-9a-f]+$")
 

@@ -514,7 +514,8 @@ def _image_summaries(logdir, probe, seed):
     import keras
     import tensorflow as tf
 
-    from betavae_tf.analysis import images, inference
+    from betavae_tf import images
+    from betavae_tf.models import inference
 
     class ImageSummaries(keras.callbacks.Callback):
         """16 generated samples and the latent scatter coloured by phase, each epoch."""

@@ -16,8 +16,9 @@ except ImportError as e:  # e.g. importing the source tree instead of the instal
         f"mc_ext's compiled kernels are not built in {os.path.dirname(__file__)}; install the package "
         "(make install, or pip install .) and import it from outside the source directory.") from e
 from .autocorr import binning_error, integrated_autocorrelation_time
-from .samplers import (ALGORITHMS, MAX_POTTS_Q, POTTS_ALGORITHMS, XY_ALGORITHMS, XY_BKT_TEMPERATURE,
-                       available_memory, check_memory, ising_critical_temperature, potts_critical_temperature,
+from .memory import available_memory, check_memory
+from .critical import XY_BKT_TEMPERATURE, ising_critical_temperature, potts_critical_temperature
+from .samplers import (ALGORITHMS, MAX_POTTS_Q, POTTS_ALGORITHMS, XY_ALGORITHMS,
                        resolve_algorithm, resolve_potts_algorithm, resolve_xy_algorithm, sample_ising,
                        sample_potts, sample_xy)
 

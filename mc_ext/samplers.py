@@ -5,7 +5,7 @@ xoshiro256++ stream (mc_ext._lattice.seed_streams), start from random spins;
 after thermalization a pilot run measures the integrated autocorrelation
 time tau_int (doubled until it is at least 50 tau_int long) and each chain
 then records a configuration every ceil(2 tau_int) steps. What differs per
-model is a small kernel record (_Kernel): how its chains start, what one
+model is a small kernel record (mc_ext.kernels.Kernel): how its chains start, what one
 step of each algorithm is, what the pilot traces, and which algorithm
 "auto" stands for.
 
@@ -14,21 +14,18 @@ boundaries, so the result does not depend on the cut): Ctrl-C stops a call
 within a second. A call whose arrays would not fit in the memory this process
 may use is refused before anything is allocated.
 """
-import dataclasses
 import math
 import os
 import time
 import warnings
-from typing import Callable, Dict, Tuple
 
 import numpy as np
 
-from . import _ising, _lattice, _potts, _xy
-from .autocorr import integrated_autocorrelation_time
+from . import _lattice
+from .critical import XY_BKT_TEMPERATURE, ising_critical_temperature, potts_critical_temperature  # noqa: F401
+from .kernels import ALGORITHMS, ISING, POTTS, POTTS_ALGORITHMS, XY, XY_ALGORITHMS  # noqa: F401
+from .memory import check_memory
 
-ALGORITHMS = ("auto", "metropolis", "wolff", "hybrid")
-POTTS_ALGORITHMS = ("auto", "heatbath", "wolff", "hybrid")
-XY_ALGORITHMS = ("auto", "metropolis", "wolff", "hybrid")
 # auto (Ising): below this multiple of Tc(|J|) clusters pay off; above it local moves do.
 AUTO_CLUSTER_BELOW_TC = 1.5
 DEFAULT_CHAINS = 16
@@ -39,22 +36,9 @@ CALIBRATION_STEPS = 10
 LOCAL_THERMALIZE, CLUSTER_THERMALIZE = 1000, 100
 MAX_POTTS_Q = 127
 MAX_LATTICE_SIZE = 46340  # L^2 sites must fit a 32-bit index
-# The BKT temperature of the square-lattice XY model, J = 1 (Hasenbusch 2005,
-# J. Phys. A 38, 5869: T_BKT = 0.8929(1)); known numerically, not exactly.
-XY_BKT_TEMPERATURE = 0.8929
 XY_CALIBRATION_ACCEPTANCE = 0.5
 # A piece of a long run takes about this long, so Ctrl-C is honoured quickly.
 INTERRUPT_SECONDS = 0.25
-
-
-def ising_critical_temperature(coupling=1.0):
-    """Onsager's Tc = 2 |J| / ln(1 + sqrt 2) ~ 2.269 |J| of the square lattice."""
-    return 2.0 * abs(coupling) / math.log1p(math.sqrt(2.0))
-
-
-def potts_critical_temperature(q=3, coupling=1.0):
-    """The exact Tc = J / ln(1 + sqrt q) of the ferromagnetic square-lattice q-state Potts model."""
-    return abs(coupling) / math.log1p(math.sqrt(q))
 
 
 # -- argument checks -------------------------------------------------------------------
@@ -87,82 +71,6 @@ def _default_threads():
         return os.cpu_count() or 1
 
 
-def available_memory():
-    """Bytes this process may still allocate: MemAvailable, capped by a cgroup limit (None if unknown)."""
-    limits = []
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    limits.append(int(line.split()[1]) * 1024)
-                    break
-    except OSError:
-        try:
-            limits.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-        except (ValueError, OSError, AttributeError):
-            pass
-    try:
-        with open("/sys/fs/cgroup/memory.max") as f:
-            maximum = f.read().strip()
-        with open("/sys/fs/cgroup/memory.current") as f:
-            current = int(f.read().strip())
-        if maximum != "max":
-            limits.append(int(maximum) - current)
-    except (OSError, ValueError):
-        pass
-    return min(limits) if limits else None
-
-
-def format_bytes(n):
-    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
-        if abs(n) < 1000 or unit == "PB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000.0
-
-
-def check_memory(needed, what):
-    """ValueError naming both numbers when `needed` bytes exceed what this process may allocate."""
-    available = available_memory()
-    if available is not None and needed > available:
-        raise ValueError(f"{what} needs about {format_bytes(needed)} of memory, but only "
-                         f"{format_bytes(available)} is available.")
-
-
-# -- kernels ---------------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class _Kernel:
-    """What one model's compiled kernel needs from the generic driver."""
-    name: str
-    algorithms: Tuple[str, ...]          # the public names, "auto" first
-    local: str                           # the algorithm without clusters
-    codes: Dict[str, int]                # name -> the kernel's algorithm code
-    spin_dtype: type                     # chain state per site
-    record_dtype: type                   # what a recorded configuration holds per site
-    trace_width: int                     # numbers the kernel measures per step
-    tau_of: Callable                     # {observable: tau_int} of a (chains, steps, width) trace
-    tunes_window: bool = False           # a Metropolis window tuned in thermalization (XY)
-
-
-def _ising_tau(trace):
-    """tau_int of |m|, |m_s| and E/N over a (chains, steps, 3) trace."""
-    return {"abs_magnetization": integrated_autocorrelation_time(np.abs(trace[..., 0])),
-            "abs_staggered_magnetization": integrated_autocorrelation_time(np.abs(trace[..., 1])),
-            "energy": integrated_autocorrelation_time(trace[..., 2])}
-
-
-def _order_and_energy_tau(trace):
-    """tau_int of |M| and E/N over a (chains, steps, 2) trace (Potts, XY)."""
-    return {"abs_order_parameter": integrated_autocorrelation_time(trace[..., 0]),
-            "energy": integrated_autocorrelation_time(trace[..., 1])}
-
-
-ISING = _Kernel("ising", ALGORITHMS, "metropolis", _ising.ALGORITHM_CODES, np.int8, np.uint8, 3, _ising_tau)
-POTTS = _Kernel("potts", POTTS_ALGORITHMS, "heatbath", _potts.ALGORITHM_CODES, np.int8, np.uint8, 2,
-                _order_and_energy_tau)
-XY = _Kernel("xy", XY_ALGORITHMS, "metropolis", _xy.ALGORITHM_CODES, np.float64, np.float32, 2,
-             _order_and_energy_tau, tunes_window=True)
-
-
 class _Chains:
     """Spins, random streams and scratch space of a set of independent chains of one model.
 
@@ -174,14 +82,7 @@ class _Chains:
         self.kernel, self.L, self.params = kernel, L, params
         self.rng = _lattice.seed_streams(seed, n_chains)
         self.nbr = _lattice.neighbour_table(L)
-        if kernel is ISING:
-            self.spins = _ising.random_spins(self.rng, L)
-            self.mark = np.zeros((n_chains, L * L), dtype=np.int32)  # Wolff membership (frustrated lattices)
-            self.label = np.zeros(n_chains, dtype=np.int32)
-        elif kernel is POTTS:
-            self.spins = _potts.random_states(self.rng, L, params[0])
-        else:
-            self.spins = _xy.random_angles(self.rng, L)
+        self.spins = kernel.start(self)
         self.stack = np.zeros((n_chains, L * L), dtype=np.int32)
         self.flipped = np.zeros(n_chains, dtype=np.int64)
         self.accepted = np.zeros(n_chains, dtype=np.int64)
@@ -194,22 +95,7 @@ class _Chains:
 
     def _step(self, algorithm, n_steps, n_threads, trace, records, record_every):
         """One kernel call: n_steps on every chain, into the given trace and records views."""
-        code = self.kernel.codes[algorithm]
-        if self.kernel is ISING:
-            coupling, field, temperature = self.params
-            _ising.run_chains(self.spins, self.rng, self.mark, self.label, self.stack, self.nbr, coupling,
-                              field, temperature, code, self.clusters_per_step, n_steps, trace, records,
-                              record_every, self.flipped, n_threads)
-        elif self.kernel is POTTS:
-            q, coupling, temperature = self.params
-            _potts.run_chains(self.spins, self.rng, self.stack, self.nbr, q, coupling, temperature, code,
-                              self.clusters_per_step, n_steps, trace, records, record_every, self.flipped,
-                              n_threads)
-        else:
-            coupling, temperature = self.params
-            _xy.run_chains(self.spins, self.rng, self.stack, self.nbr, coupling, temperature, self.delta, code,
-                           self.clusters_per_step, n_steps, trace, records, record_every, self.flipped,
-                           self.accepted, n_threads)
+        self.kernel.step(self, self.kernel.codes[algorithm], n_steps, n_threads, trace, records, record_every)
 
     def run(self, algorithm, n_steps, n_threads, trace=False, n_records=0, record_every=1):
         """Advance n_steps, optionally tracing every step and recording every record_every-th.
@@ -338,7 +224,7 @@ def memory_needed(kernel, L, n_samples, n_chains):
     """Bytes a sampler call holds at its peak: the chains' state and scratch, the records and the result."""
     n_sites = L * L
     per_chain = -(-n_samples // n_chains)
-    state = n_chains * n_sites * (np.dtype(kernel.spin_dtype).itemsize + 4 + (4 if kernel is ISING else 0))
+    state = n_chains * n_sites * (np.dtype(kernel.spin_dtype).itemsize + 4 + kernel.scratch_bytes_per_site)
     records = n_chains * per_chain * n_sites * np.dtype(kernel.record_dtype).itemsize
     pilot = n_chains * MAX_PILOT_STEPS * kernel.trace_width * 8
     return state + 2 * records + pilot + 16 * n_sites

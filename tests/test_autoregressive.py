@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from betavae_tf import sampling, train_lib
 from betavae_tf.models import BetaVAE
-from betavae_tf.models.autoregressive import AutoregressiveLattice
+from betavae_tf.models.distributions import AutoregressiveLattice
 
 
 def _all_configurations(channels):

@@ -215,7 +215,7 @@ def transition(temperature, order, n_bootstrap, seed):
 # -- one run ---------------------------------------------------------------------------
 def analyze_run(model, data, manifest, *, max_clusters=8, n_bootstrap=200, n_components_pca=0, seed=0):
     """Every measure of steps 1-6 for one model on its data. Returns (summary of plain numbers, arrays)."""
-    from betavae_tf.analysis import inference
+    from betavae_tf.models import inference
     from betavae_tf.data import format as fmt
     from betavae_tf.data.pipeline import model_input
 
@@ -516,7 +516,7 @@ def finite_size_one(runs, arrays, n_bootstrap=200, seed=0, window=mt.COLLAPSE_WI
 # -- figures and report ------------------------------------------------------------------
 def figure_run(summary, arrays, path, title):
     from betavae_tf.analysis.figures import _save, _subplots
-    from betavae_tf.analysis.images import tile
+    from betavae_tf.images import tile
     from betavae_tf.analysis.sec5 import display_images
     fig, axes = _subplots(1, 4, figsize=(18, 4))
     z, t = arrays["z"], arrays["temperature"]

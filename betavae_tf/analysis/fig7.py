@@ -21,7 +21,8 @@ import time
 import numpy as np
 
 from betavae_tf.analysis import claims as cl
-from betavae_tf.analysis import fidelity, inference, ising
+from betavae_tf.analysis import fidelity, ising
+from betavae_tf.models import inference
 from betavae_tf.analysis import figures as fig_lib
 from betavae_tf.analysis import metrics as mt
 from betavae_tf.analysis.text import fmt_number as _f

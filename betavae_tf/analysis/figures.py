@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from betavae_tf import phases as ph
-from betavae_tf.analysis.images import tile
+from betavae_tf.images import tile
 from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
 
 PHASE_STYLE = {ph.FM: ("FM", "tab:blue"), ph.AFM: ("AFM", "tab:red"), ph.PM: ("PM", "tab:gray"),

@@ -13,7 +13,7 @@ from betavae_tf import fileio
 from betavae_tf import phases as ph
 from betavae_tf.analysis import claims as cl
 from betavae_tf.analysis import figures as fig_lib
-from betavae_tf.analysis import inference
+from betavae_tf.models import inference
 from betavae_tf.analysis import metrics as mt
 from betavae_tf.analysis.text import fmt_number as _f
 from betavae_tf.analysis.text import fractions

@@ -22,10 +22,10 @@ import numpy as np
 
 from betavae_tf import phases as ph
 from betavae_tf.analysis import claims as cl
-from betavae_tf.analysis import inference
+from betavae_tf.models import inference
 from betavae_tf.analysis import metrics as mt
 from betavae_tf.analysis.figures import _save, _subplots
-from betavae_tf.analysis.images import phase_colour, tile
+from betavae_tf.images import phase_colour, tile
 from betavae_tf.analysis.text import fmt_number as f
 from betavae_tf.data import format as fmt
 

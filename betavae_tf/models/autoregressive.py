@@ -292,10 +292,3 @@ class AutoregressiveNetwork(keras.layers.Layer):
         body = grid[:, r:, r:r + size]
         return (body + 1.0) / 2.0 if c == 1 else body
 
-
-def __getattr__(name):
-    # The TFP distribution needs TensorFlow; the network above does not (it trains on any Keras backend).
-    if name == "AutoregressiveLattice":
-        from betavae_tf.models.distributions import AutoregressiveLattice
-        return AutoregressiveLattice
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,6 +10,13 @@ import tensorflow_probability as tfp
 tfd = tfp.distributions
 
 
+def site_distribution(logits):
+    """Bernoulli per site for one channel, one-hot categorical over D > 1 channels."""
+    if logits.shape[-1] == 1:
+        return tfd.Independent(tfd.Bernoulli(logits=logits, dtype=tf.float32), reinterpreted_batch_ndims=3)
+    return tfd.Independent(tfd.OneHotCategorical(logits=logits, dtype=tf.float32), reinterpreted_batch_ndims=2)
+
+
 class AutoregressiveLattice(tfd.Distribution):
     """p(x|z) of the autoregressive head for a batch of N latent codes: event [L, L, C], batch [N]."""
 
@@ -42,7 +49,6 @@ class AutoregressiveLattice(tfd.Distribution):
 
     def site_distribution(self, x):
         """The per-site conditionals given x's earlier sites, as a tfd.Independent over [L, L, C]."""
-        from betavae_tf.models.heads import site_distribution
         return site_distribution(self.network(x, self.context, self.local_field))
 
     def _log_prob(self, x):

@@ -70,12 +70,9 @@ def _tfd():
 
 
 def site_distribution(logits):
-    """Bernoulli per site for one channel, one-hot categorical over D > 1 channels."""
-    import tensorflow as tf
-    tfd = _tfd()
-    if logits.shape[-1] == 1:
-        return tfd.Independent(tfd.Bernoulli(logits=logits, dtype=tf.float32), reinterpreted_batch_ndims=3)
-    return tfd.Independent(tfd.OneHotCategorical(logits=logits, dtype=tf.float32), reinterpreted_batch_ndims=2)
+    """Bernoulli per site for one channel, one-hot categorical over D > 1 channels (TensorFlow)."""
+    from betavae_tf.models import distributions
+    return distributions.site_distribution(logits)
 
 
 def _one_channel(channels):

@@ -152,7 +152,7 @@ class BetaVAE(keras.Model):
             import tensorflow as tf
             return tf.random.stateless_normal(shape, seed=seed, dtype=tf.float32)
         if seed is not None:
-            from betavae_tf.analysis.inference import stateless_normal
+            from betavae_tf.models.inference import stateless_normal
             return stateless_normal(tuple(shape), seed)
         return keras.random.normal(shape, seed=self.noise_generator)
 

@@ -12,7 +12,7 @@ from scipy.special import ellipk, logsumexp
 
 from betavae_tf.physics.observables import energy_per_site, magnetization, staggered_magnetization
 
-ISING_CRITICAL_TEMPERATURE = 2.0 / math.log1p(math.sqrt(2.0))  # Tc / |J| ~ 2.269
+from mc_ext.critical import ISING_CRITICAL_TEMPERATURE  # noqa: F401 - Tc / |J| ~ 2.269, the home of the constant
 
 
 def _check_temperature(temperature):

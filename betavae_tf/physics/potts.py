@@ -14,10 +14,7 @@ import math
 import numpy as np
 from scipy.special import logsumexp
 
-
-def potts_critical_temperature(q=3, coupling=1.0):
-    """Tc = |J| / ln(1 + sqrt q): 0.99497 |J| for q = 3."""
-    return abs(coupling) / math.log1p(math.sqrt(q))
+from mc_ext.critical import potts_critical_temperature  # noqa: F401 - the home of the constant
 
 
 def potts_critical_energy(q=3, coupling=1.0):

@@ -17,7 +17,7 @@ bond's plaquettes); and T_BKT ~ 0.8929 J (Hasenbusch 2005, numerical).
 import numpy as np
 from scipy.special import i0, i1
 
-XY_BKT_TEMPERATURE = 0.8929
+from mc_ext.critical import XY_BKT_TEMPERATURE  # noqa: F401 - the home of the constant
 
 
 def _angles(configurations):

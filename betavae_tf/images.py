@@ -30,7 +30,7 @@ def displayable(params_mean):
 
 def generated_grid(model, n=16, seed=0):
     """Mean parameters (m_k, Fig. 2's convention) decoded from n prior draws z ~ N(0, I), tiled."""
-    from betavae_tf.analysis import inference
+    from betavae_tf.models import inference
     params, _ = inference.decode_prior(model, n, seed)
     return tile(displayable(inference.mean_of(model, params)))
 
