@@ -51,6 +51,10 @@ class LatticeModel:
     # site. betavae_tf.sampling uses them for exact sampling with a trained model; None where not defined.
     energy: Optional[Callable] = None
     local_energy: Optional[Callable] = None
+    # (config) -> None, raising ValueError for a setting this model refuses (e.g. Potts q out of range)
+    check: Optional[Callable] = None
+    even_size_algorithms: Tuple[str, ...] = ()      # algorithms that need an even L (a checkerboard)
+    manifest: Callable = lambda config: {}          # (config) -> the model's own entries of a dataset manifest
 
 
 def _neighbour_sum(a):
@@ -102,10 +106,15 @@ ISING = LatticeModel(
     resolve_algorithm=lambda algorithm, t, coupling=1.0, field=0.0: mc_ext.resolve_algorithm(
         algorithm, t, coupling, field),
     energy=lambda states, coupling, field=0.0: energy_per_site(np.asarray(states, dtype=np.int8), coupling, field),
-    local_energy=_ising_local_energy)
+    local_energy=_ising_local_energy, even_size_algorithms=("metropolis", "hybrid"))
 
 
 # -- q-state Potts -------------------------------------------------------------------
+def _potts_check(config):
+    if not 2 <= config.q <= mc_ext.MAX_POTTS_Q:
+        raise ValueError(f"q must be in [2, {mc_ext.MAX_POTTS_Q}], got {config.q}.")
+
+
 def _potts_label(states, temperature, coupling, config):
     q = config.q
     ordered = coupling > 0 and temperature < potts_physics.potts_critical_temperature(q, coupling)
@@ -132,7 +141,7 @@ POTTS = LatticeModel(
     resolve_algorithm=lambda algorithm, t, coupling=1.0, field=0.0: mc_ext.resolve_potts_algorithm(
         algorithm, coupling),
     energy=lambda states, coupling, field=0.0: potts_physics.potts_energy_per_site(states, coupling),
-    local_energy=_potts_local_energy)
+    local_energy=_potts_local_energy, check=_potts_check, manifest=lambda config: {"q": config.q})
 
 
 # -- XY ------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ import numpy as np
 from absl import logging
 
 from betavae_tf import __version__, backend as backend_lib, checkpoints, fileio, places
+from betavae_tf import config_flags
 from betavae_tf.config_flags import setting
 from betavae_tf.data import format as fmt
 from betavae_tf.models.config import ModelConfig
@@ -540,6 +541,11 @@ def _image_summaries(logdir, probe, seed):
 
 
 # -- the run ---------------------------------------------------------------------
+def flagfile_of(config, workdir):
+    """What a run used, as a flagfile (saved as workdir/flags.txt)."""
+    return f"--workdir={workdir}\n" + config_flags.to_flagfile(config)
+
+
 def train_and_evaluate(config, workdir, *, flags_text=None):
     """Train (or resume) a BetaVAE in workdir; returns a dict of results.
 

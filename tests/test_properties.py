@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from betavae_tf import fileio, places, train_lib
-from betavae_tf.cli import flagfiles
+from betavae_tf import flagfiles
 from betavae_tf.data import format as fmt
 from betavae_tf.data.generate import GenerateConfig
 from betavae_tf.data.importer import import_configurations, load_configurations

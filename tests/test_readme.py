@@ -50,7 +50,7 @@ def _check_only(words):
     assert os.path.isfile(os.path.join(BIN, program)), program
     helpfull = subprocess.run([os.path.join(BIN, program), "--helpfull"], capture_output=True, text=True,
                               env=subprocess_env(), timeout=120).stdout
-    from betavae_tf.cli import flagfiles
+    from betavae_tf import flagfiles
     for word in words[1:]:
         if not word.startswith("--"):
             continue

@@ -79,7 +79,7 @@ def test_reproduce_tiny_end_to_end(tmp_path):
     (["--finite_size=16,30"], "finite_size needs at least two distinct lattice sizes, each a positive multiple of 4"),
     (["--betas=1,10", "--figures=4"], "figure 4 is the beta = 100 model"),
     (["--seeds=1"], "seeds needs at least two distinct seeds >= 0, got [1]."),
-    (["--seeds=0,x"], "--seeds must list integer seeds"),
+    (["--seeds=0,x"], "--seeds must be a comma-separated list of integers"),
     (["--seeds=0,1", "--figures=7"], "seeds repeats the beta = 100 run of figures 2-4"),
     (["--flags_dir=/nonexistent"], "flagfile /nonexistent/data/ising_three_phase_quick.flags not found"),
     (["--train_flag=--epochz=3"], "Unknown command line flag 'epochz'"),

@@ -1,8 +1,10 @@
 """The small context every reproduction experiment runs in: data, training and bookkeeping.
 
 Datasets and training runs are made in this process from the same flagfiles
-and flag definitions as betavae-generate and betavae-train (the flags are
-parsed into GenerateConfig / TrainConfig by betavae_tf.config_flags), so a
+and settings as betavae-generate and betavae-train: a flagfile is read into a
+GenerateRequest / TrainConfig by betavae_tf.config_flags, an experiment's own
+values (a beta, a lattice size, a seed) replace fields of that configuration,
+and the user's extra flags (--data_flag, --train_flag) apply last. So a
 report's runs are exactly what those commands would make. A finished run is
 reused; an existing dataset is reused only if it was generated with the
 settings asked for now.
@@ -15,12 +17,9 @@ from typing import Callable, Dict
 
 from absl import logging
 
-from betavae_tf import config_flags, fileio, train_lib
-from betavae_tf.cli import flagfiles
-from betavae_tf.cli import generate as generate_cli
-from betavae_tf.cli import train as train_cli
+from betavae_tf import config_flags, fileio, flagfiles, train_lib
 from betavae_tf.data.format import read_manifest
-from betavae_tf.data.generate import generate
+from betavae_tf.data.generate import GenerateRequest, generate
 from betavae_tf.progress import Progress, format_seconds
 
 
@@ -44,11 +43,14 @@ class Context:
         return os.path.join(self.out, *parts)
 
     # -- data ---------------------------------------------------------------------
-    def dataset(self, key, flagfile, data_dir, extra=()):
-        """Generate data_dir from a flagfile (and the run's extra data flags), or reuse it if it matches."""
-        args = [f"--flagfile={self.flagfile(flagfile)}", *self.config.data_flags, *extra, f"--out={data_dir}"]
-        wanted = generate_cli.config_from_flags(config_flags.parse(generate_cli.define_flags, args,
-                                                                   "betavae-generate"))
+    def dataset(self, key, flagfile, data_dir, **settings):
+        """Generate data_dir from a flagfile and the user's extra data flags, then `settings` (GenerateRequest fields).
+
+        An existing data_dir is reused if it was made with the same settings.
+        """
+        request = config_flags.parse(GenerateRequest, [f"--flagfile={self.flagfile(flagfile)}",
+                                                       *self.config.data_flags], "betavae-generate")
+        wanted = dataclasses.replace(request, **settings).config()
         if os.path.isfile(os.path.join(data_dir, "manifest.json")):
             check_generated_with(data_dir, wanted)
             self.log("reusing the dataset %s", data_dir)
@@ -60,17 +62,25 @@ class Context:
         return data_dir
 
     # -- training -----------------------------------------------------------------
-    def train(self, key, flagfiles, data_dir, workdir, extra=(), seed=None):
-        """Train (or resume, or reuse) a run; returns (float32 model at its newest checkpoint, epochs)."""
+    def train(self, key, flagfiles, data_dir, workdir, seed=None, **settings):
+        """Train (or resume, or reuse) a run; returns (float32 model at its newest checkpoint, epochs).
+
+        The TrainConfig is read from the flagfiles; data_dir, the seed (the
+        reproduction's unless given) and `settings` (TrainConfig fields, e.g.
+        beta=100.0) replace its fields; the user's extra training flags apply last.
+        """
         import keras
 
         seed = self.config.seed if seed is None else seed
-        args = [*(f"--flagfile={self.flagfile(f)}" for f in flagfiles), f"--data_dir={data_dir}",
-                f"--workdir={workdir}", f"--seed={seed}", "--verbose=0", *extra, *self.config.train_flags]
-        flag_values = config_flags.parse(train_cli.define_flags, args, "betavae-train")
-        train_config = train_cli.config_from_flags(flag_values)
+        train_config = config_flags.parse(train_lib.TrainConfig, [f"--flagfile={self.flagfile(f)}" for f in flagfiles],
+                                          "betavae-train")
+        train_config = dataclasses.replace(train_config, data_dir=data_dir, seed=seed, verbose=0, **settings)
+        if self.config.train_flags:
+            train_config = config_flags.parse(train_lib.TrainConfig, list(self.config.train_flags), "betavae-train",
+                                              base=train_config)
         start = time.perf_counter()
-        result = train_lib.train_and_evaluate(train_config, workdir, flags_text=train_cli.effective_flags(flag_values))
+        result = train_lib.train_and_evaluate(train_config, workdir,
+                                              flags_text=train_lib.flagfile_of(train_config, workdir))
         seconds = time.perf_counter() - start
         self.timings[key] = seconds
         del result

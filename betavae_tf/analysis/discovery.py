@@ -49,6 +49,7 @@ and (for reporting only) any observables the dataset carries. For one run:
    run moves by about 1% between seeds, well beyond its bootstrap error.
 """
 import dataclasses
+from typing import Optional
 import json
 import os
 
@@ -56,6 +57,7 @@ import numpy as np
 from absl import logging
 
 from betavae_tf import fileio
+from betavae_tf.config_flags import setting
 from betavae_tf.analysis import metrics as mt
 from betavae_tf.analysis.text import fmt_number as f
 
@@ -69,17 +71,25 @@ MAX_FIT_SAMPLES = 20000
 
 @dataclasses.dataclass
 class AnalyzeConfig:
-    workdirs: tuple
-    out: str
-    data_dirs: tuple = ()         # one per workdir, one for all, or none (each workdir's training data)
-    max_clusters: int = 8
-    n_bootstrap: int = 200
-    n_components_pca: int = 0     # 0: as many as the latent dimension
-    seed: int = 0
-    collapse_window: float = mt.COLLAPSE_WINDOW   # the critical region a data collapse compares
-    overwrite: bool = False       # replace an earlier analysis output in out (never other files)
+    """betavae-analyze's settings (its flags are made from them)."""
+    workdirs: tuple = setting((), "A betavae-train workdir (repeat for runs at several lattice sizes, and for several "
+                              "training seeds per size).", kind="multi", flag="workdir")
+    out: Optional[str] = setting(None, "Output directory: summary.json, figures, report.md / report.html.")
+    # one per workdir, one for all, or none (each workdir's training data)
+    data_dirs: tuple = setting((), "Dataset to analyse: one for every run, or one per --workdir (default: each "
+                               "run's training data).", kind="multi", flag="data")
+    max_clusters: int = setting(8, "Largest number of mixture components tried (BIC picks one).")
+    n_bootstrap: int = setting(200, "Bootstrap resamples for the errors of Tc.")
+    n_components_pca: int = setting(0, "Principal components of the PCA baseline (0: the latent dimension).",
+                                    flag="pca_components")
+    seed: int = setting(0, "Seed of the clustering and the bootstrap.")
+    collapse_window: float = setting(mt.COLLAPSE_WINDOW, "Several sizes: the data collapse compares the points with "
+                                     "|T / Tc - 1| L^(1/nu) at most this (the critical region).")
+    overwrite: bool = setting(False, "Replace an earlier betavae-analyze output in --out (never other files).")
 
     def validate(self):
+        if not self.out:
+            raise ValueError("--out is required: the directory for the report.")
         if not self.workdirs:
             raise ValueError("give at least one --workdir (a betavae-train run).")
         for w in self.workdirs:

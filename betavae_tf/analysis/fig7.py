@@ -405,7 +405,7 @@ def run(ctx, three_phase_dir, three_phase, beta100_bernoulli=None):
             workdir = ctx.path("fig7", f"{phase.lower()}_{decoder}")
             flagfile = AR_TRAIN[config.scale] if decoder in (AR, ARW) else train_file
             model, epochs = ctx.train(os.path.basename(workdir), [flagfile], data_dir, workdir,
-                                      extra=[f"--decoder={decoder}", "--beta=100"])
+                                      decoder=decoder, beta=100.0)
             start = time.perf_counter()
             entry, arrays = evaluate_one_phase(model, spins, temperature, coupling, config.n_generated, config.seed)
             entry["sampling_seconds"] = time.perf_counter() - start
@@ -444,7 +444,7 @@ def run(ctx, three_phase_dir, three_phase, beta100_bernoulli=None):
                          (ARW, "three_phase_autoregressive_wide")):
         workdir = ctx.path(f"beta100_{decoder}")
         model, epochs = ctx.train(f"beta100_{decoder}", [ising.SCALES[config.scale][1]], three_phase_dir, workdir,
-                                  extra=[f"--decoder={decoder}", "--beta=100"])
+                                  decoder=decoder, beta=100.0)
         metrics, _ = ising.evaluate(model, three_phase, n_generated=config.n_generated, seed=config.seed)
         metrics["epochs"] = epochs
         if decoder != "temperature":

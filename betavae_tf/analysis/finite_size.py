@@ -88,10 +88,10 @@ def run(ctx):
             workdir = ctx.path(ising.beta_name(100.0))
         else:
             data_dir = ctx.dataset(f"data_L{L}", data_flags, ctx.path("finite_size", f"data_L{L}"),
-                                   extra=[f"--lattice_size={L}"])
+                                   lattice_size=L)
             workdir = ctx.path("finite_size", f"L{L}_beta{beta:g}")
         model, epochs = ctx.train(os.path.basename(workdir), [train_flags], data_dir, workdir,
-                                  extra=[f"--beta={beta:g}"])
+                                  beta=float(beta))
         metrics, _ = ising.evaluate(model, load_numpy(data_dir), n_generated=config.n_generated, seed=config.seed)
         per_size[L] = {"beta": beta, "epochs": epochs, "tc": metrics["tc"],
                        "best_abs_corr_m": metrics["best_abs_corr_m"], "best_abs_corr_ms": metrics["best_abs_corr_ms"]}

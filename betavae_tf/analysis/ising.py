@@ -283,7 +283,7 @@ def run(ctx, data_dir, data):
     for beta in betas:
         workdir = ctx.path(beta_name(beta))
         model, epochs = ctx.train(beta_name(beta), [SCALES[config.scale][1]], data_dir, workdir,
-                                  extra=[f"--beta={beta:g}"])
+                                  beta=float(beta))
         metrics, arr = evaluate(model, data, n_generated=config.n_generated, seed=config.seed)
         metrics["epochs"] = epochs
         metrics["train_seconds_this_call"] = ctx.timings.get(beta_name(beta))

@@ -12,10 +12,11 @@ import dataclasses
 import json
 import os
 import shutil
+from typing import Optional
 
 from absl import logging
 
-from betavae_tf import config_flags, fileio, places
+from betavae_tf import config_flags, fileio, flagfiles, places, train_lib
 from betavae_tf.analysis import fig7 as fig7_lib
 from betavae_tf.analysis import finite_size as finite_size_lib
 from betavae_tf.analysis import ising
@@ -23,9 +24,8 @@ from betavae_tf.analysis import report as report_lib
 from betavae_tf.analysis import sec5 as sec5_lib
 from betavae_tf.analysis import seed_study as seed_lib
 from betavae_tf.analysis.context import Context
-from betavae_tf.cli import flagfiles
-from betavae_tf.cli import generate as generate_cli
-from betavae_tf.cli import train as train_cli
+from betavae_tf.config_flags import setting
+from betavae_tf.data.generate import GenerateRequest
 from betavae_tf.progress import Progress
 
 BETAS = ising.BETAS
@@ -35,22 +35,33 @@ SCALES = tuple(ising.SCALES)
 
 @dataclasses.dataclass
 class ReproduceConfig:
-    out: str
-    figures: tuple = FIGURES
-    scale: str = "quick"
-    betas: tuple = BETAS
-    flags_dir: str = ""        # default: the package's shipped flagfiles
-    data_flags: tuple = ()     # extra flags for data generation (tests: a tiny lattice)
-    train_flags: tuple = ()    # extra flags for training (tests: one short epoch)
-    n_generated: int = 1000
-    seed: int = 0
-    mnist: str = ""            # MNIST IDX directory or mnist.npz for Fig. 6 (skipped when empty)
-    finite_size: tuple = ()    # lattice sizes for the Tc(L) extrapolation (e.g. 16, 32, 64)
-    seeds: tuple = ()          # training seeds for a beta = 100 repeat study on the same data (e.g. 0, 1, 2, 3, 4)
-    exact_steps: int = 0       # Fig. 7's exact-sampling chains: measured steps (0: the scale's default)
-    overwrite: bool = False    # start over: replace what an earlier reproduction wrote in out (never other files)
+    """betavae-reproduce's settings (its flags are made from them)."""
+    out: Optional[str] = setting(None, "Output directory: data, one workdir per beta, figures, report.")
+    figures: tuple = setting((2, 3, 4), "Figures to reproduce: any of 2, 3, 4, 5, 6, 7.", kind="ints")
+    scale: str = setting("quick", "quick (12,800 samples, 8 epochs) or paper (100,000 samples).")
+    betas: tuple = setting(BETAS, "The beta sweep of Figs. 2-3.", kind="floats")
+    flags_dir: str = setting("", "A flags directory with the data/, train/, repro/ layout (default: the flagfiles "
+                             "shipped with the package).")
+    data_flags: tuple = setting((), "Extra betavae-generate flag for every dataset (repeatable).", kind="multi",
+                                flag="data_flag")
+    train_flags: tuple = setting((), "Extra betavae-train flag for every run (repeatable).", kind="multi",
+                                 flag="train_flag")
+    n_generated: int = setting(1000, "Maps decoded from the prior for the phase fractions.")
+    seed: int = setting(0, "Seed of training and evaluation.")
+    mnist: str = setting("", "For figure 6: a directory with the four MNIST IDX files, or mnist.npz (nothing is "
+                         "downloaded; without it the MNIST runs are skipped and reported so).")
+    finite_size: tuple = setting((), "Lattice sizes (e.g. 16,32,64) for the Tc(L) extrapolation: the quick grid at "
+                                 "each L, beta = 100 (L/32)^2, Tc from the latent, fitted with Tc + a/L.", kind="ints")
+    seeds: tuple = setting((), "Training seeds (e.g. 0,1,2,3,4) for repeating the beta = 100 run on the same data; "
+                           "the report says at how many seeds each beta = 100 claim holds.", kind="ints")
+    exact_steps: int = setting(0, "Figure 7: measured steps of the exact-sampling chains (0: the scale's default, "
+                               "200 quick, 1000 paper; a quarter of them more are burn-in).")
+    overwrite: bool = setting(False, "Start over: replace what an earlier betavae-reproduce wrote in --out (refused "
+                              "if it holds anything else). Without it, finished steps there are reused.")
 
     def validate(self):
+        if not self.out:
+            raise ValueError("--out is required: the directory for runs, figures and the report.")
         if self.scale not in SCALES:
             raise ValueError(f"unknown scale {self.scale!r}; expected quick or paper.")
         bad = [f for f in self.figures if f not in FIGURES]
@@ -78,8 +89,8 @@ class ReproduceConfig:
         if self.n_generated < 16:
             raise ValueError(f"n_generated must be at least 16, got {self.n_generated}.")
         # Extra flags fail now, not after the first dataset was made.
-        config_flags.parse(generate_cli.define_flags, list(self.data_flags), "betavae-generate")
-        config_flags.parse(train_cli.define_flags, list(self.train_flags), "betavae-train")
+        config_flags.parse(GenerateRequest, list(self.data_flags), "betavae-generate")
+        config_flags.parse(train_lib.TrainConfig, list(self.train_flags), "betavae-train")
         root = os.path.abspath(self.flags_dir) if self.flags_dir else flagfiles.flags_root()
         for name in self.flagfiles():
             path = os.path.join(root, name)

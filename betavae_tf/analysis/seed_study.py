@@ -21,7 +21,7 @@ def run(ctx, data_dir, data, sweep_runs):
         else:
             workdir = ctx.path("seeds", f"beta100_seed{s}")
             model, _ = ctx.train(f"beta100_seed{s}", [ising.SCALES[config.scale][1]], data_dir, workdir,
-                                 extra=["--beta=100"], seed=s)
+                                 beta=100.0, seed=s)
             metrics, _ = ising.evaluate(model, data, n_generated=config.n_generated, seed=config.seed)
         verdicts = cl.judge(ising.BETA100_CLAIMS, {100.0: metrics})
         tc = metrics["tc"].get("combined")

@@ -7,25 +7,15 @@
 
 Only the configurations and their temperatures are used (observables the data
 carry are correlated with the result, for the report); see
-betavae_tf.analysis.discovery.
+betavae_tf.analysis.discovery; every flag is a setting of its AnalyzeConfig.
 """
 from absl import flags
 
+from betavae_tf import config_flags
+from betavae_tf.analysis.discovery import AnalyzeConfig
 from betavae_tf.cli import common
 
 FLAGS = flags.FLAGS
-flags.DEFINE_multi_string("workdir", [], "A betavae-train workdir (repeat for runs at several lattice sizes, and for "
-                           "several training seeds per size).")
-flags.DEFINE_multi_string("data", [], "Dataset to analyse: one for every run, or one per --workdir (default: each "
-                          "run's training data).")
-flags.DEFINE_string("out", None, "Output directory: summary.json, figures, report.md / report.html.")
-flags.DEFINE_integer("max_clusters", 8, "Largest number of mixture components tried (BIC picks one).")
-flags.DEFINE_integer("n_bootstrap", 200, "Bootstrap resamples for the errors of Tc.")
-flags.DEFINE_integer("pca_components", 0, "Principal components of the PCA baseline (0: the latent dimension).")
-flags.DEFINE_integer("seed", 0, "Seed of the clustering and the bootstrap.")
-flags.DEFINE_bool("overwrite", False, "Replace an earlier betavae-analyze output in --out (never other files).")
-flags.DEFINE_float("collapse_window", 2.0, "Several sizes: the data collapse compares the points with "
-                   "|T / Tc - 1| L^(1/nu) at most this (the critical region).")
 
 
 def _tc(tr):
@@ -35,13 +25,8 @@ def _tc(tr):
 
 def main(argv):
     common.reject_extra_args(argv)
-    if not FLAGS.out:
-        raise ValueError("--out is required: the directory for the report.")
-    from betavae_tf.analysis.discovery import AnalyzeConfig, analyze
-    result = analyze(AnalyzeConfig(workdirs=tuple(FLAGS.workdir), out=FLAGS.out, data_dirs=tuple(FLAGS.data),
-                                   max_clusters=FLAGS.max_clusters, n_bootstrap=FLAGS.n_bootstrap,
-                                   n_components_pca=FLAGS.pca_components, seed=FLAGS.seed,
-                                   collapse_window=FLAGS.collapse_window, overwrite=FLAGS.overwrite))
+    from betavae_tf.analysis.discovery import analyze
+    result = analyze(config_flags.from_flags(AnalyzeConfig, FLAGS))
     for warning in result["warnings"]:
         print(f"warning: {warning}")
     for run in result["runs"]:
@@ -61,6 +46,7 @@ def main(argv):
 
 
 def run():
+    config_flags.define(AnalyzeConfig, FLAGS, module_name=__name__)
     common.run(main, "betavae-analyze")
 
 

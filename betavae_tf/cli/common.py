@@ -25,7 +25,7 @@ class _OwnInfoOnly(std_logging.Filter):
 def run(main, program):
     """app.run(main), turning a user error into 'program: error: <sentence>' and exit 2.
 
-    Flagfiles are expanded first (betavae_tf.cli.flagfiles), so shipped
+    Flagfiles are expanded first (betavae_tf.flagfiles), so shipped
     flagfiles are found by name from any directory. Logging: this package's
     progress at INFO on stderr (and in --log_dir, when given).
     """
@@ -34,7 +34,7 @@ def run(main, program):
     # console-script wrapper, so adopt the flags of the module that defines main.
     for flag in flags.FLAGS.get_flags_for_module(main.__module__):
         flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
-    from betavae_tf.cli import flagfiles
+    from betavae_tf import flagfiles
     try:
         argv = [sys.argv[0]] + flagfiles.expand(sys.argv[1:])
     except (FileNotFoundError, ValueError) as e:
@@ -108,20 +108,6 @@ def fail(program, message, code=2):
     """Print 'program: error: message' and exit (2: bad input, 1: the run failed)."""
     print(f"{program}: error: {message}", file=sys.stderr)
     sys.exit(code)
-
-
-def float_list(name, values):
-    """Parse an absl list flag of reals, naming the flag on error."""
-    import math
-    out = []
-    for v in values or []:
-        try:
-            out.append(float(v))
-        except ValueError:
-            raise ValueError(f"--{name} must be a comma-separated list of numbers, got {v!r}.") from None
-        if not math.isfinite(out[-1]):
-            raise ValueError(f"--{name} must list finite numbers, got {v}.")
-    return tuple(out)
 
 
 def reject_extra_args(argv):

@@ -1,24 +1,24 @@
-"""betavae-info: print the summary of a dataset directory (--verify: check every record)."""
+"""betavae-info: print the summary of a dataset directory (--verify: check every record).
+
+  betavae-info --data=runs/data --verify
+
+Every flag is a setting of betavae_tf.commands.InfoRequest.
+"""
 from absl import flags
 
+from betavae_tf import commands, config_flags
 from betavae_tf.cli import common
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("data", None, "Dataset directory.")
-flags.DEFINE_bool("verify", False, "Read every shard: checksums, record counts, indices and sample sizes.")
 
 
 def main(argv):
     common.reject_extra_args(argv)
-    if not FLAGS.data:
-        raise ValueError("--data is required: the dataset directory to describe.")
-    from betavae_tf.data.format import summarize, verify_dataset
-    print(summarize(FLAGS.data))
-    if FLAGS.verify:
-        print(verify_dataset(FLAGS.data))
+    commands.info(config_flags.from_flags(commands.InfoRequest, FLAGS))
 
 
 def run():
+    config_flags.define(commands.InfoRequest, FLAGS, module_name=__name__)
     common.run(main, "betavae-info")
 
 

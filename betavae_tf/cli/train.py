@@ -1,7 +1,7 @@
 """betavae-train: train (or resume) a beta-VAE from a flagfile; see train_lib.
 
-Every flag but --workdir is a field of train_lib.TrainConfig (defaults and
-help are defined there once).
+Every flag but --workdir is a setting of train_lib.TrainConfig (defaults and
+help are defined there once; betavae_tf.config_flags makes the flags).
 """
 from absl import flags
 
@@ -18,26 +18,16 @@ def define_flags(flag_values):
     config_flags.define(TrainConfig, flag_values, module_name=__name__)
 
 
-
-def config_from_flags(flag_values=FLAGS):
-    return config_flags.from_flags(TrainConfig, flag_values)
-
-
-def effective_flags(flag_values=FLAGS):
-    """The flags of this program as a flagfile (what the run used)."""
-    return "".join(f.serialize() + "\n" for f in flag_values.get_flags_for_module(__name__)
-                   if f.value is not None)
-
-
 def main(argv):
     common.reject_extra_args(argv)
     if not FLAGS.workdir:
         raise ValueError("--workdir is required: the run directory to create or resume.")
     from betavae_tf import train_lib
-    config = config_from_flags()
+    config = config_flags.from_flags(TrainConfig, FLAGS)
     train_lib.validate(config)  # before TensorFlow starts: a bad flag costs nothing
     try:
-        result = train_lib.train_and_evaluate(config, FLAGS.workdir, flags_text=effective_flags())
+        result = train_lib.train_and_evaluate(config, FLAGS.workdir,
+                                              flags_text=train_lib.flagfile_of(config, FLAGS.workdir))
     except train_lib.TrainingDivergedError as e:
         common.fail("betavae-train", str(e), code=1)
     final = result["final"]
@@ -49,7 +39,7 @@ def main(argv):
 
 
 def run():
-    define_flags(FLAGS)  # here, not at import: the library imports this module for its flag definitions
+    define_flags(FLAGS)
     common.run(main, "betavae-train")
 
 

@@ -13,26 +13,41 @@ for a model (T of the synthetic set, m_s off Ising) are NaN.
 import dataclasses
 import os
 import time
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 import numpy as np
 from absl import logging
 
 import mc_ext
 from betavae_tf import fileio, lattice
+from betavae_tf.config_flags import setting
 from betavae_tf import phases as ph
 from betavae_tf.data import format as fmt
 from betavae_tf.progress import Progress
 
-SYNTHETIC = ("z3",)
-MODELS = tuple(lattice.MODELS) + SYNTHETIC
+
+
+@dataclasses.dataclass(frozen=True)
+class SyntheticSet:
+    """A dataset drawn without Monte Carlo (no temperature grid): the generator's record of it."""
+    name: str
+    encoding: str
+    channels: int
+    n_points: int                  # classes of samples_per_point samples each
+    phase_map: Callable            # (config) -> {name: code}
+    make: Callable                 # (config) -> (samples, labels, class records)
+    check: Callable                # (config) -> None, raising ValueError for a refused setting
+
+
+def _check_polarization(config):
+    if not 1 / 3 <= config.polarization < 1:
+        raise ValueError(f"polarization must be in [1/3, 1), got {config.polarization}.")
 
 
 def phases_of(model, q=3):
     """The {name: code} phase map of a model's datasets."""
-    if model == "z3":
-        return ph.q_state(3)
-    return lattice.get(model).phase_map(GenerateConfig(model=model, q=q))
+    config = GenerateConfig(model=model, q=q)
+    return (SYNTHETIC[model] if model in SYNTHETIC else lattice.get(model)).phase_map(config)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,13 +86,12 @@ class GenerateConfig:
             raise ValueError(f"n_shards must be at least 1, got {self.n_shards}.")
         if self.seed < 0:
             raise ValueError(f"seed must be non-negative, got {self.seed}.")
-        if self.model == "z3":
-            if not 1 / 3 <= self.polarization < 1:
-                raise ValueError(f"polarization must be in [1/3, 1), got {self.polarization}.")
+        if self.model in SYNTHETIC:
+            SYNTHETIC[self.model].check(self)
             return
         model = lattice.get(self.model)
-        if self.model == "potts" and not 2 <= self.q <= mc_ext.MAX_POTTS_Q:
-            raise ValueError(f"q must be in [2, {mc_ext.MAX_POTTS_Q}], got {self.q}.")
+        if model.check is not None:
+            model.check(self)
         if not self.couplings:
             raise ValueError("couplings must list at least one value.")
         if not self.temperatures:
@@ -104,7 +118,7 @@ class GenerateConfig:
                 algorithm = model.resolve_algorithm(self.algorithm, t, j, self.field)
                 if model.cluster_needs_ferromagnet and algorithm in ("wolff", "hybrid") and j <= 0:
                     raise ValueError(f"the {algorithm} algorithm needs J > 0, got J = {j}.")
-                if self.model == "ising" and algorithm in ("metropolis", "hybrid") and self.lattice_size % 2:
+                if algorithm in model.even_size_algorithms and self.lattice_size % 2:
                     raise ValueError(f"lattice_size must be even for the {algorithm} algorithm, "
                                      f"got {self.lattice_size}.")
                 if algorithm in ("wolff", "hybrid") and self.field != 0:
@@ -112,7 +126,9 @@ class GenerateConfig:
 
     @property
     def n_points(self):
-        return 4 if self.model == "z3" else len(self.couplings) * len(self.temperatures)
+        if self.model in SYNTHETIC:
+            return SYNTHETIC[self.model].n_points
+        return len(self.couplings) * len(self.temperatures)
 
 
 def point_seed(seed, point_index):
@@ -141,6 +157,61 @@ def synthetic_z3(config: GenerateConfig):
               "staggered_magnetization": nan, "phase": np.concatenate(phase)}
     return spins, labels, [{"class": name, "probabilities": list(probs), "n_samples": n}
                            for name, probs in classes]
+
+
+SYNTHETIC = {"z3": SyntheticSet(name="z3", encoding="categorical", channels=3, n_points=4,
+                                phase_map=lambda config: ph.q_state(3), make=synthetic_z3,
+                                check=_check_polarization)}
+MODELS = tuple(lattice.MODELS) + tuple(SYNTHETIC)
+
+
+ALGORITHM_CHOICES = tuple(dict.fromkeys(a for m in lattice.MODELS.values() for a in m.algorithms))
+
+
+@dataclasses.dataclass(frozen=True)
+class GenerateRequest:
+    """betavae-generate's settings (its flags): a GenerateConfig with the temperature grid as a range, plus where.
+
+    config() is the GenerateConfig they describe: --temperatures if given,
+    else --n_temperatures evenly spaced from --t_min to --t_max.
+    """
+    out: Optional[str] = setting(None, "Dataset directory to create.")
+    overwrite: bool = setting(False, "Replace an existing dataset directory (never anything else).")
+    model: str = setting("ising", "A lattice model of betavae_tf.lattice (ising: bits, potts: q one-hot channels, "
+                         "xy: (cos, sin) channels) or z3 (the paper's synthetic set).", kind="enum", choices=MODELS)
+    q: int = setting(3, "Potts states q (2..127).")
+    polarization: float = setting(0.9, "z3: probability of the dominant state in a polarized class.")
+    lattice_size: int = setting(32, "Linear lattice size L (L x L torus).")
+    couplings: Tuple[float, ...] = setting((1.0, -1.0), "Couplings J (+1 FM, -1 AFM).", kind="floats")
+    temperatures: Optional[Tuple[float, ...]] = setting(
+        None, "Explicit temperatures; overrides --t_min/--t_max/--n_temperatures.", kind="floats")
+    t_min: float = setting(1.0, "Lowest temperature of an evenly spaced grid.")
+    t_max: float = setting(3.5, "Highest temperature of an evenly spaced grid.")
+    n_temperatures: int = setting(16, "Number of grid temperatures.")
+    samples_per_point: int = setting(400, "Samples per (J, T) point.")
+    field: float = setting(0.0, "Magnetic field h.")
+    seed: int = setting(0, "Seed; the same seed gives the same dataset bit for bit.")
+    algorithm: str = setting("auto", "Monte Carlo algorithm (heatbath: Potts only; metropolis: Ising and XY).",
+                             kind="enum", choices=ALGORITHM_CHOICES)
+    n_threads: Optional[int] = setting(None, "OpenMP threads (default: all available).")
+    n_shards: int = setting(8, "TFRecord shards (>= the number of workers that will read them).")
+
+    def config(self) -> "GenerateConfig":
+        if self.temperatures:
+            temperatures = tuple(self.temperatures)
+        else:
+            if self.n_temperatures < 1:
+                raise ValueError(f"--n_temperatures must be at least 1, got {self.n_temperatures}.")
+            if not 0 < self.t_min <= self.t_max:
+                raise ValueError(f"need 0 < --t_min <= --t_max, got {self.t_min} and {self.t_max}.")
+            temperatures = tuple(np.linspace(self.t_min, self.t_max, self.n_temperatures).round(6).tolist())
+        if self.n_threads is not None and self.n_threads < 1:
+            raise ValueError(f"--n_threads must be at least 1, got {self.n_threads}.")
+        return GenerateConfig(model=self.model, lattice_size=self.lattice_size, couplings=tuple(self.couplings),
+                              temperatures=temperatures, samples_per_point=self.samples_per_point,
+                              field=self.field, seed=self.seed, algorithm=self.algorithm,
+                              n_threads=self.n_threads, n_shards=self.n_shards, q=self.q,
+                              polarization=self.polarization)
 
 
 def _point_weights(config):
@@ -200,8 +271,10 @@ def estimated_bytes(config: GenerateConfig):
     """(bytes held in memory while generating, bytes written to disk) for a configuration."""
     n_sites = config.lattice_size ** 2
     n = config.n_points * config.samples_per_point
-    encoding = "categorical" if config.model == "z3" else lattice.get(config.model).encoding
-    channels = 3 if config.model == "z3" else (lattice.get(config.model).channels(config))
+    if config.model in SYNTHETIC:
+        encoding, channels = SYNTHETIC[config.model].encoding, SYNTHETIC[config.model].channels
+    else:
+        encoding, channels = lattice.get(config.model).encoding, lattice.get(config.model).channels(config)
     stored = fmt.sample_bytes(encoding, config.lattice_size, channels)
     per_sample = max(stored, n_sites)
     # Samples are held as sampled, concatenated, shuffled and encoded: about four copies.
@@ -230,21 +303,23 @@ def generate(config: GenerateConfig, out_dir, *, overwrite=False, log=logging.in
 
 def _generate_into(config, directory, log):
     start = time.perf_counter()
-    classes, points = None, []
-    if config.model == "z3":
-        spins, labels, classes = synthetic_z3(config)
-        encoding, channels, critical, steps = "categorical", 3, None, None
+    classes, points, extra = None, [], {}
+    synthetic = SYNTHETIC.get(config.model)
+    if synthetic is not None:
+        spins, labels, classes = synthetic.make(config)
+        encoding, channels, critical, steps = synthetic.encoding, synthetic.channels, None, None
     else:
         spins, labels, points = sample_grid(config, log=log)
         model = lattice.get(config.model)
         encoding, channels, steps = model.encoding, model.channels(config), model.step_definitions
         critical = model.critical_temperature(1.0, config)
+        extra = model.manifest(config)
     sampling_seconds = time.perf_counter() - start
     # Shuffle so that every shard, and every split by index, spans all points.
     order = np.random.default_rng([config.seed, 2**31]).permutation(spins.shape[0])
     manifest = {
         "model": config.model,
-        "source": "synthetic" if config.model == "z3" else "mc_ext",
+        "source": "synthetic" if synthetic is not None else "mc_ext",
         "config": dataclasses.asdict(config),
         "couplings": list(config.couplings),
         "field": config.field,
@@ -258,8 +333,7 @@ def _generate_into(config, directory, log):
     }
     if classes is not None:
         manifest.update(classes=classes, couplings=[], temperatures=[])
-    if config.model == "potts":
-        manifest["q"] = config.q
+    manifest.update(extra)
     fmt.write_shards(directory, spins[order], {k: v[order] for k, v in labels.items()},
                      dict(manifest, generation_seconds=round(time.perf_counter() - start, 3)),
                      n_shards=config.n_shards, encoding=encoding, channels=channels,

@@ -10,7 +10,7 @@ from betavae_tf import phases as ph
 from betavae_tf.data import format as fmt
 from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE, magnetization, staggered_magnetization, to_spins
 
-SPIN_KEYS = ("spins", "configurations", "samples", "x")
+SPIN_KEYS = ("spins", "configurations", "states", "samples", "x")
 TEMPERATURE_KEYS = ("temperatures", "temperature", "T")
 COUPLING_KEYS = ("couplings", "coupling", "J")
 FIELD_KEYS = ("fields", "field", "h")
@@ -69,7 +69,7 @@ def _load_arrays(path, what):
                          f"({e}).") from None
 
 
-def _load_array(path, keys, what):
+def load_array(path, keys, what):
     arrays = _load_arrays(path, what)
     if None in arrays:
         return arrays[None], None
@@ -101,7 +101,7 @@ def import_numpy(path, out_dir, *, temperatures_path=None, coupling=1.0, field=0
         raise ValueError("coupling and field must be finite.")
     temperature = None
     if temperatures_path:
-        temperature, _ = _load_array(temperatures_path, TEMPERATURE_KEYS, "temperatures")
+        temperature, _ = load_array(temperatures_path, TEMPERATURE_KEYS, "temperatures")
     return import_configurations(path, out_dir, kind="ising", temperature=temperature, coupling=coupling,
                                  field=field, model="ising", seed=seed, n_shards=n_shards, overwrite=overwrite)
 
