@@ -127,76 +127,6 @@ def test_local_fields_are_logits():
     assert out["AFM"]["spatial_std_h"] == pytest.approx(np.log(4))
 
 
-def test_critical_temperature_of_a_known_step():
-    rng = np.random.default_rng(4)
-    grid = np.linspace(1.0, 3.5, 16)
-    t = np.repeat(grid, 200)
-    order = 1.0 / (1 + np.exp((t - 2.269) / 0.08)) + 0.05 * rng.normal(size=t.size)
-    tc, err, curve = mt.critical_temperature(t, order, n_bootstrap=50)
-    assert abs(tc - 2.269) < 0.02 and 0 < err < 0.05
-    assert len(curve["mean"]) == 16
-    with pytest.raises(ValueError, match="at least 4 temperatures"):
-        mt.critical_temperature([1, 2, 3], [1, 0, 0])
-
-
-def test_steepest_change_finds_the_steepest_point_where_a_logistic_step_does_not():
-    """A mean with a sharp drop at 2.3 on top of a smooth decay over the whole range (as a code that tracks
-    the energy): the steepest slope is at 2.3 (to 0.003, the decay's own curvature), the logistic step's
-    midpoint is pulled far from it."""
-    rng = np.random.default_rng(5)
-    grid = np.concatenate([np.linspace(1.0, 2.0, 6), np.linspace(2.1, 2.5, 9), np.linspace(2.7, 3.5, 5)])
-    t = np.repeat(grid, 200)
-    mean = np.exp(1.0 - t) + 0.15 * (1 - np.tanh((t - 2.3) / 0.1))
-    tc, err, slope = mt.steepest_change(t, mean + 0.02 * rng.normal(size=t.size), n_bootstrap=50)
-    assert abs(tc - 2.3) < 0.02 and 0 < err < 0.02
-    assert len(slope["slope"]) == len(grid) - 1 and max(slope["slope"]) > 0
-    midpoint, _, _ = mt.critical_temperature(t, mean, n_bootstrap=2)
-    assert abs(midpoint - 2.3) > 0.2
-    # A symmetric step: both estimators at its centre.
-    step = 1.0 / (1 + np.exp((t - 2.269) / 0.08)) + 0.02 * rng.normal(size=t.size)
-    assert abs(mt.steepest_change(t, step, n_bootstrap=2)[0] - 2.269) < 0.02
-    # The steepest slope at an end of the range is no transition inside it; a flat mean has none either.
-    assert np.isnan(mt.steepest_change(t, np.exp(-4 * t), n_bootstrap=2)[0])
-    with pytest.raises(ValueError, match="at least 4 temperatures"):
-        mt.steepest_change([1, 2, 3], [1, 0, 0])
-
-
-def _scaling_samples(tc=1.0, inverse_nu=1.2, y=2 / 15, sizes=(16, 32, 64), noise=0.05, seed=0):
-    """An order parameter that obeys finite-size scaling exactly: m(T, L) = L^-y F((T / Tc - 1) L^(1/nu))
-    with F(x) = (ln(1 + e^(-2x)) / 2 + 0.05)^beta, beta = y nu, so that far below Tc m = |T / Tc - 1|^beta
-    whatever L (fully ordered), and Gaussian noise per sample."""
-    rng = np.random.default_rng(seed)
-    grid = np.concatenate([[0.6, 0.85, 0.93], np.linspace(0.96, 1.02, 13), [1.04, 1.1, 1.3]]) * tc
-    beta = y / inverse_nu
-    out = []
-    for L in sizes:
-        t = np.repeat(grid, 300)
-        x = (t / tc - 1) * L ** inverse_nu
-        m = L ** -y * (np.logaddexp(0, -2 * x) / 2 + 0.05) ** beta
-        out.append((L, t, m + noise * rng.normal(size=t.size)))
-    return out
-
-
-def test_scaling_collapse_recovers_tc_and_the_exponents():
-    """Samples that obey finite-size scaling with the q = 3 Potts exponents (1/nu = 6/5, beta/nu = 2/15):
-    the collapse finds Tc to 0.3%, 1/nu to 0.15 and y to 0.04, with a bootstrap error that is positive and
-    small, and a quality near 1 (a collapse within the noise); the 2D Ising ones (1/nu = 1, y = 1/8) to 0.5%
-    (over eight noise draws of that set the collapse's Tc is 0.08% high on average, spread 0.0033, mean
-    bootstrap error 0.0028)."""
-    result = mt.scaling_collapse(_scaling_samples(), n_bootstrap=10)
-    assert result["tc"] == pytest.approx(1.0, abs=0.003) and 0 < result["error"] < 0.005
-    assert result["inverse_nu"] == pytest.approx(1.2, abs=0.15) and result["y"] == pytest.approx(2 / 15, abs=0.04)
-    assert 0.3 < result["quality"] < 3 and result["n_points"] > 20
-    other = mt.scaling_collapse(_scaling_samples(tc=2.269, inverse_nu=1.0, y=0.125, seed=1), n_bootstrap=4)
-    assert other["tc"] == pytest.approx(2.269, rel=0.005) and other["inverse_nu"] == pytest.approx(1.0, abs=0.15)
-    # The quality is ~1 at the true parameters and far worse at a wrong Tc.
-    curves = mt._collapse_curves([(L, *mt._by_temperature(t, m)) for L, t, m in _scaling_samples()])
-    assert mt.collapse_quality((1.0, 1.2, 2 / 15), curves)[0] < 3
-    assert mt.collapse_quality((1.02, 1.2, 2 / 15), curves)[0] > 10 * mt.collapse_quality((1.0, 1.2, 2 / 15), curves)[0]
-    with pytest.raises(ValueError, match="at least two lattice sizes"):
-        mt.scaling_collapse(_scaling_samples(sizes=(32,)))
-
-
 # -- Sec. V cluster metrics ---------------------------------------------------------------
 def test_kmeans_purity_separated_and_uninformative_codes():
     rng = np.random.default_rng(0)
@@ -255,13 +185,3 @@ def test_angle_alignment_up_to_rotation_and_reflection():
     assert r < 0.15  # unrelated angles: about 1/sqrt(500) = 0.045
 
 
-def test_finite_size_extrapolation_recovers_tc():
-    sizes = np.array([16, 32, 64])
-    tcs = 2.269 + 0.8 / sizes
-    tc, err, a = mt.finite_size_extrapolation(sizes, tcs, errors=[0.01, 0.01, 0.01])
-    assert tc == pytest.approx(2.269, abs=1e-9) and a == pytest.approx(0.8)
-    assert 0 < err < 0.05
-    tc, _, _ = mt.finite_size_extrapolation(sizes, tcs + [0.004, -0.004, 0.002])
-    assert abs(tc - 2.269) < 0.02
-    with pytest.raises(ValueError, match="two lattice sizes"):
-        mt.finite_size_extrapolation([32], [2.3])

@@ -12,7 +12,7 @@ import numpy as np
 from betavae_tf.analysis import claims as cl
 from betavae_tf.analysis import figures as fig_lib
 from betavae_tf.analysis import ising
-from betavae_tf.analysis import metrics as mt
+from betavae_tf.analysis import scaling
 from betavae_tf.analysis.text import fmt_number as f
 from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
 
@@ -34,7 +34,7 @@ def fit(per_size):
         if len(pts) >= 2:
             sizes, tcs, errs = (np.array(v, float) for v in zip(*pts))
             errs = np.where(np.isfinite(errs) & (errs > 0), errs, 0.01)
-            tc, err, a = mt.finite_size_extrapolation(sizes, tcs, errs)
+            tc, err, a = scaling.finite_size_extrapolation(sizes, tcs, errs)
             fits[key] = {"tc_inf": tc, "error": err, "slope": a, "sizes": sizes.tolist(), "tc": tcs.tolist(),
                          "tc_error": errs.tolist(),
                          "relative_deviation": abs(tc - ISING_CRITICAL_TEMPERATURE) / ISING_CRITICAL_TEMPERATURE}

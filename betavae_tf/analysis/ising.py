@@ -15,6 +15,7 @@ from betavae_tf.analysis import claims as cl
 from betavae_tf.analysis import figures as fig_lib
 from betavae_tf.models import inference
 from betavae_tf.analysis import metrics as mt
+from betavae_tf.analysis import transition
 from betavae_tf.analysis.text import fmt_number as _f
 from betavae_tf.analysis.text import fractions
 from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
@@ -84,7 +85,7 @@ def evaluate(model, data, *, n_generated=1000, seed=0, n_bootstrap=200):
     coupling = data["coupling"]
     for name, axis, sel in (("from_m_axis", axis_m, coupling > 0), ("from_ms_axis", axis_ms, coupling < 0)):
         if sel.sum() and len(np.unique(temperature[sel])) >= 4:
-            value, err, curve = mt.critical_temperature(temperature[sel], np.abs(latent[sel, axis]),
+            value, err, curve = transition.critical_temperature(temperature[sel], np.abs(latent[sel, axis]),
                                                         n_bootstrap=n_bootstrap, seed=seed)
             tc[name] = {"tc": value, "error": err, "curve": curve,
                         "relative_deviation": abs(value - ISING_CRITICAL_TEMPERATURE) / ISING_CRITICAL_TEMPERATURE}

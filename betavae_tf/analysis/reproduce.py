@@ -2,7 +2,8 @@
 
 Each experiment lives in its own module with its evaluation, claims and report
 blocks: ising (Figs. 2-4, the beta sweep), sec5 (Figs. 5-6), fig7 (the
-beta^2-VAE), finite_size (Tc(L)) and seed_study (beta = 100 at other seeds).
+beta^2-VAE), finite_size (Tc(L)) and seed_study (beta = 100 at other seeds);
+each is a record of betavae_tf.analysis.experiments, which reproduce() iterates.
 reproduce() makes their data and runs in this process from the flagfiles in
 the package's flags directory (betavae_tf.analysis.context), evaluates every
 model on its whole dataset and writes OUT/report.md, OUT/report.html and
@@ -17,12 +18,8 @@ from typing import Optional
 from absl import logging
 
 from betavae_tf import config_flags, fileio, flagfiles, places, train_lib
-from betavae_tf.analysis import fig7 as fig7_lib
-from betavae_tf.analysis import finite_size as finite_size_lib
-from betavae_tf.analysis import ising
+from betavae_tf.analysis import experiments, ising
 from betavae_tf.analysis import report as report_lib
-from betavae_tf.analysis import sec5 as sec5_lib
-from betavae_tf.analysis import seed_study as seed_lib
 from betavae_tf.analysis.context import Context
 from betavae_tf.config_flags import setting
 from betavae_tf.data.generate import GenerateRequest
@@ -101,28 +98,14 @@ class ReproduceConfig:
 
     def flagfiles(self):
         """Every flagfile (relative to the flags directory) this reproduction will read."""
-        names = list(ising.SCALES[self.scale])
-        if 7 in self.figures:
-            names += list(fig7_lib.SCALES[self.scale][0].values()) + [fig7_lib.SCALES[self.scale][1],
-                                                                      fig7_lib.AR_TRAIN[self.scale]]
-        if 5 in self.figures or 6 in self.figures:
-            names.append(sec5_lib.EPOCH_FLAGS[self.scale])
-            if 5 in self.figures:
-                names += [sec5_lib.DATA_FLAGS[self.scale][d] for d in ("z3", "potts")]
-                names += [f for _, _, _, f in sec5_lib.FIG5_RUNS]
-            if 6 in self.figures:
-                names.append(sec5_lib.DATA_FLAGS[self.scale]["xy"])
-                names += [f for runs in sec5_lib.FIG6_RUNS.values() for _, _, f in runs]
+        names = list(ising.SCALES[self.scale])  # the three-phase data and the beta = 100 training flags
+        for experiment in experiments.chosen(self):
+            names += [n for n in experiment.flagfiles(self) if n not in names]
         return names
 
     def planned_runs(self):
         """The training runs this reproduction makes (or reuses), for the progress and its ETA."""
-        runs = [ising.beta_name(b) for b in ising.sweep_betas(self)]
-        runs += sec5_lib.planned_runs(self) if (5 in self.figures or 6 in self.figures) else []
-        runs += finite_size_lib.planned_runs(self) if self.finite_size else []
-        runs += seed_lib.planned_runs(self) if self.seeds else []
-        runs += fig7_lib.planned_runs(self) if 7 in self.figures else []
-        return runs
+        return [name for experiment in experiments.chosen(self) for name in experiment.planned_runs(self)]
 
 
 def prepare_output(path, overwrite=False):
@@ -164,27 +147,16 @@ def reproduce(config, log=logging.info):
     log("reproduce: %d training runs planned (%s)", len(planned), ", ".join(planned))
     summary = {"config": dataclasses.asdict(config), "runs": {}, "claims": [], "fig7": None, "sec5": None,
                "finite_size": None, "seed_study": None, "dataset": None}
-    sweep = ising.sweep_betas(config)
-    data_dir = data = None
-    if sweep or 7 in config.figures:
+    chosen = experiments.chosen(config)
+    shared = {}
+    if any(e.needs_three_phase for e in chosen):
         data_dir, data = ising.three_phase_data(ctx)
+        shared["three_phase"] = (data_dir, data)
         summary["dataset"] = {"dir": data_dir, "n_samples": int(len(data["samples"])),
                               "lattice_size": int(data["samples"].shape[1])}
-    sweep_result = ising.run(ctx, data_dir, data) if sweep else {"runs": {}}
-    runs = sweep_result["runs"]
-    summary["runs"] = {f"{b:g}": r for b, r in runs.items()}
-    summary["claims"] += ising.claims(runs)
-    if 5 in config.figures or 6 in config.figures:
-        summary["sec5"] = sec5_lib.run(ctx)
-        summary["claims"] += sec5_lib.claims(summary["sec5"])
-    if config.finite_size:
-        summary["finite_size"] = finite_size_lib.run(ctx)
-        summary["claims"] += finite_size_lib.claims(summary["finite_size"])
-    if config.seeds:
-        summary["seed_study"] = seed_lib.run(ctx, data_dir, data, runs)
-    if 7 in config.figures:
-        summary["fig7"] = fig7_lib.run(ctx, data_dir, data, runs.get(100.0))
-        summary["claims"] += fig7_lib.claims(summary["fig7"])
+    for experiment in chosen:
+        summary[experiment.key] = experiment.run(ctx, shared)
+        summary["claims"] += experiment.claims(summary[experiment.key])
     ctx.progress.close()
     summary["timings_seconds"] = ctx.timings
     summary["figures"] = {k: os.path.relpath(v, out) for k, v in ctx.figures.items()}

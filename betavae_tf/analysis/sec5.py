@@ -24,7 +24,8 @@ from betavae_tf import phases as ph
 from betavae_tf.analysis import claims as cl
 from betavae_tf.models import inference
 from betavae_tf.analysis import metrics as mt
-from betavae_tf.analysis.figures import _save, _subplots
+from betavae_tf.analysis import transition
+from betavae_tf.analysis.figures import display_images, save_figure, subplots
 from betavae_tf.images import phase_colour, tile
 from betavae_tf.analysis.text import fmt_number as f
 from betavae_tf.data import format as fmt
@@ -109,7 +110,7 @@ def evaluate_run(model, data, manifest, *, n_generated=1000, seed=0):
         out["corr_order_parameter"] = [mt.pearson(latent[:, i], order) for i in range(latent.shape[1])]
         out["corr_radius_order_parameter"] = mt.pearson(radius, order)
         try:
-            tc, err, curve = mt.critical_temperature(temperature, radius, n_bootstrap=100, seed=seed)
+            tc, err, curve = transition.critical_temperature(temperature, radius, n_bootstrap=100, seed=seed)
         except ValueError:
             tc, err, curve = float("nan"), float("nan"), None
         out["transition_from_latent"] = {"tc": tc, "error": err, "reference": manifest.get("critical_temperature"),
@@ -130,18 +131,6 @@ def evaluate_run(model, data, manifest, *, n_generated=1000, seed=0):
 
 
 # -- figures ----------------------------------------------------------------------------
-def display_images(params):
-    """Decoder means as images: 3 channels as RGB (m_kd), 2 channels (cos, sin) as hue = angle and
-    value = length, 1 channel gray."""
-    from matplotlib.colors import hsv_to_rgb
-    p = np.asarray(params, float)
-    if p.shape[-1] == 2:
-        hue = (np.arctan2(p[..., 1], p[..., 0]) / (2 * np.pi)) % 1.0
-        value = np.clip(np.hypot(p[..., 0], p[..., 1]), 0, 1)
-        return hsv_to_rgb(np.stack([hue, np.ones_like(hue), value], axis=-1))
-    if p.shape[-1] == 3:
-        return np.clip(p, 0, 1)
-    return np.clip(p[..., :1], 0, 1).repeat(3, axis=-1)
 
 
 def _scatter(ax, latent, phase, names, dims=(0, 1)):
@@ -198,12 +187,12 @@ def figure5(arrays_by_panel, metrics_by_panel, title, path):
         _similarity(axes[3], fig, d["similarity"], d["similarity_labels"], d["names"],
                     f"(d) d_z = 4, beta = {m['beta']:g}: contrast {m['block_contrast']:.2f}")
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def figure6(arrays_by_run, metrics_by_run, title, path):
     """(a) d_z = 2 latent scatter, (b) its generated samples, (c) d_z = 16 cosine matrix, (d) its samples."""
-    fig, axes = _subplots(1, 4, figsize=(17, 4))
+    fig, axes = subplots(1, 4, figsize=(17, 4))
     a, c = arrays_by_run.get("dz2"), arrays_by_run.get("dz16")
     if a:
         _scatter(axes[0], a["latent"], a["phase"], a["names"])
@@ -215,7 +204,7 @@ def figure6(arrays_by_run, metrics_by_run, title, path):
                     f"(c) d_z = 16: contrast {metrics_by_run['dz16']['block_contrast']:.2f}")
         _grid(axes[3], c["generated"], "(d) generated, d_z = 16")
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 # -- claims -----------------------------------------------------------------------------

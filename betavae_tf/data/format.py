@@ -217,7 +217,7 @@ def write_shards(directory, spins, labels, manifest, *, n_shards=8, encoding="bi
         except tf.errors.OpError as e:  # TensorFlow's file errors, as the OSError they are
             no_space = "No space left on device" in (e.message or "")
             raise OSError(errno.ENOSPC if no_space else errno.EIO, "No space left on device" if no_space
-                          else _first_line(e), path) from None
+                          else first_line(e), path) from None
         shards.append({"file": name, "n_samples": int(bounds[k + 1] - bounds[k]), "first_index": int(bounds[k]),
                        "bytes": os.path.getsize(path), "sha256": _sha256(path)})
     full = {
@@ -430,7 +430,7 @@ def verify_dataset(data_dir):
                                        f"or from another dataset (index {batch['index'][0]}, expected {want[0]}).")
                 count += len(batch["index"])
         except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as e:
-            raise DatasetError(f"shard {shard['file']} of dataset {data_dir} is damaged ({_first_line(e)}).") from None
+            raise DatasetError(f"shard {shard['file']} of dataset {data_dir} is damaged ({first_line(e)}).") from None
         if count != shard["n_samples"]:
             raise DatasetError(f"shard {shard['file']} of dataset {data_dir} holds {count} records, but the "
                                f"manifest says {shard['n_samples']}.")
@@ -449,7 +449,7 @@ def locate_damage(data_dir, error):
     return None
 
 
-def _first_line(error):
+def first_line(error):
     text = getattr(error, "message", None) or str(error)
     return text.strip().splitlines()[0] if text.strip() else type(error).__name__
 

@@ -127,7 +127,7 @@ class dataset_errors:
         located = fmt.locate_damage(self.data_dir, error)
         if located is not None:
             raise located from None
-        raise fmt.DatasetError(f"dataset {self.data_dir} cannot be read ({fmt._first_line(error)}); run "
+        raise fmt.DatasetError(f"dataset {self.data_dir} cannot be read ({fmt.first_line(error)}); run "
                                f"betavae-info --verify --data={self.data_dir}.") from None
 
 
