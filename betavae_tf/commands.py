@@ -55,7 +55,7 @@ def info(request: InfoRequest, echo=print):
     """Describe (and with verify, check) a dataset directory."""
     if not request.data:
         raise ValueError("--data is required: the dataset directory to describe.")
-    from betavae_tf.data.format import summarize, verify_dataset
+    from betavae_tf.data.verify import summarize, verify_dataset
     echo(summarize(request.data))
     if request.verify:
         echo(verify_dataset(request.data))
@@ -91,12 +91,12 @@ def import_data(request: ImportRequest, echo=print):
         raise ValueError("give exactly one of --input (a .npy or .npz of configurations) and --mnist.")
     if not request.out:
         raise ValueError("--out is required: the dataset directory to write.")
-    from betavae_tf.data import format as fmt
+    from betavae_tf.data import verify
     from betavae_tf.data import importer
     if request.mnist:
         path = importer.import_mnist(request.mnist, request.out, split=request.mnist_split, limit=request.limit,
                                      seed=request.seed, n_shards=request.n_shards, overwrite=request.overwrite)
-        echo(fmt.summarize(path))
+        echo(verify.summarize(path))
         return path
     if request.temperatures and request.temperature is not None:
         raise ValueError("give --temperatures (one per sample) or --temperature (one for all), not both.")
@@ -107,5 +107,5 @@ def import_data(request: ImportRequest, echo=print):
                                           labels_path=request.labels, temperature=temperature,
                                           coupling=request.coupling, field=request.field, model=request.model,
                                           seed=request.seed, n_shards=request.n_shards, overwrite=request.overwrite)
-    echo(fmt.summarize(path))
+    echo(verify.summarize(path))
     return path

@@ -21,7 +21,6 @@ against the run's, and a second process on the same workdir is refused.
 """
 import contextlib
 import dataclasses
-import json
 import math
 import os
 import shutil
@@ -30,164 +29,19 @@ import numpy as np
 from absl import logging
 
 from betavae_tf import __version__, backend as backend_lib, checkpoints, fileio, places
-from betavae_tf import config_flags
-from betavae_tf.config_flags import setting
 from betavae_tf.data import format as fmt
-from betavae_tf.models.config import ModelConfig
-from betavae_tf.models import heads
-from betavae_tf.models.heads import HEADS
+from betavae_tf.devices import KerasDistribution, accelerator_settings, make_strategy, task_of  # noqa: F401
 from betavae_tf.progress import Progress
+from betavae_tf.run_dir import (HISTORY, append_history, check_placement, check_workdir,  # noqa: F401 - the API
+                                latest_epoch, prepare_workdir, read_history, remove_checkpoint_temporaries)
+from betavae_tf.train_config import (JIT_CHOICES, PRECISIONS, STRATEGIES, TrainConfig,  # noqa: F401 - the API
+                                     TrainingDivergedError, flagfile_of, validate)
 
-STRATEGIES = ("auto", "one_device", "mirrored", "tpu", "multi_worker")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-# Settings a resumed run must share with the checkpoints it continues.
-_RESUME_KEYS = ("data_dir", "latent_dim", "decoder", "beta", "learned_scale", "seed", "backend")
-# What a workdir written before a key existed means by it.
-_RESUME_DEFAULTS = {"backend": "tensorflow"}
-JIT_CHOICES = ("auto", "true", "false")
 # Streams of the reparameterisation noise the pipeline draws (train_lib._with_noise).
 TRAIN_NOISE_STREAM, VALIDATION_NOISE_STREAM = 0, 1
-_MODEL_KEYS = ("lattice_size", "channels")
-
-
-class TrainingDivergedError(RuntimeError):
-    """The loss became NaN or infinite; the last good checkpoint is kept."""
-
-
-@dataclasses.dataclass
-class TrainConfig:
-    """A training run's settings; each is also a betavae-train flag of the same name (config_flags)."""
-    data_dir: str = setting("", "Dataset directory (betavae-generate / betavae-import).")
-    latent_dim: int = setting(2, "Latent dimension d_z.")
-    decoder: str = setting("auto", "Decoder head: bernoulli, multinomial, gaussian, temperature (the beta^2-VAE "
-                                   "two-branch head) or autoregressive (sites in raster order given z and the "
-                                   "sites before); auto picks the one that models the data's encoding.")
-    beta: float = setting(100.0, "beta of Eq. 4 (distortion summed over sites, rate over latents).")
-    learned_scale: bool = setting(False, "Gaussian decoder: learn a per-channel scale (extension).")
-    batch_size: int = setting(128, "Global batch size (the paper's 128).")
-    epochs: int = setting(20, "Epochs in total (a resumed run continues up to this).")
-    steps_per_epoch: int = setting(0, "Steps per epoch; 0 = one pass over the training split.")
-    learning_rate: float = setting(1e-3, "Adam learning rate (paper: 1e-3).")
-    adam_beta_1: float = setting(0.5, "Adam beta_1 (paper: 0.5).")
-    adam_beta_2: float = setting(0.999, "Adam beta_2 (paper: 0.999).")
-    validation_fraction: float = setting(0.1, "Share of the dataset held out for validation.")
-    shuffle_buffer: int = setting(16384, "Shuffle buffer in samples.")
-    cache: bool = setting(True, "Cache the dataset's records in memory after the first epoch.")
-    seed: int = setting(0, "Seed of initialisation, data order and noise; repeats a run.")
-    backend: str = setting("auto", "Keras backend: tensorflow, jax, or auto (KERAS_BACKEND if set, else "
-                                   "tensorflow). Under jax several devices train data-parallel through "
-                                   "keras.distribution; export and analysis rebuild the TensorFlow model.")
-    strategy: str = setting("auto", "tf.distribute strategy: auto, one_device, mirrored, tpu or multi_worker "
-                                    "(reads TF_CONFIG).")
-    tpu: str = setting("", "TPU name or grpc:// address for --strategy=tpu.")
-    precision: str = setting("float32", "float32, mixed_float16 or mixed_bfloat16.")
-    jit_compile: str = setting("auto", "Compile the train step with XLA: true, false or auto (always under jax; "
-                                       "under tensorflow on a GPU or TPU, not on a CPU, where it measures slower).")
-    steps_per_execution: int = setting(0, "Training steps per compiled call; 0 = what measures fastest on the "
-                                          "device found (1 on a CPU, 32 on a GPU or TPU). Callbacks (the NaN "
-                                          "guard) then see every that many steps.")
-    keep_checkpoints: int = setting(2, "Checkpoints kept (one per epoch).")
-    summary_images: bool = setting(True, "TensorBoard images: generated samples, latent scatter.")
-    export: bool = setting(True, "Write the SavedModel to WORKDIR/export/<version> at the end.")
-    verbose: int = setting(1, "Keras output: 0 silent, 1 progress bar, 2 one line per epoch (a one-line "
-                              "summary per epoch is always logged).")
-
-
-def validate(config):
-    """Check a TrainConfig and its dataset; returns (manifest, ModelConfig). One clear error."""
-    c = config
-    if not c.data_dir:
-        raise ValueError("a dataset directory is required (--data_dir).")
-    checks = [
-        (c.batch_size >= 1, f"the batch size must be at least 1, got {c.batch_size}."),
-        (c.epochs >= 1, f"epochs must be at least 1, got {c.epochs}."),
-        (c.steps_per_epoch >= 0, f"steps_per_epoch must be >= 0 (0: one pass), got {c.steps_per_epoch}."),
-        (c.learning_rate > 0, f"the learning rate must be > 0, got {c.learning_rate}."),
-        (0 <= c.adam_beta_1 < 1 and 0 <= c.adam_beta_2 < 1,
-         f"Adam's beta_1 and beta_2 must be in [0, 1), got {c.adam_beta_1} and {c.adam_beta_2}."),
-        (0 <= c.validation_fraction < 1,
-         f"validation_fraction must be in [0, 1), got {c.validation_fraction}."),
-        (c.strategy in STRATEGIES, f"unknown strategy {c.strategy!r}; expected one of {', '.join(STRATEGIES)}."),
-        (c.precision in PRECISIONS, f"unknown precision {c.precision!r}; expected one of {', '.join(PRECISIONS)}."),
-        (c.keep_checkpoints >= 1, f"keep_checkpoints must be at least 1, got {c.keep_checkpoints}."),
-        (c.shuffle_buffer >= 1, f"shuffle_buffer must be at least 1, got {c.shuffle_buffer}."),
-        (c.backend in backend_lib.CHOICES,
-         f"unknown backend {c.backend!r}; expected one of {', '.join(backend_lib.CHOICES)}."),
-        (str(c.jit_compile).lower() in JIT_CHOICES,
-         f"jit_compile must be one of {', '.join(JIT_CHOICES)}, got {c.jit_compile!r}."),
-        (c.steps_per_execution >= 0,
-         f"steps_per_execution must be >= 0 (0: the device's default), got {c.steps_per_execution}."),
-    ]
-    for ok, message in checks:
-        if not ok:
-            raise ValueError(message)
-    backend = backend_lib.resolve(c.backend)
-    if backend != "tensorflow" and c.strategy not in ("auto", "one_device"):
-        raise ValueError(f"--strategy={c.strategy} is a tf.distribute strategy; under --backend={backend} several "
-                         "devices train data-parallel through keras.distribution, so leave --strategy=auto.")
-    manifest = fmt.read_manifest(c.data_dir)
-    decoder = heads.resolve(c.decoder, fmt.encoding_of(manifest))
-    model_config = ModelConfig(lattice_size=manifest["lattice_size"],
-                               channels=manifest.get("channels", 1), latent_dim=c.latent_dim,
-                               decoder=decoder, beta=c.beta, learned_scale=c.learned_scale,
-                               seed=c.seed)
-    try:
-        model_config.validate()
-        encoding = fmt.encoding_of(manifest)
-        head = HEADS[decoder]
-        if encoding not in head.encodings:
-            fitting = [name for name, h in HEADS.items() if encoding in h.encodings]
-            raise ValueError(f"the {decoder} decoder does not model {encoding} data (it models "
-                             f"{', '.join(head.encodings)}); use {' or '.join(fitting)}.")
-    except ValueError as e:
-        raise ValueError(f"dataset {c.data_dir}: {e}" if "lattice size" in str(e)
-                         or "channel" in str(e) or "data" in str(e) else str(e)) from None
-    return manifest, model_config
 
 
 # -- devices ---------------------------------------------------------------------
-def make_strategy(name, tpu=""):
-    """A tf.distribute strategy by name; 'auto' picks GPUs when present, else the CPU."""
-    import tensorflow as tf
-
-    if name == "multi_worker":
-        # First of all: collective ops must be configured before TensorFlow
-        # initialises its devices (even listing them would be too late).
-        if "TF_CONFIG" not in os.environ:
-            raise ValueError("strategy multi_worker needs the TF_CONFIG environment variable "
-                             "describing the cluster and this worker's task.")
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    gpus = tf.config.list_logical_devices("GPU")
-    if name == "auto":
-        if len(gpus) > 1:
-            return tf.distribute.MirroredStrategy()
-        return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else "/cpu:0")
-    if name == "one_device":
-        return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else "/cpu:0")
-    if name == "mirrored":
-        if gpus:
-            return tf.distribute.MirroredStrategy()
-        cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
-        return tf.distribute.MirroredStrategy(cpus, cross_device_ops=tf.distribute.ReductionToOneDevice())
-    if name == "tpu":
-        try:
-            resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
-            tf.config.experimental_connect_to_cluster(resolver)
-            tf.tpu.experimental.initialize_tpu_system(resolver)
-        except (ValueError, tf.errors.OpError) as e:
-            raise ValueError(f"strategy tpu found no TPU{' at ' + tpu if tpu else ''} ({e}).") from None
-        return tf.distribute.TPUStrategy(resolver)
-    raise ValueError(f"unknown strategy {name!r}; expected one of {', '.join(STRATEGIES)}.")
-
-
-def _task(strategy):
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None or not resolver.cluster_spec().as_dict():
-        return None, 0, True
-    task_type, task_id = resolver.task_type, resolver.task_id
-    chief = task_type == "chief" or (task_type == "worker" and task_id == 0
-                                     and "chief" not in resolver.cluster_spec().as_dict())
-    return task_type, task_id, chief
 
 
 # -- data ------------------------------------------------------------------------
@@ -276,145 +130,6 @@ def float32_copy(model):
     return copy
 
 
-def check_workdir(workdir, effective):
-    """Refuse to resume a workdir whose checkpoints were made with other settings or other data.
-
-    Compared before anything is written: the resume keys, the model's shape
-    and the dataset's fingerprint (a dataset regenerated at the same path with
-    other content is another dataset).
-    """
-    path = os.path.join(workdir, "config.json")
-    if os.path.lexists(workdir) and not os.path.isdir(workdir):
-        raise NotADirectoryError(f"workdir {workdir} exists and is not a directory.")
-    _check_own_files(workdir)
-    if not os.path.isfile(path) and os.path.isdir(os.path.join(workdir, "checkpoints")) \
-            and os.listdir(os.path.join(workdir, "checkpoints")):
-        raise ValueError(f"workdir {workdir} has checkpoints but no config.json; it was not made by this "
-                         "package or was damaged, so it cannot be resumed. Use a new --workdir.")
-    kind = places.kind_of(workdir)
-    if kind != "workdir" and os.path.isdir(workdir):
-        other = [n for n in sorted(os.listdir(workdir)) if n != ".lock" and not fileio.is_temporary(n)]
-        if other:
-            what = f"is {places.a(kind)}" if kind else f"holds {other[0]}"
-            raise ValueError(f"workdir {workdir} {what} and is not a training run of this package; training "
-                             "would write its files beside (or over) what is there, so use a new or empty "
-                             "--workdir.")
-    if not os.path.isfile(path):
-        return
-    previous = fileio.read_json(path, "workdir config")
-    try:
-        for key in _RESUME_KEYS:
-            old, new = previous["train"].get(key, _RESUME_DEFAULTS.get(key)), effective["train"][key]
-            if old != new:
-                raise ValueError(f"workdir {workdir} holds a run with {key} = {old!r}, not {new!r}; "
-                                 "use a new --workdir or the same settings to resume.")
-        for key in _MODEL_KEYS:
-            old, new = previous["model"].get(key), effective["model"][key]
-            if old != new:
-                raise ValueError(f"workdir {workdir} holds a run on data with {key} = {old!r}, but "
-                                 f"{effective['train']['data_dir']} now has {key} = {new!r}; the dataset was "
-                                 "replaced. Use a new --workdir (the old checkpoints stay exportable).")
-        old = previous.get("data", {}).get("fingerprint")
-        if old is not None and old != effective["data"]["fingerprint"]:
-            raise ValueError(f"workdir {workdir} was trained on other data than {effective['train']['data_dir']} "
-                             "holds now (the dataset fingerprint differs: it was regenerated or replaced); use a "
-                             "new --workdir, or restore the original data to resume.")
-    except (KeyError, TypeError, AttributeError):
-        raise ValueError(f"workdir config {path} is missing entries or damaged; it cannot be resumed.") from None
-
-
-HISTORY = "history.jsonl"
-# The files a run keeps in its workdir: each must be a regular file of its own, never a link or a FIFO.
-_OWN_FILES = ("config.json", "flags.txt", HISTORY, "result.json", ".lock",
-              os.path.join("checkpoints", checkpoints.STATE_FILE))
-
-
-def _check_own_files(workdir):
-    for name in _OWN_FILES:
-        path = os.path.join(workdir, name)
-        if os.path.islink(path):
-            raise ValueError(f"workdir {workdir}: {name} is a symbolic link; a run writes only its own files, so "
-                             "remove the link (its target is left alone) or use a new --workdir.")
-        if os.path.lexists(path):
-            kind = fileio.kind_name(os.stat(path).st_mode)
-            if kind:
-                raise ValueError(f"workdir {workdir}: {name} is {kind}, not a regular file; remove it or use a "
-                                 "new --workdir.")
-
-
-def check_placement(workdir, data_dir):
-    """A workdir neither equals nor nests with its dataset, nor lies inside another of the package's directories."""
-    places.check_apart(workdir, "workdir", [(data_dir, "dataset (--data_dir)")])
-    places.check_placement(workdir, "workdir")
-
-
-def read_history(workdir, repair=False):
-    """Per-epoch metrics from history.jsonl, one entry per epoch (the last write wins).
-
-    A line cut short by a kill (no newline, or not JSON) is dropped with a
-    warning; with repair the file is rewritten without it, so later appends
-    start on a clean line.
-    """
-    path = os.path.join(workdir, HISTORY)
-    if not os.path.lexists(path):
-        return []
-    text = fileio.read_bytes(path, "training history").decode("utf-8", errors="replace")
-    by_epoch, bad = {}, 0
-    for line in text.splitlines(keepends=True):
-        try:
-            if not line.endswith("\n"):
-                raise ValueError("incomplete line")
-            entry = json.loads(line)
-            by_epoch[int(entry["epoch"])] = entry
-        except (ValueError, KeyError, TypeError):
-            if line.strip():
-                bad += 1
-    if bad:
-        logging.warning("%s: dropped %d damaged line(s) (a run was killed while writing)", path, bad)
-        if repair:
-            _rewrite_history(workdir, [by_epoch[k] for k in sorted(by_epoch)])
-    return [by_epoch[k] for k in sorted(by_epoch)]
-
-
-def _rewrite_history(workdir, entries):
-    fileio.write_text_atomic(os.path.join(workdir, HISTORY), "".join(json.dumps(e) + "\n" for e in entries))
-
-
-def _append_history(workdir, entry):
-    """Append one whole line with a single write, fsynced: a kill leaves the line whole or absent."""
-    fd = fileio.open_own_file(os.path.join(workdir, HISTORY), os.O_WRONLY | os.O_APPEND | os.O_CREAT,
-                              "training history")
-    try:
-        os.write(fd, (json.dumps(entry) + "\n").encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _remove_checkpoint_temporaries(checkpoint_dir):
-    """TensorFlow writes a checkpoint's shards into ckpt-N_temp/ first; a kill or a full disk leaves it."""
-    if os.path.isdir(checkpoint_dir):
-        for name in os.listdir(checkpoint_dir):
-            if name.endswith("_temp"):
-                shutil.rmtree(os.path.join(checkpoint_dir, name), ignore_errors=True)
-                logging.info("removed the unfinished checkpoint %s", name)
-
-
-def _prepare_workdir(workdir, done):
-    """With the lock held: remove stale temporaries and keep history only up to the checkpoint."""
-    fileio.sweep_stale(workdir)
-    _remove_checkpoint_temporaries(os.path.join(workdir, "checkpoints"))
-    history = read_history(workdir, repair=True)
-    if any(h["epoch"] > done for h in history):
-        _rewrite_history(workdir, [h for h in history if h["epoch"] <= done])
-
-
-def latest_epoch(checkpoint_dir):
-    """Epochs done according to the newest checkpoint file in checkpoint_dir (0 if none)."""
-    found = checkpoints.on_disk(os.path.dirname(os.path.abspath(checkpoint_dir)))
-    return found[-1] if found else 0
-
-
 def _rebuild_final_entry(model, workdir, history, epoch, data, steps):
     """history.jsonl lacks the checkpoint's epoch (cut or edited): its metrics are measured anew from the checkpoint.
 
@@ -429,7 +144,7 @@ def _rebuild_final_entry(model, workdir, history, epoch, data, steps):
     measured = model.evaluate(data, steps=steps, verbose=0, return_dict=True)
     entry = {"epoch": epoch, "rebuilt_from_checkpoint": True,
              **{f"val_{k}": float(v) for k, v in measured.items()}}
-    _append_history(workdir, entry)
+    append_history(workdir, entry)
     return read_history(workdir)
 
 
@@ -495,7 +210,7 @@ def _make_callbacks(config, workdir, save, chief, probe, done):
                 self.model.stop_training = True
                 return
             if chief:
-                _append_history(workdir, {"epoch": epoch + 1, **logs})
+                append_history(workdir, {"epoch": epoch + 1, **logs})
             save(epoch + 1)
 
     guard = CheckpointAndGuard()
@@ -541,9 +256,6 @@ def _image_summaries(logdir, probe, seed):
 
 
 # -- the run ---------------------------------------------------------------------
-def flagfile_of(config, workdir):
-    """What a run used, as a flagfile (saved as workdir/flags.txt)."""
-    return f"--workdir={workdir}\n" + config_flags.to_flagfile(config)
 
 
 def train_and_evaluate(config, workdir, *, flags_text=None):
@@ -571,44 +283,14 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
     if config.backend == "tensorflow":
         strategy = make_strategy(config.strategy, config.tpu)
     else:
-        strategy = _KerasDistribution(config.backend)
-    task_type, task_id, chief = _task(strategy)
+        strategy = KerasDistribution(config.backend)
+    task_type, task_id, chief = task_of(strategy)
     steps, n_val = _check_batches(config, manifest, strategy.num_replicas_in_sync)
     lock = fileio.locked(workdir) if chief else contextlib.nullcontext()
     with lock:
         check_workdir(workdir, effective)  # again: another process may have written it meanwhile
         return _train_locked(config, workdir, effective, model_config, manifest, strategy, task_type, task_id,
                              chief, steps, n_val, flags_text, keras, tf)
-
-
-class _KerasDistribution:
-    """What the run asks of a tf.distribute strategy, for a backend that distributes through keras.distribution:
-    all devices of the best kind, data-parallel (the batch split across them) when there are several."""
-
-    def __init__(self, backend):
-        import keras
-        self.backend = backend
-        self.num_replicas_in_sync = backend_lib.device_count(backend)
-        if self.num_replicas_in_sync > 1:
-            keras.distribution.set_distribution(keras.distribution.DataParallel())
-        self.cluster_resolver = None
-
-    def scope(self):
-        return contextlib.nullcontext()
-
-    @property
-    def name(self):
-        return "DataParallel" if self.num_replicas_in_sync > 1 else "OneDevice"
-
-
-def accelerator_settings(config, strategy):
-    """(steps_per_execution, jit_compile) of a run: the flags, or for 0 / auto what measures fastest on the
-    device found (backend.accelerator_defaults)."""
-    kind = backend_lib.device_kind(config.backend)
-    default_steps, default_jit = backend_lib.accelerator_defaults(config.backend, kind)
-    steps = config.steps_per_execution or default_steps
-    jit = default_jit if config.jit_compile == "auto" else config.jit_compile == "true"
-    return steps, jit, kind
 
 
 def _train_locked(config, workdir, effective, model_config, manifest, strategy, task_type, task_id, chief,
@@ -627,7 +309,7 @@ def _train_locked(config, workdir, effective, model_config, manifest, strategy, 
                         epoch, workdir, why, f"ckpt-{done}" if done else "the start")
     if chief:
         checkpoints.write_state(workdir, [e for e in checkpoints.on_disk(workdir) if e <= done])
-        _prepare_workdir(workdir, done)
+        prepare_workdir(workdir, done)
     # Before the datasets: a seeded tf.data shuffle also depends on the global seed.
     keras.utils.set_random_seed(config.seed)
     train, validation = _datasets(config, replicas, steps, n_val, done)
@@ -687,7 +369,7 @@ def _train_locked(config, workdir, effective, model_config, manifest, strategy, 
                               shuffle=False)
             except BaseException:
                 if chief:  # a checkpoint cut short (a full disk, Ctrl-C) leaves no temporaries
-                    _remove_checkpoint_temporaries(checkpoint_dir)
+                    remove_checkpoint_temporaries(checkpoint_dir)
                 raise
         if not chief:
             shutil.rmtree(os.path.join(workdir, "checkpoints-tmp", f"{task_type}-{task_id}"),

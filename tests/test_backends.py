@@ -12,7 +12,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from betavae_tf import train_lib
-from betavae_tf.models import HEADS, BetaVAE, ModelConfig, heads, kl_per_dimension
+from betavae_tf.models import HEADS, BetaVAE, ModelConfig, kl_per_dimension
 from betavae_tf.models.vae import FusedAdam
 from conftest import run_cli, subprocess_env
 

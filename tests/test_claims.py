@@ -4,7 +4,7 @@ import copy
 import pytest
 
 from betavae_tf.analysis import claims as cl
-from betavae_tf.analysis import fig7, finite_size, ising, sec5, seed_study
+from betavae_tf.analysis import fig7, fig7_report, finite_size, ising, sec5, seed_study
 
 
 def _ising_run(corr_m=0.98, corr_ms=0.97, axes=(0, 1), cos=0.05, fm=0.25, afm=0.25, pm=0.4, spread=1.1,
@@ -46,7 +46,7 @@ def test_axis_threshold_is_inclusive(value, threshold_verdict):
 
 
 def test_claim_ids_are_unique_and_texts_name_their_thresholds():
-    all_claims = ising.CLAIMS + sec5.CLAIMS + fig7.CLAIMS + finite_size.CLAIMS
+    all_claims = ising.CLAIMS + sec5.CLAIMS + fig7_report.CLAIMS + finite_size.CLAIMS
     ids = [c.id for c in all_claims]
     assert len(ids) == len(set(ids))
     assert "0.95" in ising.CLAIMS[1].text({}) and ising.CLAIMS[1].threshold == 0.95

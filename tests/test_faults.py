@@ -17,6 +17,7 @@ import pytest
 import mc_ext
 from betavae_tf import export, fileio, train_lib
 from betavae_tf.data import format as fmt
+from betavae_tf.data import verify
 from betavae_tf.data.generate import GenerateConfig, generate
 from betavae_tf.data.importer import import_numpy
 from betavae_tf.data.pipeline import load_numpy
@@ -203,7 +204,7 @@ def test_inconsistent_manifest_is_refused(edit, message, data_copy):
 
 @pytest.mark.heavy
 def test_flipped_byte_is_named_by_verify_and_by_readers(data_copy):
-    assert "checksums, record counts, indices and sample sizes match" in fmt.verify_dataset(str(data_copy))
+    assert "checksums, record counts, indices and sample sizes match" in verify.verify_dataset(str(data_copy))
     shard = data_copy / "shard-00002-of-00004.tfrecord"
     raw = bytearray(shard.read_bytes())
     raw[len(raw) // 2] ^= 0xFF  # same size: only the checksum and the TFRecord CRC can tell

@@ -19,6 +19,7 @@ from hypothesis.extra import numpy as hnp
 from betavae_tf import fileio, places, train_lib
 from betavae_tf import flagfiles
 from betavae_tf.data import format as fmt
+from betavae_tf.data import verify
 from betavae_tf.data.generate import GenerateConfig
 from betavae_tf.data.importer import import_configurations, load_configurations
 
@@ -130,7 +131,7 @@ def test_an_import_writes_a_true_dataset_or_refuses_and_writes_nothing(x, temper
     event("accepted")
     manifest = fmt.read_manifest(str(out))
     assert manifest["n_samples"] == x.shape[0] and manifest["lattice_size"] == x.shape[1]
-    fmt.verify_dataset(str(out))
+    verify.verify_dataset(str(out))
     if temperatures is not None:  # what was stored is what was given
         from betavae_tf.data.pipeline import load_numpy
         stored = np.sort(load_numpy(str(out))["temperature"])

@@ -18,10 +18,10 @@ def main(argv):
     request = config_flags.from_flags(GenerateRequest, FLAGS)
     if not request.out:
         raise ValueError("--out is required: the dataset directory to write.")
-    from betavae_tf.data import format as fmt
+    from betavae_tf.data import verify
     from betavae_tf.data.generate import generate
     path = generate(request.config(), request.out, overwrite=request.overwrite)
-    print(fmt.summarize(path))
+    print(verify.summarize(path))
 
 
 def run():

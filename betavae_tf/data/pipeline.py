@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from betavae_tf.data import format as fmt
+from betavae_tf.data import verify
 
 SPLITS = ("train", "validation", "all")
 _GOLDEN_32 = 0x9E3779B9  # 2^32 / phi
@@ -124,7 +125,7 @@ class dataset_errors:
         text = getattr(error, "message", str(error))
         if issubclass(kind, tf.errors.InvalidArgumentError) and _SIZE_MARK not in text:
             return False
-        located = fmt.locate_damage(self.data_dir, error)
+        located = verify.locate_damage(self.data_dir, error)
         if located is not None:
             raise located from None
         raise fmt.DatasetError(f"dataset {self.data_dir} cannot be read ({fmt.first_line(error)}); run "
