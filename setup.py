@@ -1,4 +1,5 @@
 """Build script: compiles the Cython Monte Carlo kernels in mc_ext/ with OpenMP, and ships flags/ in the package."""
+
 import glob
 import os
 import sys
@@ -40,8 +41,9 @@ extensions = [
 ]
 
 # flags/ and each of its subdirectories (data/, train/, repro/) as data-only packages.
-FLAG_PACKAGES = ["betavae_tf.flags"] + [f"betavae_tf.flags.{d}" for d in sorted(os.listdir("flags"))
-                                       if os.path.isdir(os.path.join("flags", d))]
+FLAG_PACKAGES = ["betavae_tf.flags"] + [
+    f"betavae_tf.flags.{d}" for d in sorted(os.listdir("flags")) if os.path.isdir(os.path.join("flags", d))
+]
 
 setup(
     # The repository's flags/ directory ships inside the package as betavae_tf/flags,

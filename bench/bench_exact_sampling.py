@@ -18,6 +18,7 @@ Figures:
      errors), |m| against a long run of the compiled sampler, and independent
      samples per second against the compiled sampler's.
 """
+
 import argparse
 import os
 import sys
@@ -25,34 +26,41 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import tensorflow as tf
 
-import mc_ext  # noqa: E402
-from betavae_tf import export, sampling, train_lib  # noqa: E402
-from betavae_tf.data.generate import GenerateConfig, generate  # noqa: E402
-from betavae_tf.models import BetaVAE  # noqa: E402
-from betavae_tf.physics import finite_lattice_energy, magnetization  # noqa: E402
+import mc_ext
+from betavae_tf import export, sampling, train_lib
+from betavae_tf.data.generate import GenerateConfig, generate
+from betavae_tf.models import BetaVAE
+from betavae_tf.physics import finite_lattice_energy, magnetization
 
 
 def sampling_cost(rounds=3):
     ar = BetaVAE(lattice_size=32, decoder="autoregressive_wide")
     near = BetaVAE(lattice_size=32, decoder="autoregressive")
     bern = BetaVAE(lattice_size=32, decoder="bernoulli")
-    print(f"parameters at L = 32, d_z = 2: Table I Bernoulli {bern.count_params():,}; autoregressive "
-          f"(nearest neighbours, couplings from z) {near.count_params():,} (its coupling layer "
-          f"{near.decoder.get_layer('autoregressive_context').count_params():,}); autoregressive_wide "
-          f"{ar.count_params():,} (its masked network {ar.autoregressive.count_params():,}, its context layer "
-          f"{ar.decoder.get_layer('autoregressive_context').count_params():,})")
+    print(
+        f"parameters at L = 32, d_z = 2: Table I Bernoulli {bern.count_params():,}; autoregressive "
+        f"(nearest neighbours, couplings from z) {near.count_params():,} (its coupling layer "
+        f"{near.decoder.get_layer('autoregressive_context').count_params():,}); autoregressive_wide "
+        f"{ar.count_params():,} (its masked network {ar.autoregressive.count_params():,}, its context layer "
+        f"{ar.decoder.get_layer('autoregressive_context').count_params():,})"
+    )
     for n in (100, 1000):
         for name, model in (("autoregressive", near), ("autoregressive_wide", ar), ("bernoulli", bern)):
             dist = model.likelihood(model.decode(tf.random.stateless_normal([n, 2], seed=[1, n])))
-            draw = (lambda d=dist: d.sample_from_noise(tf.random.stateless_uniform([n, 32, 32, 1], seed=[2, n]))
-                    if name.startswith("autoregressive") else d.sample(seed=[2, n]))
+            draw = lambda d=dist, n=n, name=name: (
+                d.sample_from_noise(tf.random.stateless_uniform([n, 32, 32, 1], seed=[2, n]))
+                if name.startswith("autoregressive")
+                else d.sample(seed=[2, n])
+            )
             draw()  # compile
             best = min(_timed(draw) for _ in range(rounds))
-            print(f"  sampling L = 32, batch {n:5d}, {name:19s}: {n / best:10.1f} configurations/s "
-                  f"({best * 1000:.1f} ms a batch, best of {rounds})")
+            print(
+                f"  sampling L = 32, batch {n:5d}, {name:19s}: {n / best:10.1f} configurations/s "
+                f"({best * 1000:.1f} ms a batch, best of {rounds})"
+            )
 
 
 def _timed(fn):
@@ -65,30 +73,59 @@ def _train(out, L, temperature, samples, epochs, seed):
     data_dir = os.path.join(out, f"data_L{L}_T{temperature:g}")
     workdir = os.path.join(out, f"ar_L{L}_T{temperature:g}")
     if not os.path.isfile(os.path.join(data_dir, "manifest.json")):
-        generate(GenerateConfig(lattice_size=L, couplings=(1.0,), temperatures=(temperature,),
-                                samples_per_point=samples, seed=seed, n_shards=4), data_dir, log=None)
+        generate(
+            GenerateConfig(
+                lattice_size=L,
+                couplings=(1.0,),
+                temperatures=(temperature,),
+                samples_per_point=samples,
+                seed=seed,
+                n_shards=4,
+            ),
+            data_dir,
+            log=None,
+        )
     start = time.perf_counter()
-    train_lib.train_and_evaluate(train_lib.TrainConfig(
-        data_dir=data_dir, decoder="autoregressive_wide", beta=100.0, epochs=epochs, verbose=0, summary_images=False,
-        export=False, seed=seed), workdir)
+    train_lib.train_and_evaluate(
+        train_lib.TrainConfig(
+            data_dir=data_dir,
+            decoder="autoregressive_wide",
+            beta=100.0,
+            epochs=epochs,
+            verbose=0,
+            summary_images=False,
+            export=False,
+            seed=seed,
+        ),
+        workdir,
+    )
     return export.model_from_workdir(workdir)[0], time.perf_counter() - start
 
 
 def exact_check(model, L, temperature, n_chains, n_steps, local_sweeps, reference, seed):
-    r = sampling.exact_sample(model, temperature=temperature, n_chains=n_chains, n_steps=n_steps,
-                              burn_in=max(10, n_steps // 4), local_sweeps=local_sweeps, seed=seed)
+    r = sampling.exact_sample(
+        model,
+        temperature=temperature,
+        n_chains=n_chains,
+        n_steps=n_steps,
+        burn_in=max(10, n_steps // 4),
+        local_sweeps=local_sweeps,
+        seed=seed,
+    )
     exact = finite_lattice_energy(L, temperature)
     e, de = r.observables["energy"]
     m, dm = r.observables["abs_order_parameter"]
     ie, ide = r.importance["energy"]
-    print(f"  L = {L}, T = {temperature:g}, {local_sweeps} sweep(s) between proposals: acceptance "
-          f"{r.acceptance:.4f}, ESS {r.ess:.1f} of {r.n_proposals}, tau_int(e) {r.tau_int['energy']:.1f} steps\n"
-          f"    e chain {e:.5f} +- {de:.5f} vs exact {exact:.5f} ({(e - exact) / de:+.2f} sigma); importance "
-          f"{ie:.5f} +- {ide:.5f} ({(ie - exact) / ide:+.2f} sigma)\n"
-          f"    |m| chain {m:.4f} +- {dm:.4f} vs compiled {reference['abs_m'][0]:.4f} +- {reference['abs_m'][1]:.4f} "
-          f"({(m - reference['abs_m'][0]) / np.hypot(dm, reference['abs_m'][1]):+.2f} sigma)\n"
-          f"    independent samples/s: model chain {r.independent_per_second:.1f}, compiled "
-          f"{reference['independent_per_second']:.1f} ({reference['algorithm']}); {r.seconds:.0f} s")
+    print(
+        f"  L = {L}, T = {temperature:g}, {local_sweeps} sweep(s) between proposals: acceptance "
+        f"{r.acceptance:.4f}, ESS {r.ess:.1f} of {r.n_proposals}, tau_int(e) {r.tau_int['energy']:.1f} steps\n"
+        f"    e chain {e:.5f} +- {de:.5f} vs exact {exact:.5f} ({(e - exact) / de:+.2f} sigma); importance "
+        f"{ie:.5f} +- {ide:.5f} ({(ie - exact) / ide:+.2f} sigma)\n"
+        f"    |m| chain {m:.4f} +- {dm:.4f} vs compiled {reference['abs_m'][0]:.4f} +- {reference['abs_m'][1]:.4f} "
+        f"({(m - reference['abs_m'][0]) / np.hypot(dm, reference['abs_m'][1]):+.2f} sigma)\n"
+        f"    independent samples/s: model chain {r.independent_per_second:.1f}, compiled "
+        f"{reference['independent_per_second']:.1f} ({reference['algorithm']}); {r.seconds:.0f} s"
+    )
     return abs(e - exact) <= 3 * de
 
 
@@ -97,8 +134,11 @@ def compiled_long_run(L, temperature, n, seed):
     samples, info = mc_ext.sample_ising(L, temperature, n, seed=seed, return_info=True)
     seconds = time.perf_counter() - start
     m = np.abs(magnetization(samples))
-    return {"abs_m": (float(m.mean()), float(m.std(ddof=1) / np.sqrt(n))), "algorithm": info["algorithm"],
-            "independent_per_second": n / seconds}
+    return {
+        "abs_m": (float(m.mean()), float(m.std(ddof=1) / np.sqrt(n))),
+        "algorithm": info["algorithm"],
+        "independent_per_second": n / seconds,
+    }
 
 
 def main():

@@ -10,6 +10,7 @@ Figures (L = 32 unless said):
   4. Wall time to generate the paper-scale data set (100,000 samples).
   5. tf.data throughput into batches of 128 over that data set.
 """
+
 import argparse
 import os
 import platform
@@ -67,8 +68,7 @@ def numpy_metropolis(spins, temperature, n_sweeps, rng):
     for _ in range(n_sweeps):
         for parity in (False, True):
             sub = mask == parity
-            nb = (np.roll(spins, 1, -1) + np.roll(spins, -1, -1) + np.roll(spins, 1, -2)
-                  + np.roll(spins, -1, -2))
+            nb = np.roll(spins, 1, -1) + np.roll(spins, -1, -1) + np.roll(spins, 1, -2) + np.roll(spins, -1, -2)
             accept = rng.random(spins.shape) < np.exp(-2.0 * spins * nb / temperature)
             spins[:] = np.where(sub & accept, -spins, spins)
     return spins
@@ -90,12 +90,15 @@ def main():
     print(f"   2 threads: {ns2:6.2f} ns per attempt (wall)     throughput x{ns1 / ns2:.2f} (target >= 1.7)")
 
     print("\n2. Cluster updates at Tc, L = 32")
-    (tw, flipped, cps), = best_times([("wolff", 2, 1, 40)])
-    print(f"   Wolff, 1 thread: {tw / flipped * 1e9:6.2f} ns per flipped spin "
-          f"({cps} clusters per step, {flipped / (2 * 40):.0f} spins flipped per step)")
+    ((tw, flipped, cps),) = best_times([("wolff", 2, 1, 40)])
+    print(
+        f"   Wolff, 1 thread: {tw / flipped * 1e9:6.2f} ns per flipped spin "
+        f"({cps} clusters per step, {flipped / (2 * 40):.0f} spins flipped per step)"
+    )
     print("   independent samples per second, 16 chains on 2 threads (tau_int from the sampler's pilot):")
-    infos = {a: mc_ext.sample_ising(L, TC, 16, algorithm=a, seed=2, return_info=True)[1]
-             for a in ("metropolis", "auto")}
+    infos = {
+        a: mc_ext.sample_ising(L, TC, 16, algorithm=a, seed=2, return_info=True)[1] for a in ("metropolis", "auto")
+    }
     steps = {"metropolis": 200, "auto": 20}
     timings = best_times([(infos[a]["algorithm"], 16, 2, steps[a]) for a in infos])
     rates = {}
@@ -103,10 +106,13 @@ def main():
         tau = max(info["tau_int"].values())
         steps_per_s = 16 * steps[algorithm] / t
         rates[algorithm] = steps_per_s / (2 * tau)
-        print(f"   {algorithm:10s} ({info['algorithm']:10s}): tau_int = {tau:6.2f} steps, "
-              f"{steps_per_s:9.0f} steps/s, {rates[algorithm]:8.0f} independent samples/s")
-    print(f"   auto / metropolis independent samples per second: x{rates['auto'] / rates['metropolis']:.1f} "
-          "(target >= 5)")
+        print(
+            f"   {algorithm:10s} ({info['algorithm']:10s}): tau_int = {tau:6.2f} steps, "
+            f"{steps_per_s:9.0f} steps/s, {rates[algorithm]:8.0f} independent samples/s"
+        )
+    print(
+        f"   auto / metropolis independent samples per second: x{rates['auto'] / rates['metropolis']:.1f} (target >= 5)"
+    )
 
     print("\n3. NumPy checkerboard Metropolis baseline, L = 32, T = Tc")
     rng = np.random.default_rng(0)
@@ -122,6 +128,7 @@ def main():
         return
     from betavae_tf.data import GenerateConfig, generate, read_manifest
     from betavae_tf.data.pipeline import make_dataset
+
     print("\n4. Paper-scale data set: L = 32, J = +-1, 16 temperatures in [1, 3.5], 100,000 samples")
     with tempfile.TemporaryDirectory() as tmp:
         config = GenerateConfig(samples_per_point=3125, n_shards=16)
@@ -130,8 +137,10 @@ def main():
         wall = time.perf_counter() - start
         manifest = read_manifest(path)
         worst = max(max(p["tau_int"].values()) for p in manifest["points"])
-        print(f"   {manifest['n_samples']} samples: sampling {manifest['sampling_seconds']:.1f} s, "
-              f"total with labels and TFRecord writing {wall:.1f} s wall (target <= 60)")
+        print(
+            f"   {manifest['n_samples']} samples: sampling {manifest['sampling_seconds']:.1f} s, "
+            f"total with labels and TFRecord writing {wall:.1f} s wall (target <= 60)"
+        )
         print(f"   every point spaced by >= 2 tau_int; largest tau_int {worst:.2f} steps")
 
         print("\n5. tf.data: train split, shuffled, batches of 128, float32 [128, 32, 32, 1]")

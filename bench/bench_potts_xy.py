@@ -11,6 +11,7 @@ Figures (L = 32, one thread, two chains, best of interleaved rounds):
   3. Independent samples per second of the auto samplers at those temperatures
      (tau_int measured by the sampler's own pilot run).
 """
+
 import argparse
 import time
 
@@ -48,7 +49,7 @@ def main():
     args = parser.parse_args()
     rounds, steps = (5, 10) if args.quick else (20, 20)
     cases = make_cases()
-    best = {name: (np.inf, 1) for name in cases}
+    best = dict.fromkeys(cases, (np.inf, 1))
     for _ in range(rounds):
         for name, (run, chains, kind) in cases.items():
             before = chains.flipped.sum()
@@ -69,14 +70,17 @@ def main():
     print("3. auto samplers, independent samples per second (n_threads = 2)")
     n = 200 if args.quick else 1000
     for label, sample in (
-            ("ising  T = Tc", lambda: mc_ext.sample_ising(L, TC_ISING, n, seed=3, return_info=True)),
-            ("potts  T = Tc", lambda: mc_ext.sample_potts(L, TC_POTTS, n, seed=3, return_info=True)),
-            ("xy     T = 0.9", lambda: mc_ext.sample_xy(L, T_XY, n, seed=3, return_info=True))):
+        ("ising  T = Tc", lambda: mc_ext.sample_ising(L, TC_ISING, n, seed=3, return_info=True)),
+        ("potts  T = Tc", lambda: mc_ext.sample_potts(L, TC_POTTS, n, seed=3, return_info=True)),
+        ("xy     T = 0.9", lambda: mc_ext.sample_xy(L, T_XY, n, seed=3, return_info=True)),
+    ):
         start = time.perf_counter()
         _, info = sample()
         elapsed = time.perf_counter() - start
-        print(f"   {label:<15} {n / elapsed:8.0f} samples/s   ({info['algorithm']}, tau_int "
-              f"{max(info['tau_int'].values()):.2f}, spacing {info['spacing']})")
+        print(
+            f"   {label:<15} {n / elapsed:8.0f} samples/s   ({info['algorithm']}, tau_int "
+            f"{max(info['tau_int'].values()):.2f}, spacing {info['spacing']})"
+        )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ Figures:
   3. Loss after S steps for float32 (seeds 0 and 1) and mixed_bfloat16 (seed 0)
      on the same data: the precision's effect against the seed-to-seed noise.
 """
+
 import argparse
 import os
 import platform
@@ -79,7 +80,7 @@ def interleaved_best(cases, rounds, steps):
     """{name: best seconds per step}; cases = {name: (model, iterator)}."""
     for model, iterator in cases.values():  # trace and warm up
         run_steps(model, iterator, 3)
-    best = {name: np.inf for name in cases}
+    best = dict.fromkeys(cases, np.inf)
     for _ in range(rounds):
         for name, (model, iterator) in cases.items():
             seconds, _ = run_steps(model, iterator, steps)
@@ -91,6 +92,7 @@ def fit_throughput(rounds, steps=16):
     """Figure 0: {name: samples/s} of model.fit on in-memory (x, eps) for the current backend."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from gpu_train import throughput
+
     x = (np.random.default_rng(0).random((BATCH * steps, L, L, 1)) < 0.5).astype(np.float32)
     out = {}
     jits = (False, True) if keras.backend.backend() == "tensorflow" else (True,)
@@ -106,14 +108,14 @@ def fit_throughput(rounds, steps=16):
 
 def in_memory_batches(seed=0):
     x = (np.random.default_rng(seed).random((BATCH * 8, L, L, 1)) < 0.5).astype(np.float32)
-    return iter(tf.data.Dataset.from_tensor_slices(x).batch(BATCH, drop_remainder=True)
-                .cache().repeat().prefetch(2))
+    return iter(tf.data.Dataset.from_tensor_slices(x).batch(BATCH, drop_remainder=True).cache().repeat().prefetch(2))
 
 
 def ensure_data(data_dir):
     if data_dir and os.path.isfile(os.path.join(data_dir, "manifest.json")):
         return data_dir
     from betavae_tf.data.generate import GenerateConfig, generate
+
     out = os.path.join(tempfile.mkdtemp(prefix="bench_train_"), "ising")
     print(f"(no dataset at {data_dir}; generating the quick three-phase set in {out})")
     generate(GenerateConfig(lattice_size=L, samples_per_point=400, seed=0), out, log=None)
@@ -134,10 +136,11 @@ def main():
     steps = 20 if gpu else 5
 
     from betavae_tf import backend as backend_lib
-    print(f"device: {device_name()}; backend {backend_lib.describe(keras.backend.backend())}, "
-          f"Keras {keras.__version__}")
-    print(f"model: Table I, L = {L}, d_z = 2, batch {BATCH}, "
-          f"{build('float32', False).count_params():,} parameters\n")
+
+    print(
+        f"device: {device_name()}; backend {backend_lib.describe(keras.backend.backend())}, Keras {keras.__version__}"
+    )
+    print(f"model: Table I, L = {L}, d_z = 2, batch {BATCH}, {build('float32', False).count_params():,} parameters\n")
     print(f"0. model.fit on the {keras.backend.backend()} backend, best of {rounds} epochs of 16 steps")
     fit_throughput(rounds)
     if keras.backend.backend() != "tensorflow":
@@ -145,18 +148,22 @@ def main():
     print()
 
     print(f"1. training step, best of {rounds} interleaved rounds of {steps} steps")
-    variants = [("float32", "float32", False), ("float32 + XLA", "float32", True),
-                ("mixed_bfloat16", "mixed_bfloat16", False),
-                ("mixed_bfloat16 + XLA", "mixed_bfloat16", True)]
+    variants = [
+        ("float32", "float32", False),
+        ("float32 + XLA", "float32", True),
+        ("mixed_bfloat16", "mixed_bfloat16", False),
+        ("mixed_bfloat16 + XLA", "mixed_bfloat16", True),
+    ]
     if gpu:
-        variants += [("mixed_float16", "mixed_float16", False),
-                     ("mixed_float16 + XLA", "mixed_float16", True)]
+        variants += [("mixed_float16", "mixed_float16", False), ("mixed_float16 + XLA", "mixed_float16", True)]
     cases = {name: (build(precision, jit), in_memory_batches()) for name, precision, jit in variants}
     best = interleaved_best(cases, rounds, steps)
     base = best["float32"]
     for name, seconds in best.items():
-        print(f"   {name:22s} {BATCH / seconds:8.0f} samples/s  {seconds * 1e3:7.1f} ms/step  "
-              f"x{base / seconds:.2f} vs float32")
+        print(
+            f"   {name:22s} {BATCH / seconds:8.0f} samples/s  {seconds * 1e3:7.1f} ms/step  "
+            f"x{base / seconds:.2f} vs float32"
+        )
     del cases
 
     data_dir = ensure_data(args.data_dir)
@@ -170,8 +177,9 @@ def main():
         next(iterator)
     pipe_rate = n * BATCH / (time.perf_counter() - start)
     model = build("float32", False)
-    fed = interleaved_best({"in-memory": (model, in_memory_batches()),
-                            "pipeline": (model, iter(pipeline))}, rounds, steps)
+    fed = interleaved_best(
+        {"in-memory": (model, in_memory_batches()), "pipeline": (model, iter(pipeline))}, rounds, steps
+    )
     share = max(0.0, 1.0 - fed["in-memory"] / fed["pipeline"])
     print(f"   pipeline alone         {pipe_rate:8.0f} samples/s")
     print(f"   step fed in memory     {BATCH / fed['in-memory']:8.0f} samples/s")
@@ -180,8 +188,11 @@ def main():
 
     print(f"\n3. loss after {loss_steps} steps on {data_dir} (same data order)")
     finals = {}
-    for name, precision, seed in (("float32 seed 0", "float32", 0), ("float32 seed 1", "float32", 1),
-                                  ("mixed_bfloat16 seed 0", "mixed_bfloat16", 0)):
+    for name, precision, seed in (
+        ("float32 seed 0", "float32", 0),
+        ("float32 seed 1", "float32", 1),
+        ("mixed_bfloat16 seed 0", "mixed_bfloat16", 0),
+    ):
         model = build(precision, False, seed)
         it = iter(make_dataset(data_dir, split="train", batch_size=BATCH, repeat=True, cache=True, seed=0))
         seconds, _ = run_steps(model, it, loss_steps)

@@ -14,6 +14,7 @@ installs the package there from a carried wheelhouse). Figures:
      FM-AFM angle, Tc from the latent, ...), evaluated on the same data, one verdict per claim and seed.
 The figures also go to DIR/bench.json.
 """
+
 import argparse
 import json
 import os
@@ -39,28 +40,35 @@ def parse():
 def device_line(backend):
     if backend == "jax":
         import jax
+
         d = jax.devices()
         return f"{len(d)} x {d[0].device_kind} ({jax.default_backend()}), JAX {jax.__version__}"
     import tensorflow as tf
+
     gpus = tf.config.list_physical_devices("GPU")
-    name = (tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU") if gpus
-            else f"CPU {platform.processor() or platform.machine()}")
+    name = (
+        tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
+        if gpus
+        else f"CPU {platform.processor() or platform.machine()}"
+    )
     return f"{len(gpus) or 1} x {name}, TensorFlow {tf.__version__}"
 
 
 def three_phase(samples_per_point, seed=0):
     """The Fig. 2-4 data (flags/data/ising_shared.flags) sampled in memory by mc_ext: (x, labels)."""
-    import numpy as np
 
     from betavae_tf.data.generate import GenerateConfig, sample_grid
-    config = GenerateConfig(model="ising", lattice_size=32, couplings=(1.0, -1.0),
-                            samples_per_point=samples_per_point, seed=seed)
+
+    config = GenerateConfig(
+        model="ising", lattice_size=32, couplings=(1.0, -1.0), samples_per_point=samples_per_point, seed=seed
+    )
     spins, labels, _ = sample_grid(config, log=None)
     return spins, labels
 
 
 def build(keras, precision, seed, steps_per_execution, jit=True):
     from betavae_tf.models import BetaVAE, paper_optimizer
+
     keras.mixed_precision.set_dtype_policy(precision)
     try:
         keras.utils.set_random_seed(seed)
@@ -101,6 +109,7 @@ def evaluate_claims(model, spins, labels, seed):
 
     from betavae_tf.analysis import claims as cl
     from betavae_tf.analysis import ising
+
     data = {"samples": spins.astype(np.uint8), **labels}
     metrics, _ = ising.evaluate(model, data, seed=seed)
     verdicts = cl.judge(ising.BETA100_CLAIMS, {100.0: metrics})
@@ -111,15 +120,21 @@ def main():
     args = parse()
     os.environ["KERAS_BACKEND"] = args.backend
     import keras
-    import numpy as np  # noqa: F401
+    import numpy as np
 
     print(f"device: {device_line(args.backend)}; Keras {keras.__version__} ({keras.backend.backend()})")
     start = time.perf_counter()
     spins, labels = three_phase(args.samples_per_point)
     x = spins[..., None].astype(np.float32)
     print(f"data: {len(x):,} Ising configurations, L = 32, sampled by mc_ext in {time.perf_counter() - start:.1f} s")
-    out = {"device": device_line(args.backend), "backend": args.backend, "keras": keras.__version__,
-           "samples": len(x), "throughput": {}, "paper_runs": []}
+    out = {
+        "device": device_line(args.backend),
+        "backend": args.backend,
+        "keras": keras.__version__,
+        "samples": len(x),
+        "throughput": {},
+        "paper_runs": [],
+    }
 
     print(f"\n1. model.fit samples/s (jit, steps_per_execution {args.steps_per_execution}, best of {args.rounds})")
     for batch in [int(b) for b in args.batches.split(",")]:
@@ -134,13 +149,21 @@ def main():
         model, seconds, final = paper_run(keras, x, seed, args)
         metrics, verdicts = evaluate_claims(model, spins, labels, seed)
         held = sum(1 for v in verdicts if v["verdict"] == "holds")
-        print(f"   seed {seed}: {seconds:.1f} s wall (compilation included), loss {final['loss']:.2f}, "
-              f"rate {final['rate']:.3f}; claims held {held}/{len(verdicts)}")
+        print(
+            f"   seed {seed}: {seconds:.1f} s wall (compilation included), loss {final['loss']:.2f}, "
+            f"rate {final['rate']:.3f}; claims held {held}/{len(verdicts)}"
+        )
         for v in verdicts:
             print(f"      [{v['verdict']}] {v['id']}: {v['evidence']}")
-        out["paper_runs"].append({"seed": seed, "seconds": seconds, "final": final,
-                                  "claims": [{k: v[k] for k in ("id", "verdict", "evidence")} for v in verdicts],
-                                  "tc": metrics["tc"].get("combined")})
+        out["paper_runs"].append(
+            {
+                "seed": seed,
+                "seconds": seconds,
+                "final": final,
+                "claims": [{k: v[k] for k in ("id", "verdict", "evidence")} for v in verdicts],
+                "tc": metrics["tc"].get("combined"),
+            }
+        )
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "bench.json"), "w") as f:
         json.dump(out, f, indent=1, default=float)

@@ -9,6 +9,7 @@ both have finished importing (whichever of the two the user imports first
 pulls in the other), so `import betavae_tf; import keras;
 keras.saving.load_model(path)` works in a fresh process.
 """
+
 import importlib.abc
 import sys
 
@@ -27,10 +28,15 @@ def _maybe_register():
         return
     try:
         register_now()
-    except Exception as e:  # noqa: BLE001 - never break the user's import of TensorFlow or Keras
+    except Exception as e:
         import warnings
-        warnings.warn(f"betavae_tf could not register its Keras classes ({e}); import betavae_tf.models.vae "
-                      "before loading a .keras file.", RuntimeWarning, stacklevel=2)
+
+        warnings.warn(
+            f"betavae_tf could not register its Keras classes ({e}); import betavae_tf.models.vae "
+            "before loading a .keras file.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
 
 class _AfterImport(importlib.abc.MetaPathFinder):

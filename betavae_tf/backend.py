@@ -14,6 +14,7 @@ and refuses, in one sentence, a backend other than the one already loaded.
 ``--jit_compile`` that ``auto`` resolves to per backend and device kind
 (docs/benchmarks.md has the measurements behind them).
 """
+
 import os
 import sys
 
@@ -42,8 +43,7 @@ def resolve(name):
         return name
     env = os.environ.get("KERAS_BACKEND", "").strip() or "tensorflow"
     if env not in BACKENDS:
-        raise ValueError(f"KERAS_BACKEND={env} is not a backend this package trains on; use "
-                         f"{' or '.join(BACKENDS)}.")
+        raise ValueError(f"KERAS_BACKEND={env} is not a backend this package trains on; use {' or '.join(BACKENDS)}.")
     return env
 
 
@@ -52,6 +52,7 @@ def loaded():
     if "keras" not in sys.modules:
         return None
     import keras
+
     return keras.backend.backend()
 
 
@@ -63,9 +64,11 @@ def select(name):
         os.environ["KERAS_BACKEND"] = name
         return name
     if current != name:
-        raise ValueError(f"this process already runs Keras on {current}, and Keras fixes its backend when it is "
-                         f"first imported; start a new process with KERAS_BACKEND={name} (the command-line tools "
-                         "do this for --backend).")
+        raise ValueError(
+            f"this process already runs Keras on {current}, and Keras fixes its backend when it is "
+            f"first imported; start a new process with KERAS_BACKEND={name} (the command-line tools "
+            "do this for --backend)."
+        )
     return name
 
 
@@ -73,9 +76,11 @@ def device_kind(name):
     """'gpu', 'tpu' or 'cpu': the best device the backend sees."""
     if name == "jax":
         import jax
+
         platform = jax.default_backend()
         return {"cuda": "gpu", "rocm": "gpu"}.get(platform, platform if platform in ("gpu", "tpu") else "cpu")
     import tensorflow as tf
+
     if tf.config.list_logical_devices("TPU"):
         return "tpu"
     return "gpu" if tf.config.list_logical_devices("GPU") else "cpu"
@@ -85,8 +90,10 @@ def device_count(name):
     """Devices of the best kind the backend sees (JAX's data-parallel width)."""
     if name == "jax":
         import jax
+
         return len(jax.devices())
     import tensorflow as tf
+
     kind = device_kind(name)
     return max(1, len(tf.config.list_logical_devices(kind.upper())))
 
@@ -100,16 +107,19 @@ def describe(name):
     """One line naming the backend and its devices (for logs and benchmarks)."""
     if name == "jax":
         import jax
+
         devices = jax.devices()
         return f"jax {jax.__version__} on {len(devices)} x {devices[0].device_kind} ({jax.default_backend()})"
     import tensorflow as tf
+
     kind = device_kind(name)
     devices = tf.config.list_logical_devices(kind.upper())
     detail = ""
     if kind == "gpu":
         try:
             detail = " " + tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0]).get(
-                "device_name", "")
+                "device_name", ""
+            )
         except (RuntimeError, IndexError, ValueError):
             detail = ""
     return f"tensorflow {tf.__version__} on {len(devices)} x {kind}{detail}"

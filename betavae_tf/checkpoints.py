@@ -11,6 +11,7 @@ run takes the workdir. A checkpoint elsewhere is accepted only when it comes
 from a run with the same model and data (its workdir's config.json says so),
 or when the caller allows a foreign checkpoint explicitly.
 """
+
 import glob
 import os
 import re
@@ -46,9 +47,13 @@ def on_disk(workdir):
         if not match:
             continue
         index = os.path.join(directory, name)
-        data = glob.glob(glob.escape(index[:-len(".index")]) + ".data-*")
-        if (not os.path.islink(index) and os.path.isfile(index) and data
-                and all(os.path.isfile(d) and not os.path.islink(d) for d in data)):
+        data = glob.glob(glob.escape(index[: -len(".index")]) + ".data-*")
+        if (
+            not os.path.islink(index)
+            and os.path.isfile(index)
+            and data
+            and all(os.path.isfile(d) and not os.path.islink(d) for d in data)
+        ):
             found.append(int(match[1]))
     return sorted(found)
 
@@ -59,6 +64,7 @@ def damage(checkpoint_prefix):
     Reading every tensor checks the CRC-32C TensorFlow stores with each one.
     """
     import tensorflow as tf
+
     try:
         reader = tf.train.load_checkpoint(checkpoint_prefix)
         for name in reader.get_variable_to_shape_map():
@@ -93,17 +99,22 @@ def write_state(workdir, epochs):
     # With the files' times, as TensorFlow writes them: the CheckpointManager rotates only checkpoints
     # whose time it knows, so keep_checkpoints keeps holding after a resume.
     times = [os.path.getmtime(prefix(workdir, e) + ".index") for e in epochs]
-    lines = ([f'model_checkpoint_path: "ckpt-{epochs[-1]}"']
-             + [f'all_model_checkpoint_paths: "ckpt-{e}"' for e in epochs]
-             + [f"all_model_checkpoint_timestamps: {t!r}" for t in times]
-             + [f"last_preserved_timestamp: {min(times) - 1.0!r}"])
+    lines = (
+        [f'model_checkpoint_path: "ckpt-{epochs[-1]}"']
+        + [f'all_model_checkpoint_paths: "ckpt-{e}"' for e in epochs]
+        + [f"all_model_checkpoint_timestamps: {t!r}" for t in times]
+        + [f"last_preserved_timestamp: {min(times) - 1.0!r}"]
+    )
     fileio.write_text_atomic(path, "\n".join(lines) + "\n")
 
 
 def _damaged_sentence(workdir, epoch, why, intact):
     files = f"{os.path.basename(prefix(workdir, epoch))}.index / .data-*"
-    offer = (f"; the newest intact one is ckpt-{intact}: pass --checkpoint={prefix(workdir, intact)}" if intact
-             else "; no intact checkpoint is left in it")
+    offer = (
+        f"; the newest intact one is ckpt-{intact}: pass --checkpoint={prefix(workdir, intact)}"
+        if intact
+        else "; no intact checkpoint is left in it"
+    )
     return f"checkpoint ckpt-{epoch} of {workdir} is damaged ({files}: {why}){offer}."
 
 
@@ -130,8 +141,9 @@ def resolve(workdir, checkpoint=None, allow_foreign=False):
     match = re.match(r"^ckpt-(\d+)$", os.path.basename(given))
     names = ", ".join(f"ckpt-{e}" for e in on_disk(workdir)) or "none"
     if not match or not os.path.isfile(given + ".index"):
-        raise FileNotFoundError(f"no checkpoint {checkpoint} (expected a prefix like {prefix(workdir, 'N')}; this "
-                                f"workdir has: {names}).")
+        raise FileNotFoundError(
+            f"no checkpoint {checkpoint} (expected a prefix like {prefix(workdir, 'N')}; this workdir has: {names})."
+        )
     epoch = int(match[1])
     own = os.path.dirname(given) == directory_of(workdir)
     provenance = {"source": "this workdir"}
@@ -159,20 +171,30 @@ def _foreign_provenance(workdir, given, allow_foreign):
     same = False
     if isinstance(theirs, dict):
         try:
-            same = (all(theirs["model"].get(k) == mine["model"].get(k) for k in _SAME_RUN_MODEL)
-                    and theirs["data"]["fingerprint"] == mine["data"]["fingerprint"])
+            same = (
+                all(theirs["model"].get(k) == mine["model"].get(k) for k in _SAME_RUN_MODEL)
+                and theirs["data"]["fingerprint"] == mine["data"]["fingerprint"]
+            )
         except (KeyError, TypeError, AttributeError):
             same = False
     if same:
         return {"source": "another workdir of the same model and data", "workdir": other, "checkpoint": given}
     if not allow_foreign:
-        why = ("its workdir trained another model or on other data" if isinstance(theirs, dict)
-               else "it is not inside a training workdir of this package")
-        raise CheckpointError(f"checkpoint {given} is not one of {workdir}'s ({why}); writing this run's config "
-                              "beside its weights would mislabel them. Pass --allow_foreign_checkpoint to use it "
-                              "anyway (the output then records where the weights came from).")
-    return {"source": "foreign checkpoint (allowed explicitly)", "workdir": other if theirs else None,
-            "checkpoint": given}
+        why = (
+            "its workdir trained another model or on other data"
+            if isinstance(theirs, dict)
+            else "it is not inside a training workdir of this package"
+        )
+        raise CheckpointError(
+            f"checkpoint {given} is not one of {workdir}'s ({why}); writing this run's config "
+            "beside its weights would mislabel them. Pass --allow_foreign_checkpoint to use it "
+            "anyway (the output then records where the weights came from)."
+        )
+    return {
+        "source": "foreign checkpoint (allowed explicitly)",
+        "workdir": other if theirs else None,
+        "checkpoint": given,
+    }
 
 
 def training_state(workdir, epoch):
@@ -187,8 +209,10 @@ def unfinished_sentence(workdir, state):
     """One sentence for a run whose checkpoint is short of its planned epochs (None when finished)."""
     if state["finished"]:
         return None
-    return (f"{workdir} is an unfinished training run (epoch {state['epoch']} of {state['planned_epochs']} "
-            "planned), so what follows is provisional; run the same betavae-train command again to finish it.")
+    return (
+        f"{workdir} is an unfinished training run (epoch {state['epoch']} of {state['planned_epochs']} "
+        "planned), so what follows is provisional; run the same betavae-train command again to finish it."
+    )
 
 
 # -- backend-independent checkpoints (runs trained under JAX) --------------------
@@ -214,19 +238,20 @@ class VariableMirror:
         import numpy as np
         import tensorflow as tf
         from keras import ops
+
         self._groups = {"model": list(model.variables), "optimizer": list(optimizer.variables)}
         parts = {}
         self._mirrors = {}
         for group, variables in self._groups.items():
             values = [tf.Variable(np.asarray(ops.convert_to_numpy(v.value)), trainable=False) for v in variables]
             self._mirrors[group] = values
-            parts[group] = tf.train.Checkpoint(values=values,
-                                               paths=tf.Variable([v.path for v in variables] or [""]))
+            parts[group] = tf.train.Checkpoint(values=values, paths=tf.Variable([v.path for v in variables] or [""]))
         self.checkpoint = tf.train.Checkpoint(**parts)
 
     def pull(self):
         import numpy as np
         from keras import ops
+
         for group, variables in self._groups.items():
             for mirror, variable in zip(self._mirrors[group], variables):
                 mirror.assign(np.asarray(ops.convert_to_numpy(variable.value)))
@@ -243,30 +268,36 @@ class VariableMirror:
 def is_mirror(checkpoint_prefix):
     """Whether a checkpoint is in the backend-independent layout (a run trained under JAX)."""
     import tensorflow as tf
+
     return MIRROR_KEY in tf.train.load_checkpoint(checkpoint_prefix).get_variable_to_shape_map()
 
 
 def _check_mirror_paths(checkpoint_prefix, groups):
     import tensorflow as tf
+
     reader = tf.train.load_checkpoint(checkpoint_prefix)
     for group, variables in groups.items():
-        if group == "optimizer" and f"{group}/paths/.ATTRIBUTES/VARIABLE_VALUE" not in \
-                reader.get_variable_to_shape_map():
+        if (
+            group == "optimizer"
+            and f"{group}/paths/.ATTRIBUTES/VARIABLE_VALUE" not in reader.get_variable_to_shape_map()
+        ):
             continue
         stored = [p.decode() for p in reader.get_tensor(f"{group}/paths/.ATTRIBUTES/VARIABLE_VALUE")]
         wanted = [v.path for v in variables] or [""]
         if stored != wanted:
-            first = next((i for i, (a, b) in enumerate(zip(stored, wanted)) if a != b), min(len(stored),
-                                                                                            len(wanted)))
-            raise CheckpointError(f"checkpoint {checkpoint_prefix} holds other {group} variables than this "
-                                  f"model's ({len(stored)} against {len(wanted)}; the first to differ is number "
-                                  f"{first}: {stored[first] if first < len(stored) else 'none'} against "
-                                  f"{wanted[first] if first < len(wanted) else 'none'}).")
+            first = next((i for i, (a, b) in enumerate(zip(stored, wanted)) if a != b), min(len(stored), len(wanted)))
+            raise CheckpointError(
+                f"checkpoint {checkpoint_prefix} holds other {group} variables than this "
+                f"model's ({len(stored)} against {len(wanted)}; the first to differ is number "
+                f"{first}: {stored[first] if first < len(stored) else 'none'} against "
+                f"{wanted[first] if first < len(wanted) else 'none'})."
+            )
 
 
 def read_mirror_into(model, checkpoint_prefix):
     """Give a model (any backend) the model variables of a backend-independent checkpoint."""
     import tensorflow as tf
+
     _check_mirror_paths(checkpoint_prefix, {"model": list(model.variables)})
     reader = tf.train.load_checkpoint(checkpoint_prefix)
     for i, variable in enumerate(model.variables):

@@ -4,9 +4,9 @@ Each command's flags are made from its dataclass (betavae_tf.config_flags);
 the console scripts in betavae_tf.cli parse them and call the function here.
 Nothing heavy is imported until a function runs, so a flag error costs nothing.
 """
+
 import dataclasses
 import os
-from typing import Optional
 
 from betavae_tf.config_flags import setting
 
@@ -15,17 +15,22 @@ IMPORT_KINDS = ("auto", "ising", "states", "angles", "real")
 
 @dataclasses.dataclass(frozen=True)
 class ExportRequest:
-    workdir: Optional[str] = setting(None, "A betavae-train workdir (its config.json and checkpoints/).")
-    checkpoint: Optional[str] = setting(None, "Checkpoint prefix (e.g. WORKDIR/checkpoints/ckpt-3); default: the "
-                                        "newest.")
-    export_dir: Optional[str] = setting(None, "Export base directory; the SavedModel goes into its next numbered "
-                                        "version, EXPORT_DIR/N/ (default WORKDIR/export).")
-    version: Optional[int] = setting(None, "The version number (default: one above the highest present).")
-    overwrite: bool = setting(False, "Replace an existing version (--version=N) that holds only an export; never "
-                              "anything else.")
+    workdir: str | None = setting(None, "A betavae-train workdir (its config.json and checkpoints/).")
+    checkpoint: str | None = setting(None, "Checkpoint prefix (e.g. WORKDIR/checkpoints/ckpt-3); default: the newest.")
+    export_dir: str | None = setting(
+        None,
+        "Export base directory; the SavedModel goes into its next numbered "
+        "version, EXPORT_DIR/N/ (default WORKDIR/export).",
+    )
+    version: int | None = setting(None, "The version number (default: one above the highest present).")
+    overwrite: bool = setting(
+        False, "Replace an existing version (--version=N) that holds only an export; never anything else."
+    )
     allow_foreign_checkpoint: bool = setting(
-        False, "Accept a --checkpoint from another workdir whose model or data differ (the export's metadata then "
-        "names where the weights came from).")
+        False,
+        "Accept a --checkpoint from another workdir whose model or data differ (the export's metadata then "
+        "names where the weights came from).",
+    )
 
 
 def export(request: ExportRequest, echo=print):
@@ -34,9 +39,15 @@ def export(request: ExportRequest, echo=print):
         raise ValueError("--workdir is required: the training run to export.")
     from betavae_tf import checkpoints
     from betavae_tf import export as export_lib
+
     path, epoch, info = export_lib.export_checkpoint(
-        request.workdir, request.checkpoint, request.export_dir or os.path.join(request.workdir, "export"),
-        version=request.version, overwrite=request.overwrite, allow_foreign=request.allow_foreign_checkpoint)
+        request.workdir,
+        request.checkpoint,
+        request.export_dir or os.path.join(request.workdir, "export"),
+        version=request.version,
+        overwrite=request.overwrite,
+        allow_foreign=request.allow_foreign_checkpoint,
+    )
     warning = checkpoints.unfinished_sentence(request.workdir, info)
     if warning:
         echo(f"warning: {warning}")
@@ -47,7 +58,7 @@ def export(request: ExportRequest, echo=print):
 
 @dataclasses.dataclass(frozen=True)
 class InfoRequest:
-    data: Optional[str] = setting(None, "Dataset directory.")
+    data: str | None = setting(None, "Dataset directory.")
     verify: bool = setting(False, "Read every shard: checksums, record counts, indices and sample sizes.")
 
 
@@ -56,6 +67,7 @@ def info(request: InfoRequest, echo=print):
     if not request.data:
         raise ValueError("--data is required: the dataset directory to describe.")
     from betavae_tf.data.verify import summarize, verify_dataset
+
     echo(summarize(request.data))
     if request.verify:
         echo(verify_dataset(request.data))
@@ -63,24 +75,35 @@ def info(request: InfoRequest, echo=print):
 
 @dataclasses.dataclass(frozen=True)
 class ImportRequest:
-    input: Optional[str] = setting(None, "A .npy (N, L, L) / (N, L, L, C) or .npz (configurations under 'spins', "
-                                   "'configurations', 'states', 'samples' or 'x', and per-sample arrays) file.")
-    kind: str = setting("auto", "What the values are: ising ({0,1} or {-1,+1}), states (0..q-1, one-hot to the "
-                        "model), angles (radians -> (cos, sin) channels), real (channels as given); auto tells ising "
-                        "from states and asks for real values.", kind="enum", choices=IMPORT_KINDS)
-    q: Optional[int] = setting(None, "Number of states for --kind=states (default: the largest state + 1).")
-    labels: Optional[str] = setting(None, "An .npz of per-sample arrays (temperatures, couplings, observables, ...).")
-    temperatures: Optional[str] = setting(None, "A .npy of one temperature per sample (or one for all).")
-    temperature: Optional[float] = setting(None, "One temperature for every sample.")
+    input: str | None = setting(
+        None,
+        "A .npy (N, L, L) / (N, L, L, C) or .npz (configurations under 'spins', "
+        "'configurations', 'states', 'samples' or 'x', and per-sample arrays) file.",
+    )
+    kind: str = setting(
+        "auto",
+        "What the values are: ising ({0,1} or {-1,+1}), states (0..q-1, one-hot to the "
+        "model), angles (radians -> (cos, sin) channels), real (channels as given); auto tells ising "
+        "from states and asks for real values.",
+        kind="enum",
+        choices=IMPORT_KINDS,
+    )
+    q: int | None = setting(None, "Number of states for --kind=states (default: the largest state + 1).")
+    labels: str | None = setting(None, "An .npz of per-sample arrays (temperatures, couplings, observables, ...).")
+    temperatures: str | None = setting(None, "A .npy of one temperature per sample (or one for all).")
+    temperature: float | None = setting(None, "One temperature for every sample.")
     model: str = setting("imported", "A name for the model the data come from (kept in the manifest).")
-    mnist: Optional[str] = setting(None, "A directory with the MNIST IDX files, or mnist.npz (instead of --input).")
+    mnist: str | None = setting(None, "A directory with the MNIST IDX files, or mnist.npz (instead of --input).")
     mnist_split: str = setting("train", "Which MNIST images to import.", kind="enum", choices=("train", "test", "all"))
     limit: int = setting(0, "MNIST: keep only the first N images (0: all).")
-    out: Optional[str] = setting(None, "Dataset directory to create.")
+    out: str | None = setting(None, "Dataset directory to create.")
     overwrite: bool = setting(False, "Replace an existing dataset directory (never anything else).")
-    coupling: Optional[float] = setting(None, "Coupling J the data were made with (Ising: energies and phase labels "
-                                       "from Onsager's Tc); unknown if not given.")
-    field: Optional[float] = setting(None, "Field h the data were made with (default 0).")
+    coupling: float | None = setting(
+        None,
+        "Coupling J the data were made with (Ising: energies and phase labels "
+        "from Onsager's Tc); unknown if not given.",
+    )
+    field: float | None = setting(None, "Field h the data were made with (default 0).")
     seed: int = setting(0, "Seed of the write-order shuffle.")
     n_shards: int = setting(8, "TFRecord shards.")
 
@@ -91,11 +114,18 @@ def import_data(request: ImportRequest, echo=print):
         raise ValueError("give exactly one of --input (a .npy or .npz of configurations) and --mnist.")
     if not request.out:
         raise ValueError("--out is required: the dataset directory to write.")
-    from betavae_tf.data import verify
-    from betavae_tf.data import importer
+    from betavae_tf.data import importer, verify
+
     if request.mnist:
-        path = importer.import_mnist(request.mnist, request.out, split=request.mnist_split, limit=request.limit,
-                                     seed=request.seed, n_shards=request.n_shards, overwrite=request.overwrite)
+        path = importer.import_mnist(
+            request.mnist,
+            request.out,
+            split=request.mnist_split,
+            limit=request.limit,
+            seed=request.seed,
+            n_shards=request.n_shards,
+            overwrite=request.overwrite,
+        )
         echo(verify.summarize(path))
         return path
     if request.temperatures and request.temperature is not None:
@@ -103,9 +133,19 @@ def import_data(request: ImportRequest, echo=print):
     temperature = request.temperature
     if request.temperatures:
         temperature, _ = importer.load_array(request.temperatures, importer.TEMPERATURE_KEYS, "temperatures")
-    path = importer.import_configurations(request.input, request.out, kind=request.kind, q=request.q,
-                                          labels_path=request.labels, temperature=temperature,
-                                          coupling=request.coupling, field=request.field, model=request.model,
-                                          seed=request.seed, n_shards=request.n_shards, overwrite=request.overwrite)
+    path = importer.import_configurations(
+        request.input,
+        request.out,
+        kind=request.kind,
+        q=request.q,
+        labels_path=request.labels,
+        temperature=temperature,
+        coupling=request.coupling,
+        field=request.field,
+        model=request.model,
+        seed=request.seed,
+        n_shards=request.n_shards,
+        overwrite=request.overwrite,
+    )
     echo(verify.summarize(path))
     return path

@@ -13,6 +13,7 @@ flags. So a command line, a flagfile and a library call agree by
 construction, and the library builds its own configurations from the
 shipped flagfiles without going through a console script.
 """
+
 import dataclasses
 import math
 import typing
@@ -25,10 +26,9 @@ _PLAIN = {bool: "bool", int: "int", float: "float", str: "str"}
 _LISTS = {"floats": float, "ints": int, "strings": str}
 
 
-def setting(default, help, *, kind=None, choices=None, flag=None):  # noqa: A002 - the absl word
+def setting(default, help, *, kind=None, choices=None, flag=None):
     """A dataclass field that is also a flag (see the module docstring)."""
-    metadata = {"help": help, "kind": kind, "choices": tuple(choices) if choices is not None else None,
-                "flag": flag}
+    metadata = {"help": help, "kind": kind, "choices": tuple(choices) if choices is not None else None, "flag": flag}
     if isinstance(default, (list, dict, set)):
         raise TypeError("a setting's default must be immutable (a tuple, not a list)")
     return dataclasses.field(default=default, metadata=metadata)
@@ -36,8 +36,9 @@ def setting(default, help, *, kind=None, choices=None, flag=None):  # noqa: A002
 
 def flag_fields(cls, skip=()):
     """The fields of cls that are flags, in declaration order (skipping field or flag names in `skip`)."""
-    return [f for f in dataclasses.fields(cls) if "help" in f.metadata
-            and f.name not in skip and flag_name(f) not in skip]
+    return [
+        f for f in dataclasses.fields(cls) if "help" in f.metadata and f.name not in skip and flag_name(f) not in skip
+    ]
 
 
 def flag_name(field):
@@ -65,13 +66,21 @@ def define(cls, flag_values, skip=(), module_name=None):
         if kind == "enum":
             flags.DEFINE_enum(name, default, list(field.metadata["choices"]), help_text, **common)
         elif kind in _LISTS:
-            flags.DEFINE_list(name, None if default is None else [f"{v:g}" if isinstance(v, float) else str(v)
-                                                                  for v in default], help_text, **common)
+            flags.DEFINE_list(
+                name,
+                None if default is None else [f"{v:g}" if isinstance(v, float) else str(v) for v in default],
+                help_text,
+                **common,
+            )
         elif kind == "multi":
             flags.DEFINE_multi_string(name, list(default), help_text, **common)
         else:
-            definer = {"bool": flags.DEFINE_bool, "int": flags.DEFINE_integer, "float": flags.DEFINE_float,
-                       "str": flags.DEFINE_string}[kind]
+            definer = {
+                "bool": flags.DEFINE_bool,
+                "int": flags.DEFINE_integer,
+                "float": flags.DEFINE_float,
+                "str": flags.DEFINE_string,
+            }[kind]
             definer(name, default, help_text, **common)
 
 
@@ -84,8 +93,10 @@ def _convert(kind, name, value):
             try:
                 out.append(_LISTS[kind](v))
             except ValueError:
-                raise ValueError(f"--{name} must be a comma-separated list of "
-                                 f"{'integers' if kind == 'ints' else 'numbers'}, got {v!r}.") from None
+                raise ValueError(
+                    f"--{name} must be a comma-separated list of "
+                    f"{'integers' if kind == 'ints' else 'numbers'}, got {v!r}."
+                ) from None
             if kind == "floats" and not math.isfinite(out[-1]):
                 raise ValueError(f"--{name} must list finite numbers, got {v}.")
         return tuple(out)
@@ -96,8 +107,9 @@ def _convert(kind, name, value):
 
 def from_flags(cls, flag_values, skip=(), **overrides):
     """cls built from the parsed flag values of its settings (plus overrides)."""
-    values = {f.name: _convert(_kind(f, cls), flag_name(f), flag_values[flag_name(f)].value)
-              for f in flag_fields(cls, skip)}
+    values = {
+        f.name: _convert(_kind(f, cls), flag_name(f), flag_values[flag_name(f)].value) for f in flag_fields(cls, skip)
+    }
     values.update(overrides)
     return cls(**values)
 
@@ -122,8 +134,11 @@ def parse(cls, args, program, *, base=None, skip=()):
         flag_values([program] + flagfiles.expand(list(args)))
     except flags.Error as e:
         raise ValueError(f"{program}: {e}") from None
-    overrides = {f.name: getattr(base, f.name) for f in dataclasses.fields(cls)
-                 if base is not None and f not in flag_fields(cls, skip)}
+    overrides = {
+        f.name: getattr(base, f.name)
+        for f in dataclasses.fields(cls)
+        if base is not None and f not in flag_fields(cls, skip)
+    }
     return from_flags(cls, flag_values, skip, **overrides)
 
 

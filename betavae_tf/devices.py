@@ -5,6 +5,7 @@ stands in for it under JAX (several devices data-parallel through
 keras.distribution); accelerator_settings picks steps_per_execution and XLA
 for the device found (betavae_tf.backend.accelerator_defaults).
 """
+
 import contextlib
 import os
 
@@ -20,8 +21,10 @@ def make_strategy(name, tpu=""):
         # First of all: collective ops must be configured before TensorFlow
         # initialises its devices (even listing them would be too late).
         if "TF_CONFIG" not in os.environ:
-            raise ValueError("strategy multi_worker needs the TF_CONFIG environment variable "
-                             "describing the cluster and this worker's task.")
+            raise ValueError(
+                "strategy multi_worker needs the TF_CONFIG environment variable "
+                "describing the cluster and this worker's task."
+            )
         return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")
     if name == "auto":
@@ -51,8 +54,9 @@ def task_of(strategy):
     if resolver is None or not resolver.cluster_spec().as_dict():
         return None, 0, True
     task_type, task_id = resolver.task_type, resolver.task_id
-    chief = task_type == "chief" or (task_type == "worker" and task_id == 0
-                                     and "chief" not in resolver.cluster_spec().as_dict())
+    chief = task_type == "chief" or (
+        task_type == "worker" and task_id == 0 and "chief" not in resolver.cluster_spec().as_dict()
+    )
     return task_type, task_id, chief
 
 
@@ -62,6 +66,7 @@ class KerasDistribution:
 
     def __init__(self, backend):
         import keras
+
         self.backend = backend
         self.num_replicas_in_sync = backend_lib.device_count(backend)
         if self.num_replicas_in_sync > 1:

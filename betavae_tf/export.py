@@ -23,6 +23,7 @@ a hidden temporary inside BASE and renamed into place, and carries
 assets.extra/betavae_tf.json (the model config, the training metadata and the
 package version), by which this package recognises its own exports.
 """
+
 import json
 import os
 import re
@@ -31,8 +32,9 @@ import shutil
 import keras
 import tensorflow as tf
 
-from betavae_tf import __version__, fileio, serving
+from betavae_tf import fileio, serving
 from betavae_tf.models import head_output_names
+from betavae_tf.version import __version__
 
 SIGNATURES = ("encode", "decode", "reconstruct", "sample", "serving_default")
 METADATA = os.path.join("assets.extra", "betavae_tf.json")
@@ -42,8 +44,7 @@ _VERSION = re.compile(r"^[0-9]+$")
 def _endpoints(model):
     cfg = model.config
     names = head_output_names(cfg.decoder, cfg.learned_scale)
-    x_spec = tf.TensorSpec([None, cfg.lattice_size, cfg.lattice_size, cfg.channels], tf.float32,
-                           name="x")
+    x_spec = tf.TensorSpec([None, cfg.lattice_size, cfg.lattice_size, cfg.channels], tf.float32, name="x")
     z_spec = tf.TensorSpec([None, cfg.latent_dim], tf.float32, name="z")
 
     # Every input is checked in the graph before any kernel sees it: a served model gets an
@@ -70,15 +71,22 @@ def _endpoints(model):
 
     def sample(seed):
         seed = checked(seed, seed_spec)
-        z = tf.map_fn(lambda s: tf.random.stateless_normal([cfg.latent_dim], seed=tf.stack([s, 0])), seed,
-                      fn_output_signature=tf.float32)
+        z = tf.map_fn(
+            lambda s: tf.random.stateless_normal([cfg.latent_dim], seed=tf.stack([s, 0])),
+            seed,
+            fn_output_signature=tf.float32,
+        )
         params = {k: tf.cast(v, tf.float32) for k, v in model.decoder(z, training=False).items()}
         if model.autoregressive is not None:
             # Site by site for the whole batch, from uniforms drawn per configuration from its own seed.
             depth = 1 if cfg.channels == 1 else cfg.channels
-            noise = tf.map_fn(lambda s: tf.random.stateless_uniform([cfg.lattice_size, cfg.lattice_size, depth],
-                                                                    seed=tf.stack([s, 1])),
-                              seed, fn_output_signature=tf.float32)
+            noise = tf.map_fn(
+                lambda s: tf.random.stateless_uniform(
+                    [cfg.lattice_size, cfg.lattice_size, depth], seed=tf.stack([s, 1])
+                ),
+                seed,
+                fn_output_signature=tf.float32,
+            )
             configurations = model.likelihood(params).sample_from_noise(noise)
             return {"configurations": configurations, "z": z, **{k: params[k] for k in names}}
 
@@ -105,8 +113,12 @@ def versions(base_dir):
     if not os.path.isdir(base_dir):
         return []
     from betavae_tf import places
-    return sorted(int(name) for name in os.listdir(base_dir)
-                  if _VERSION.match(name) and places.is_export_version(os.path.join(base_dir, name)))
+
+    return sorted(
+        int(name)
+        for name in os.listdir(base_dir)
+        if _VERSION.match(name) and places.is_export_version(os.path.join(base_dir, name))
+    )
 
 
 def check_export_base(base_dir, overwrite=False, version=None):
@@ -120,6 +132,7 @@ def check_export_base(base_dir, overwrite=False, version=None):
     what an export writes.
     """
     from betavae_tf import places
+
     base_dir = places.resolve(base_dir)
     if not os.path.lexists(base_dir):
         return
@@ -127,12 +140,16 @@ def check_export_base(base_dir, overwrite=False, version=None):
         raise FileExistsError(f"{base_dir} is a file, not an export directory; choose another --export_dir.")
     foreign = places.first_foreign(base_dir, "export")
     if foreign is not None:
-        raise FileExistsError(f"{base_dir} is not an export directory of this package: it holds {foreign}, which "
-                              "an export did not write; choose another --export_dir (--overwrite replaces only an "
-                              "export version, never other files).")
+        raise FileExistsError(
+            f"{base_dir} is not an export directory of this package: it holds {foreign}, which "
+            "an export did not write; choose another --export_dir (--overwrite replaces only an "
+            "export version, never other files)."
+        )
     if version is not None and os.path.isdir(os.path.join(base_dir, str(version))) and not overwrite:
-        raise FileExistsError(f"{os.path.join(base_dir, str(version))} already exists; pass --overwrite to replace "
-                              "it or choose another version.")
+        raise FileExistsError(
+            f"{os.path.join(base_dir, str(version))} already exists; pass --overwrite to replace "
+            "it or choose another version."
+        )
 
 
 def export_saved_model(model, export_dir, *, version=None, metadata=None, overwrite=False):
@@ -148,6 +165,7 @@ def export_saved_model(model, export_dir, *, version=None, metadata=None, overwr
         replaced).
     """
     from betavae_tf import places
+
     base = places.resolve(export_dir)
     if isinstance(version, bool) or (version is not None and (not isinstance(version, int) or version < 1)):
         raise ValueError(f"the export version must be a positive integer, got {version!r}.")
@@ -166,9 +184,14 @@ def export_saved_model(model, export_dir, *, version=None, metadata=None, overwr
     try:
         archive.write_out(tmp, verbose=False)
         os.makedirs(os.path.join(tmp, "assets.extra"), exist_ok=True)
-        info = {"package": "betavae_tf", "package_version": __version__, "version": version,
-                "model_config": {k: getattr(model.config, k) for k in model.config.__dataclass_fields__},
-                "signatures": list(SIGNATURES), **(metadata or {})}
+        info = {
+            "package": "betavae_tf",
+            "package_version": __version__,
+            "version": version,
+            "model_config": {k: getattr(model.config, k) for k in model.config.__dataclass_fields__},
+            "signatures": list(SIGNATURES),
+            **(metadata or {}),
+        }
         with open(os.path.join(tmp, METADATA), "w") as f:
             json.dump(info, f, indent=2, sort_keys=True, default=float)
         serving.write_warmup(os.path.join(tmp, "assets.extra", serving.WARMUP_FILE), model.config)
@@ -192,8 +215,9 @@ def resolve(export_dir):
         return export_dir
     found = versions(export_dir)
     if not found:
-        raise FileNotFoundError(f"{export_dir} is not a SavedModel directory (no saved_model.pb) and holds no "
-                                "numbered export version.")
+        raise FileNotFoundError(
+            f"{export_dir} is not a SavedModel directory (no saved_model.pb) and holds no numbered export version."
+        )
     return os.path.join(export_dir, str(found[-1]))
 
 
@@ -224,6 +248,7 @@ def load_workdir_model(workdir, checkpoint=None, allow_foreign=False):
     from betavae_tf import checkpoints
     from betavae_tf.models import ModelConfig
     from betavae_tf.models.vae import float32_model
+
     config_path = os.path.join(workdir, "config.json")
     if not os.path.isfile(config_path):
         raise FileNotFoundError(f"{workdir} is not a training workdir: it has no config.json.")
@@ -244,8 +269,10 @@ def load_workdir_model(workdir, checkpoint=None, allow_foreign=False):
         raise
     except (AssertionError, ValueError, tf.errors.OpError) as e:
         text = str(e).strip().splitlines()
-        raise checkpoints.CheckpointError(f"checkpoint {path} does not hold the weights of {workdir}'s model "
-                                          f"({text[0][:200] if text else type(e).__name__}).") from None
+        raise checkpoints.CheckpointError(
+            f"checkpoint {path} does not hold the weights of {workdir}'s model "
+            f"({text[0][:200] if text else type(e).__name__})."
+        ) from None
     info = dict(provenance, **checkpoints.training_state(workdir, epoch))
     return model, epoch, info
 
@@ -263,6 +290,7 @@ def export_checkpoint(workdir, checkpoint, export_dir, *, version=None, overwrit
     the export's metadata records both.
     """
     from betavae_tf import places
+
     places.check_placement(export_dir, "export", own_workdir=workdir)  # before any work
     check_export_base(export_dir, overwrite, version)
     model, epoch, info = load_workdir_model(workdir, checkpoint, allow_foreign)

@@ -8,6 +8,7 @@ new complete object, never a half-written one. A process that is killed
 leaves its temporaries behind; the next writer of the same directory removes
 those whose process is gone (``sweep_stale``).
 """
+
 import contextlib
 import errno
 import json
@@ -27,8 +28,7 @@ _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)-[0-9a-f]+$"
 def temp_sibling(path, kind="tmp"):
     """A hidden name next to path that carries this process's id (see sweep_stale)."""
     path = os.path.abspath(path)
-    return os.path.join(os.path.dirname(path),
-                        f".{os.path.basename(path)}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    return os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
 
 def is_temporary(name):
@@ -76,7 +76,7 @@ def sweep_stale(directory):
 def fsync_path(path):
     """fsync a file, or every file in a directory tree and the directories themselves."""
     if os.path.isdir(path):
-        for root, dirs, files in os.walk(path):
+        for root, _dirs, files in os.walk(path):
             for name in files:
                 _fsync_file(os.path.join(root, name))
             _fsync_dir(root)
@@ -132,8 +132,13 @@ def write_json_atomic(path, obj):
 MAX_JSON_BYTES = 64 << 20
 MAX_JSON_DEPTH = 64
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def kind_name(mode):
@@ -166,8 +171,10 @@ def read_bytes(path, what, limit=None):
     check_regular_file(path, what)
     size = os.path.getsize(path)
     if limit is not None and size > limit:
-        raise ValueError(f"{what} {path} has {format_bytes(size)}, more than the {format_bytes(limit)} such a file "
-                         "can have; it is not one of this package's files.")
+        raise ValueError(
+            f"{what} {path} has {format_bytes(size)}, more than the {format_bytes(limit)} such a file "
+            "can have; it is not one of this package's files."
+        )
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         try:
@@ -187,16 +194,19 @@ def read_text(path, what, limit=None):
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ValueError(f"{what} {path} is not a text file (byte 0x{data[e.start]:02x} at offset {e.start} is not "
-                         "UTF-8).") from None
+        raise ValueError(
+            f"{what} {path} is not a text file (byte 0x{data[e.start]:02x} at offset {e.start} is not UTF-8)."
+        ) from None
 
 
 def json_depth(data):
     """The deepest nesting of [ and { in JSON text (bytes), strings skipped; linear time, no recursion."""
     import numpy as np
+
     skeleton = np.frombuffer(_JSON_STRING.sub(b'""', data), dtype=np.uint8)
-    steps = (np.isin(skeleton, (ord("["), ord("{"))).astype(np.int64)
-             - np.isin(skeleton, (ord("]"), ord("}"))).astype(np.int64))
+    steps = np.isin(skeleton, (ord("["), ord("{"))).astype(np.int64) - np.isin(skeleton, (ord("]"), ord("}"))).astype(
+        np.int64
+    )
     return int(np.cumsum(steps).max(initial=0))
 
 
@@ -206,8 +216,10 @@ def parse_json(data, where, max_depth=MAX_JSON_DEPTH):
         data = data.encode("utf-8", errors="surrogatepass")
     depth = json_depth(data)
     if depth > max_depth:
-        raise ValueError(f"{where} is nested {depth} levels deep, more than the {max_depth} any file of this "
-                         "package has; it is damaged or not from this package.")
+        raise ValueError(
+            f"{where} is nested {depth} levels deep, more than the {max_depth} any file of this "
+            "package has; it is damaged or not from this package."
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -236,14 +248,15 @@ def open_own_file(path, flags, what, mode=0o644):
     otherwise ValueError in one sentence and nothing is written.
     """
     if os.path.islink(path):
-        raise ValueError(f"{what} {path} is a symbolic link; this package writes only its own files there, so "
-                         "remove the link (its target is left alone).")
+        raise ValueError(
+            f"{what} {path} is a symbolic link; this package writes only its own files there, so "
+            "remove the link (its target is left alone)."
+        )
     try:
         fd = os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0), mode)
     except OSError as e:
         if e.errno == errno.ELOOP:
-            raise ValueError(f"{what} {path} is a symbolic link; remove the link (its target is left "
-                             "alone).") from None
+            raise ValueError(f"{what} {path} is a symbolic link; remove the link (its target is left alone).") from None
         if e.errno == errno.ENXIO:  # a FIFO with no reader, opened for writing
             raise ValueError(f"{what} {path} is a FIFO (named pipe), not a regular file.") from None
         raise
@@ -315,8 +328,10 @@ def check_free_space(directory, needed, what):
     """ValueError if the disk holding directory clearly cannot take `needed` bytes."""
     free = free_bytes(directory)
     if needed > free:
-        raise ValueError(f"{what} needs about {format_bytes(needed)}, but the disk holding {directory} has "
-                         f"{format_bytes(free)} free.")
+        raise ValueError(
+            f"{what} needs about {format_bytes(needed)}, but the disk holding {directory} has "
+            f"{format_bytes(free)} free."
+        )
 
 
 _ERRNO_TEXT = {
@@ -368,8 +383,10 @@ def locked(directory, what="workdir", holder="betavae-train"):
                 if e.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                     raise
                 owner = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another"
-                raise WorkdirBusyError(f"{what} {directory} is in use by {holder} process {owner}; wait for it "
-                                       "to finish or choose another directory.") from None
+                raise WorkdirBusyError(
+                    f"{what} {directory} is in use by {holder} process {owner}; wait for it "
+                    "to finish or choose another directory."
+                ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield

@@ -17,9 +17,8 @@ Lines are absl's: one flag per line, blank lines and lines starting with
 ``#`` or ``//`` ignored. Expanded flags take the include's place, so later
 flags still override earlier ones.
 """
-import os
 
-import betavae_tf
+import os
 
 _PREFIXES = ("--flagfile=", "-flagfile=")
 MAX_BYTES = 1 << 20  # a flagfile is a few lines; anything larger is not one
@@ -27,7 +26,7 @@ MAX_BYTES = 1 << 20  # a flagfile is a few lines; anything larger is not one
 
 def flags_root():
     """The shipped flags directory: inside the installed package, or the clone's flags/."""
-    package = os.path.dirname(os.path.abspath(betavae_tf.__file__))
+    package = os.path.dirname(os.path.abspath(__file__))
     for candidate in (os.path.join(package, "flags"), os.path.join(os.path.dirname(package), "flags")):
         if os.path.isdir(candidate):
             return candidate
@@ -43,7 +42,7 @@ def resolve(name, relative_to=None):
         candidates.append(os.path.join(relative_to, name))
     candidates.append(name)
     if not os.path.isabs(name):
-        short = name[len("flags/"):] if name.startswith("flags/") else name
+        short = name[len("flags/") :] if name.startswith("flags/") else name
         try:
             candidates.append(os.path.join(flags_root(), short))
         except FileNotFoundError:
@@ -54,6 +53,7 @@ def resolve(name, relative_to=None):
             return os.path.abspath(path)
         if os.path.exists(path) and not os.path.isdir(path):  # a FIFO or a device: refused, never opened
             from betavae_tf import fileio
+
             fileio.check_regular_file(path, "flagfile")
     raise FileNotFoundError(f"flagfile {name} not found (looked at {', '.join(tried)}).")
 
@@ -64,6 +64,7 @@ def read(path, stack=()):
     if path in stack:
         raise ValueError(f"flagfile {path} includes itself (through {' -> '.join(stack)}).")
     from betavae_tf import fileio
+
     lines = fileio.read_text(path, "flagfile", limit=MAX_BYTES).splitlines()
     out = []
     for line in lines:
@@ -81,7 +82,7 @@ def read(path, stack=()):
 def _include(arg):
     for prefix in _PREFIXES:
         if arg.startswith(prefix):
-            return arg[len(prefix):].strip().strip('"').strip("'")
+            return arg[len(prefix) :].strip().strip('"').strip("'")
     return None
 
 

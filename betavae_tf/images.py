@@ -1,4 +1,5 @@
 """Images of a model's output: sample grids and latent scatter plots."""
+
 import io
 
 import numpy as np
@@ -16,7 +17,7 @@ def tile(images, columns=4, gap=1, fill=1.0):
     out = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap, c), fill, np.float32)
     for k in range(n):
         r, q = divmod(k, columns)
-        out[r * (h + gap):r * (h + gap) + h, q * (w + gap):q * (w + gap) + w] = images[k]
+        out[r * (h + gap) : r * (h + gap) + h, q * (w + gap) : q * (w + gap) + w] = images[k]
     return out
 
 
@@ -31,6 +32,7 @@ def displayable(params_mean):
 def generated_grid(model, n=16, seed=0):
     """Mean parameters (m_k, Fig. 2's convention) decoded from n prior draws z ~ N(0, I), tiled."""
     from betavae_tf.models import inference
+
     params, _ = inference.decode_prior(model, n, seed)
     return tile(displayable(inference.mean_of(model, params)))
 

@@ -11,15 +11,15 @@ record here (plus its kernel in mc_ext, when it needs a new one):
 
 Temperatures and couplings are in units with k_B = 1; Tc(J) scales with |J|.
 """
+
 import dataclasses
-from typing import Callable, Dict, Optional, Tuple
+from collections.abc import Callable
 
 import numpy as np
 
 import mc_ext
 from betavae_tf import phases as ph
-from betavae_tf.physics import (ISING_CRITICAL_TEMPERATURE, energy_per_site, magnetization,
-                                staggered_magnetization)
+from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE, energy_per_site, magnetization, staggered_magnetization
 from betavae_tf.physics import potts as potts_physics
 from betavae_tf.physics import xy as xy_physics
 
@@ -27,14 +27,15 @@ from betavae_tf.physics import xy as xy_physics
 @dataclasses.dataclass(frozen=True)
 class LatticeModel:
     """What the rest of the package needs to know about one lattice model."""
+
     name: str
     description: str
-    encoding: str                                   # the dataset encoding (data.format.ENCODINGS)
-    algorithms: Tuple[str, ...]                     # the sampler's algorithm names, "auto" first
-    local_algorithm: str                            # the one without clusters
-    cluster_needs_ferromagnet: bool                 # Wolff / hybrid only for J > 0
-    has_field: bool                                 # the sampler takes a field h
-    step_definitions: Dict[str, str]                # what one step of each algorithm is
+    encoding: str  # the dataset encoding (data.format.ENCODINGS)
+    algorithms: tuple[str, ...]  # the sampler's algorithm names, "auto" first
+    local_algorithm: str  # the one without clusters
+    cluster_needs_ferromagnet: bool  # Wolff / hybrid only for J > 0
+    has_field: bool  # the sampler takes a field h
+    step_definitions: dict[str, str]  # what one step of each algorithm is
     # (config) -> channels, phases map; (coupling, config) -> Tc or None
     channels: Callable
     phase_map: Callable
@@ -43,24 +44,23 @@ class LatticeModel:
     sample: Callable
     # (raw samples, T, coupling, config) -> (stored samples, {energy, magnetization, staggered_magnetization, phase})
     label: Callable
-    resolve_algorithm: Callable                     # (algorithm, T, coupling, field) -> concrete algorithm
-    order_parameter: str = "magnetization"          # what the "magnetization" label holds
+    resolve_algorithm: Callable  # (algorithm, T, coupling, field) -> concrete algorithm
+    order_parameter: str = "magnetization"  # what the "magnetization" label holds
     transition_is_exact: bool = True
     # For discrete models, on integer states [n, L, L] (0/1 for Ising, 0..q-1 for Potts) and (coupling, field):
     # energy -> E/N per configuration; local_energy -> [n, L, L] the energy of the bonds (and field) of each
     # site. betavae_tf.sampling uses them for exact sampling with a trained model; None where not defined.
-    energy: Optional[Callable] = None
-    local_energy: Optional[Callable] = None
+    energy: Callable | None = None
+    local_energy: Callable | None = None
     # (config) -> None, raising ValueError for a setting this model refuses (e.g. Potts q out of range)
-    check: Optional[Callable] = None
-    even_size_algorithms: Tuple[str, ...] = ()      # algorithms that need an even L (a checkerboard)
-    manifest: Callable = lambda config: {}          # (config) -> the model's own entries of a dataset manifest
+    check: Callable | None = None
+    even_size_algorithms: tuple[str, ...] = ()  # algorithms that need an even L (a checkerboard)
+    manifest: Callable = lambda config: {}  # (config) -> the model's own entries of a dataset manifest
 
 
 def _neighbour_sum(a):
     """The sum over the four nearest neighbours on the torus, per site."""
-    return (np.roll(a, 1, axis=-1) + np.roll(a, -1, axis=-1) + np.roll(a, 1, axis=-2)
-            + np.roll(a, -1, axis=-2))
+    return np.roll(a, 1, axis=-1) + np.roll(a, -1, axis=-1) + np.roll(a, 1, axis=-2) + np.roll(a, -1, axis=-2)
 
 
 # -- Ising ---------------------------------------------------------------------------
@@ -86,27 +86,41 @@ def _ising_phase(temperature, coupling, critical_temperature=ISING_CRITICAL_TEMP
 
 def _ising_label(spins, temperature, coupling, config):
     field = getattr(config, "field", 0.0)
-    return spins, {"energy": energy_per_site(spins, coupling, field), "magnetization": magnetization(spins),
-                   "staggered_magnetization": staggered_magnetization(spins),
-                   "phase": np.full(len(spins), _ising_phase(temperature, coupling))}
+    return spins, {
+        "energy": energy_per_site(spins, coupling, field),
+        "magnetization": magnetization(spins),
+        "staggered_magnetization": staggered_magnetization(spins),
+        "phase": np.full(len(spins), _ising_phase(temperature, coupling)),
+    }
 
 
 ISING = LatticeModel(
-    name="ising", description="2D Ising model, H = -J sum S_i S_j - h sum S_i; sigma in {0, 1}",
-    encoding="bits", algorithms=mc_ext.ALGORITHMS, local_algorithm="metropolis", cluster_needs_ferromagnet=False,
+    name="ising",
+    description="2D Ising model, H = -J sum S_i S_j - h sum S_i; sigma in {0, 1}",
+    encoding="bits",
+    algorithms=mc_ext.ALGORITHMS,
+    local_algorithm="metropolis",
+    cluster_needs_ferromagnet=False,
     has_field=True,
-    step_definitions={"metropolis": "one checkerboard sweep",
-                      "wolff": "clusters_per_step Wolff clusters (about N spins)",
-                      "hybrid": "one wolff step then one metropolis sweep"},
-    channels=lambda config: 1, phase_map=lambda config: dict(ph.ISING),
+    step_definitions={
+        "metropolis": "one checkerboard sweep",
+        "wolff": "clusters_per_step Wolff clusters (about N spins)",
+        "hybrid": "one wolff step then one metropolis sweep",
+    },
+    channels=lambda config: 1,
+    phase_map=lambda config: dict(ph.ISING),
     critical_temperature=lambda coupling, config=None: ISING_CRITICAL_TEMPERATURE * abs(coupling),
     sample=lambda L, t, n, coupling, seed, config, **kw: mc_ext.sample_ising(
-        L, t, n, coupling=coupling, field=config.field, seed=seed, return_info=True, **kw),
+        L, t, n, coupling=coupling, field=config.field, seed=seed, return_info=True, **kw
+    ),
     label=_ising_label,
     resolve_algorithm=lambda algorithm, t, coupling=1.0, field=0.0: mc_ext.resolve_algorithm(
-        algorithm, t, coupling, field),
+        algorithm, t, coupling, field
+    ),
     energy=lambda states, coupling, field=0.0: energy_per_site(np.asarray(states, dtype=np.int8), coupling, field),
-    local_energy=_ising_local_energy, even_size_algorithms=("metropolis", "hybrid"))
+    local_energy=_ising_local_energy,
+    even_size_algorithms=("metropolis", "hybrid"),
+)
 
 
 # -- q-state Potts -------------------------------------------------------------------
@@ -120,28 +134,43 @@ def _potts_label(states, temperature, coupling, config):
     ordered = coupling > 0 and temperature < potts_physics.potts_critical_temperature(q, coupling)
     majority = np.argmax(potts_physics.potts_state_fractions(states, q), axis=1)
     phase = ph.ordered_state(majority) if ordered else np.full(len(states), ph.PM)
-    return states, {"energy": potts_physics.potts_energy_per_site(states, coupling),
-                    "magnetization": potts_physics.potts_order_parameter(states, q),
-                    "staggered_magnetization": np.full(len(states), np.nan), "phase": phase}
+    return states, {
+        "energy": potts_physics.potts_energy_per_site(states, coupling),
+        "magnetization": potts_physics.potts_order_parameter(states, q),
+        "staggered_magnetization": np.full(len(states), np.nan),
+        "phase": phase,
+    }
 
 
 POTTS = LatticeModel(
-    name="potts", description="q-state Potts model, H = -J sum delta(s_i, s_j); one-hot states",
-    encoding="categorical", algorithms=mc_ext.POTTS_ALGORITHMS, local_algorithm="heatbath",
-    cluster_needs_ferromagnet=True, has_field=False,
-    step_definitions={"heatbath": "one sequential heat-bath sweep",
-                      "wolff": "clusters_per_step Wolff clusters (about N spins)",
-                      "hybrid": "one wolff step then one heat-bath sweep"},
-    channels=lambda config: config.q, phase_map=lambda config: ph.q_state(config.q),
-    critical_temperature=lambda coupling, config: (potts_physics.potts_critical_temperature(config.q, coupling)
-                                                   if coupling > 0 else None),
+    name="potts",
+    description="q-state Potts model, H = -J sum delta(s_i, s_j); one-hot states",
+    encoding="categorical",
+    algorithms=mc_ext.POTTS_ALGORITHMS,
+    local_algorithm="heatbath",
+    cluster_needs_ferromagnet=True,
+    has_field=False,
+    step_definitions={
+        "heatbath": "one sequential heat-bath sweep",
+        "wolff": "clusters_per_step Wolff clusters (about N spins)",
+        "hybrid": "one wolff step then one heat-bath sweep",
+    },
+    channels=lambda config: config.q,
+    phase_map=lambda config: ph.q_state(config.q),
+    critical_temperature=lambda coupling, config: (
+        potts_physics.potts_critical_temperature(config.q, coupling) if coupling > 0 else None
+    ),
     sample=lambda L, t, n, coupling, seed, config, **kw: mc_ext.sample_potts(
-        L, t, n, q=config.q, coupling=coupling, seed=seed, return_info=True, **kw),
-    label=_potts_label, order_parameter="Potts order parameter |M|",
-    resolve_algorithm=lambda algorithm, t, coupling=1.0, field=0.0: mc_ext.resolve_potts_algorithm(
-        algorithm, coupling),
+        L, t, n, q=config.q, coupling=coupling, seed=seed, return_info=True, **kw
+    ),
+    label=_potts_label,
+    order_parameter="Potts order parameter |M|",
+    resolve_algorithm=lambda algorithm, t, coupling=1.0, field=0.0: mc_ext.resolve_potts_algorithm(algorithm, coupling),
     energy=lambda states, coupling, field=0.0: potts_physics.potts_energy_per_site(states, coupling),
-    local_energy=_potts_local_energy, check=_potts_check, manifest=lambda config: {"q": config.q})
+    local_energy=_potts_local_energy,
+    check=_potts_check,
+    manifest=lambda config: {"q": config.q},
+)
 
 
 # -- XY ------------------------------------------------------------------------------
@@ -152,26 +181,37 @@ def _xy_label(angles, temperature, coupling, config):
         "energy": xy_physics.xy_energy_per_site(angles, coupling),
         "magnetization": xy_physics.xy_magnetization(angles),
         "staggered_magnetization": np.full(len(angles), np.nan),
-        "phase": np.full(len(angles), ph.QLRO if ordered else ph.PM)}
+        "phase": np.full(len(angles), ph.QLRO if ordered else ph.PM),
+    }
 
 
 XY = LatticeModel(
-    name="xy", description="classical XY model, H = -J sum cos(theta_i - theta_j); (cos, sin) channels",
-    encoding="float32", algorithms=mc_ext.XY_ALGORITHMS, local_algorithm="metropolis",
-    cluster_needs_ferromagnet=True, has_field=False,
-    step_definitions={"metropolis": "one sequential Metropolis sweep (window tuned in thermalization)",
-                      "wolff": "clusters_per_step embedded-Ising Wolff clusters (about N spins)",
-                      "hybrid": "one wolff step then one metropolis sweep"},
-    channels=lambda config: 2, phase_map=lambda config: dict(ph.XY),
+    name="xy",
+    description="classical XY model, H = -J sum cos(theta_i - theta_j); (cos, sin) channels",
+    encoding="float32",
+    algorithms=mc_ext.XY_ALGORITHMS,
+    local_algorithm="metropolis",
+    cluster_needs_ferromagnet=True,
+    has_field=False,
+    step_definitions={
+        "metropolis": "one sequential Metropolis sweep (window tuned in thermalization)",
+        "wolff": "clusters_per_step embedded-Ising Wolff clusters (about N spins)",
+        "hybrid": "one wolff step then one metropolis sweep",
+    },
+    channels=lambda config: 2,
+    phase_map=lambda config: dict(ph.XY),
     critical_temperature=lambda coupling, config=None: xy_physics.XY_BKT_TEMPERATURE * abs(coupling),
     sample=lambda L, t, n, coupling, seed, config, **kw: mc_ext.sample_xy(
-        L, t, n, coupling=coupling, seed=seed, return_info=True, **kw),
-    label=_xy_label, order_parameter="|m|", transition_is_exact=False,
-    resolve_algorithm=lambda algorithm, t, coupling=1.0, field=0.0: mc_ext.resolve_xy_algorithm(
-        algorithm, coupling))
+        L, t, n, coupling=coupling, seed=seed, return_info=True, **kw
+    ),
+    label=_xy_label,
+    order_parameter="|m|",
+    transition_is_exact=False,
+    resolve_algorithm=lambda algorithm, t, coupling=1.0, field=0.0: mc_ext.resolve_xy_algorithm(algorithm, coupling),
+)
 
 
-MODELS: Dict[str, LatticeModel] = {m.name: m for m in (ISING, POTTS, XY)}
+MODELS: dict[str, LatticeModel] = {m.name: m for m in (ISING, POTTS, XY)}
 
 
 def get(name) -> LatticeModel:
@@ -180,6 +220,6 @@ def get(name) -> LatticeModel:
     return MODELS[name]
 
 
-def phase_of(temperature, coupling, critical_temperature: Optional[float] = ISING_CRITICAL_TEMPERATURE):
+def phase_of(temperature, coupling, critical_temperature: float | None = ISING_CRITICAL_TEMPERATURE):
     """Ising phase codes from the generating T and J (imports use it with their own Tc)."""
     return _ising_phase(temperature, coupling, critical_temperature)

@@ -13,6 +13,7 @@ model that has it:
   FM_a    = 3+a  ordered or polarized towards state a (q-state Potts, the synthetic Z3 set)
 MNIST uses its digits 0-9 as labels, which are classes, not phases.
 """
+
 UNKNOWN = -1
 MIXED = -2
 FM = 0

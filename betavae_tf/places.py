@@ -28,6 +28,7 @@ Output paths are resolved through symbolic links once, at the start
 (``os.path.realpath``), so a linked output is followed consistently: the
 checks, the temporary and the final rename all happen where the link points.
 """
+
 import os
 import re
 
@@ -36,14 +37,22 @@ from betavae_tf import fileio
 MARKER = ".betavae_tf.json"
 MARKED = ("analysis", "samples", "reproduction")
 KINDS = ("dataset", "workdir", "export") + MARKED
-NAMES = {"dataset": "dataset", "workdir": "training workdir", "export": "export directory",
-         "analysis": "analysis output", "samples": "samples output", "reproduction": "reproduction output"}
+NAMES = {
+    "dataset": "dataset",
+    "workdir": "training workdir",
+    "export": "export directory",
+    "analysis": "analysis output",
+    "samples": "samples output",
+    "reproduction": "reproduction output",
+}
 
 
 def a(kind):
     """'a dataset', 'an export directory': the kind's name with its article."""
     name = NAMES[kind]
     return ("an " if name[0] in "aeiou" else "a ") + name
+
+
 _VERSION = re.compile(r"^[0-9]+$")
 
 # What the package writes into a SavedModel version and into its own outputs.
@@ -68,8 +77,9 @@ def _json(path):
 
 def is_export_version(path):
     """Whether path is one version of this package's exports (its SavedModel and assets.extra/betavae_tf.json)."""
-    return (os.path.isfile(os.path.join(path, "saved_model.pb"))
-            and os.path.isfile(os.path.join(path, "assets.extra", "betavae_tf.json")))
+    return os.path.isfile(os.path.join(path, "saved_model.pb")) and os.path.isfile(
+        os.path.join(path, "assets.extra", "betavae_tf.json")
+    )
 
 
 def marker_kind(directory):
@@ -181,13 +191,17 @@ def check_replaceable(directory, kind, flag="--overwrite"):
         holds = sorted(os.listdir(directory))
         first = f" (it holds {holds[0]}{' and more' if len(holds) > 1 else ''})" if holds else ""
         also = f"; it is {a(found)}" if found else ""
-        raise FileExistsError(f"{directory} is not {a(kind)} of this package{also}{first}; {flag} replaces only "
-                              f"{a(kind)} it wrote, so choose another path.")
+        raise FileExistsError(
+            f"{directory} is not {a(kind)} of this package{also}{first}; {flag} replaces only "
+            f"{a(kind)} it wrote, so choose another path."
+        )
     foreign = first_foreign(directory, kind)
     if foreign is not None:
-        raise FileExistsError(f"{directory} is {a(kind)} but also holds {foreign}, which this package did not write "
-                              f"there; {flag} would delete it, so nothing was replaced. Move it away or choose "
-                              "another path.")
+        raise FileExistsError(
+            f"{directory} is {a(kind)} but also holds {foreign}, which this package did not write "
+            f"there; {flag} would delete it, so nothing was replaced. Move it away or choose "
+            "another path."
+        )
 
 
 def check_output(path, kind, overwrite, flag="--overwrite", reuse=False):
@@ -208,8 +222,9 @@ def check_output(path, kind, overwrite, flag="--overwrite", reuse=False):
         if not (overwrite or reuse):
             found = kind_of(path)
             if found == kind:
-                raise FileExistsError(f"{path} already exists; pass {flag} to replace it (it is {a(kind)} of this "
-                                      "package).")
+                raise FileExistsError(
+                    f"{path} already exists; pass {flag} to replace it (it is {a(kind)} of this package)."
+                )
         check_replaceable(path, kind, flag)
         if overwrite and (cwd == path or cwd.startswith(path + os.sep)):
             raise FileExistsError(f"{path} holds the working directory; run from elsewhere to replace it.")
@@ -240,9 +255,11 @@ def check_placement(path, kind, own_workdir=None):
         if found == "reproduction":
             return
         if found and not (kind == "export" and found == "workdir" and own == parent):
-            raise ValueError(f"the {what} {path} would lie inside the {NAMES[found]} {parent}; the package's "
-                             "datasets, workdirs, exports and analysis outputs never nest in one another (replacing "
-                             "one would take the other with it), so choose a path outside it.")
+            raise ValueError(
+                f"the {what} {path} would lie inside the {NAMES[found]} {parent}; the package's "
+                "datasets, workdirs, exports and analysis outputs never nest in one another (replacing "
+                "one would take the other with it), so choose a path outside it."
+            )
         up = os.path.dirname(parent)
         if up == parent:
             return
@@ -259,15 +276,21 @@ def check_apart(path, what, others):
         if path == other:
             raise ValueError(f"the {what} and the {other_what} are the same directory ({path}); give each its own.")
         if _inside(path, other):
-            raise ValueError(f"the {what} {path} lies inside the {other_what} {other}; replacing one would take the "
-                             "other with it, so choose a path outside it.")
+            raise ValueError(
+                f"the {what} {path} lies inside the {other_what} {other}; replacing one would take the "
+                "other with it, so choose a path outside it."
+            )
         if _inside(other, path):
-            raise ValueError(f"the {other_what} {other} lies inside the {what} {path}; replacing one would take the "
-                             "other with it, so choose a path outside it.")
+            raise ValueError(
+                f"the {other_what} {other} lies inside the {what} {path}; replacing one would take the "
+                "other with it, so choose a path outside it."
+            )
 
 
 def write_marker(directory, kind):
     """Mark a directory as the package's `kind` (analysis, samples, reproduction)."""
-    from betavae_tf import __version__
-    fileio.write_json_atomic(os.path.join(directory, MARKER), {"kind": kind, "package": "betavae_tf",
-                                                               "package_version": __version__})
+    from betavae_tf.version import __version__
+
+    fileio.write_json_atomic(
+        os.path.join(directory, MARKER), {"kind": kind, "package": "betavae_tf", "package_version": __version__}
+    )

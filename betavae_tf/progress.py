@@ -4,6 +4,7 @@ Lines go through absl logging, so --verbosity and --log_dir apply; on an
 interactive terminal a tqdm bar is drawn as well (never in logs, notebooks'
 captured output or CI).
 """
+
 import sys
 import time
 
@@ -39,6 +40,7 @@ class Progress:
         if bar:
             try:
                 from tqdm import tqdm
+
                 self.bar = tqdm(total=total, desc=what, leave=False, file=sys.stderr)
             except ImportError:
                 self.bar = None
@@ -47,8 +49,8 @@ class Progress:
         return time.perf_counter() - self.start
 
     def eta(self):
-        spent = sum(self.weights[:self.done])
-        left = sum(self.weights[self.done:])
+        spent = sum(self.weights[: self.done])
+        left = sum(self.weights[self.done :])
         return self.elapsed() * left / spent if spent > 0 else float("nan")
 
     def step(self, message):
@@ -57,8 +59,13 @@ class Progress:
             self.bar.update(1)
         if self.log is not None:
             where = f"{self.what} {self.done}/{self.total}" if self.counter else self.what
-            self.log("%s: %s (%s elapsed, ETA %s)", where, message, format_seconds(self.elapsed()),
-                     format_seconds(self.eta()))
+            self.log(
+                "%s: %s (%s elapsed, ETA %s)",
+                where,
+                message,
+                format_seconds(self.elapsed()),
+                format_seconds(self.eta()),
+            )
 
     def close(self):
         if self.bar is not None:

@@ -4,6 +4,7 @@ The layout is train_lib's (its module docstring); the checks here run before
 anything is written, and the history is appended one whole fsynced line at
 a time, so a kill leaves each line whole or absent.
 """
+
 import json
 import os
 import shutil
@@ -25,18 +26,25 @@ def check_workdir(workdir, effective):
     if os.path.lexists(workdir) and not os.path.isdir(workdir):
         raise NotADirectoryError(f"workdir {workdir} exists and is not a directory.")
     _check_own_files(workdir)
-    if not os.path.isfile(path) and os.path.isdir(os.path.join(workdir, "checkpoints")) \
-            and os.listdir(os.path.join(workdir, "checkpoints")):
-        raise ValueError(f"workdir {workdir} has checkpoints but no config.json; it was not made by this "
-                         "package or was damaged, so it cannot be resumed. Use a new --workdir.")
+    if (
+        not os.path.isfile(path)
+        and os.path.isdir(os.path.join(workdir, "checkpoints"))
+        and os.listdir(os.path.join(workdir, "checkpoints"))
+    ):
+        raise ValueError(
+            f"workdir {workdir} has checkpoints but no config.json; it was not made by this "
+            "package or was damaged, so it cannot be resumed. Use a new --workdir."
+        )
     kind = places.kind_of(workdir)
     if kind != "workdir" and os.path.isdir(workdir):
         other = [n for n in sorted(os.listdir(workdir)) if n != ".lock" and not fileio.is_temporary(n)]
         if other:
             what = f"is {places.a(kind)}" if kind else f"holds {other[0]}"
-            raise ValueError(f"workdir {workdir} {what} and is not a training run of this package; training "
-                             "would write its files beside (or over) what is there, so use a new or empty "
-                             "--workdir.")
+            raise ValueError(
+                f"workdir {workdir} {what} and is not a training run of this package; training "
+                "would write its files beside (or over) what is there, so use a new or empty "
+                "--workdir."
+            )
     if not os.path.isfile(path):
         return
     previous = fileio.read_json(path, "workdir config")
@@ -44,38 +52,55 @@ def check_workdir(workdir, effective):
         for key in RESUME_KEYS:
             old, new = previous["train"].get(key, RESUME_DEFAULTS.get(key)), effective["train"][key]
             if old != new:
-                raise ValueError(f"workdir {workdir} holds a run with {key} = {old!r}, not {new!r}; "
-                                 "use a new --workdir or the same settings to resume.")
+                raise ValueError(
+                    f"workdir {workdir} holds a run with {key} = {old!r}, not {new!r}; "
+                    "use a new --workdir or the same settings to resume."
+                )
         for key in MODEL_KEYS:
             old, new = previous["model"].get(key), effective["model"][key]
             if old != new:
-                raise ValueError(f"workdir {workdir} holds a run on data with {key} = {old!r}, but "
-                                 f"{effective['train']['data_dir']} now has {key} = {new!r}; the dataset was "
-                                 "replaced. Use a new --workdir (the old checkpoints stay exportable).")
+                raise ValueError(
+                    f"workdir {workdir} holds a run on data with {key} = {old!r}, but "
+                    f"{effective['train']['data_dir']} now has {key} = {new!r}; the dataset was "
+                    "replaced. Use a new --workdir (the old checkpoints stay exportable)."
+                )
         old = previous.get("data", {}).get("fingerprint")
         if old is not None and old != effective["data"]["fingerprint"]:
-            raise ValueError(f"workdir {workdir} was trained on other data than {effective['train']['data_dir']} "
-                             "holds now (the dataset fingerprint differs: it was regenerated or replaced); use a "
-                             "new --workdir, or restore the original data to resume.")
+            raise ValueError(
+                f"workdir {workdir} was trained on other data than {effective['train']['data_dir']} "
+                "holds now (the dataset fingerprint differs: it was regenerated or replaced); use a "
+                "new --workdir, or restore the original data to resume."
+            )
     except (KeyError, TypeError, AttributeError):
         raise ValueError(f"workdir config {path} is missing entries or damaged; it cannot be resumed.") from None
 
 
 HISTORY = "history.jsonl"
 # The files a run keeps in its workdir: each must be a regular file of its own, never a link or a FIFO.
-_OWN_FILES = ("config.json", "flags.txt", HISTORY, "result.json", ".lock",
-              os.path.join("checkpoints", checkpoints.STATE_FILE))
+_OWN_FILES = (
+    "config.json",
+    "flags.txt",
+    HISTORY,
+    "result.json",
+    ".lock",
+    os.path.join("checkpoints", checkpoints.STATE_FILE),
+)
+
+
 def _check_own_files(workdir):
     for name in _OWN_FILES:
         path = os.path.join(workdir, name)
         if os.path.islink(path):
-            raise ValueError(f"workdir {workdir}: {name} is a symbolic link; a run writes only its own files, so "
-                             "remove the link (its target is left alone) or use a new --workdir.")
+            raise ValueError(
+                f"workdir {workdir}: {name} is a symbolic link; a run writes only its own files, so "
+                "remove the link (its target is left alone) or use a new --workdir."
+            )
         if os.path.lexists(path):
             kind = fileio.kind_name(os.stat(path).st_mode)
             if kind:
-                raise ValueError(f"workdir {workdir}: {name} is {kind}, not a regular file; remove it or use a "
-                                 "new --workdir.")
+                raise ValueError(
+                    f"workdir {workdir}: {name} is {kind}, not a regular file; remove it or use a new --workdir."
+                )
 
 
 def check_placement(workdir, data_dir):
@@ -118,8 +143,9 @@ def rewrite_history(workdir, entries):
 
 def append_history(workdir, entry):
     """Append one whole line with a single write, fsynced: a kill leaves the line whole or absent."""
-    fd = fileio.open_own_file(os.path.join(workdir, HISTORY), os.O_WRONLY | os.O_APPEND | os.O_CREAT,
-                              "training history")
+    fd = fileio.open_own_file(
+        os.path.join(workdir, HISTORY), os.O_WRONLY | os.O_APPEND | os.O_CREAT, "training history"
+    )
     try:
         os.write(fd, (json.dumps(entry) + "\n").encode())
         os.fsync(fd)

@@ -6,9 +6,9 @@ chain starts, samples each temperature with betavae_tf.sampling.exact_sample
 and, with an output directory, writes summary.json and one
 samples_T<T>.npz of integer states per temperature, all or nothing.
 """
+
 import dataclasses
 import os
-from typing import Optional, Tuple
 
 from absl import logging
 
@@ -17,12 +17,16 @@ from betavae_tf.config_flags import setting
 
 @dataclasses.dataclass(frozen=True)
 class SampleConfig:
-    workdir: Optional[str] = setting(None, "A betavae-train workdir (its config.json and checkpoints/).")
-    checkpoint: Optional[str] = setting(None, "Checkpoint prefix (default: the newest).")
-    model: str = setting("ising", "The lattice model whose Boltzmann distribution is sampled "
-                         "(betavae_tf.lattice.MODELS with an energy: ising, potts).")
-    temperatures: Optional[Tuple[float, ...]] = setting(None, "Temperatures (comma-separated).", kind="floats",
-                                                        flag="temperature")
+    workdir: str | None = setting(None, "A betavae-train workdir (its config.json and checkpoints/).")
+    checkpoint: str | None = setting(None, "Checkpoint prefix (default: the newest).")
+    model: str = setting(
+        "ising",
+        "The lattice model whose Boltzmann distribution is sampled "
+        "(betavae_tf.lattice.MODELS with an energy: ising, potts).",
+    )
+    temperatures: tuple[float, ...] | None = setting(
+        None, "Temperatures (comma-separated).", kind="floats", flag="temperature"
+    )
     coupling: float = setting(1.0, "J of the target model.")
     field: float = setting(0.0, "h of the target model (Ising).")
     n_chains: int = setting(64, "Independent chains (one batch through the model per step).")
@@ -30,11 +34,13 @@ class SampleConfig:
     burn_in: int = setting(100, "Unmeasured steps at the start.")
     local_sweeps: int = setting(0, "Checkerboard Metropolis sweeps between model proposals (0: none).")
     seed: int = setting(0, "Seed of proposals and acceptance.")
-    out: Optional[str] = setting(None, "Directory for summary.json and the samples (optional; new or empty).")
+    out: str | None = setting(None, "Directory for summary.json and the samples (optional; new or empty).")
     overwrite: bool = setting(False, "Replace an earlier betavae-sample output in --out (never other files).")
     allow_foreign_checkpoint: bool = setting(
-        False, "Accept a --checkpoint from another workdir whose model or data differ (summary.json then names "
-        "where the weights came from).")
+        False,
+        "Accept a --checkpoint from another workdir whose model or data differ (summary.json then names "
+        "where the weights came from).",
+    )
 
     def validate(self):
         if not self.workdir:
@@ -44,6 +50,7 @@ class SampleConfig:
         if any(t <= 0 for t in self.temperatures):
             raise ValueError(f"--temperature must be positive, got {','.join(f'{t:g}' for t in self.temperatures)}.")
         from betavae_tf import lattice
+
         lattice.get(self.model)
         return self
 
@@ -51,12 +58,14 @@ class SampleConfig:
 def line(r):
     """One temperature's result in one line."""
     obs = r.observables
-    return (f"T = {r.temperature:g}: acceptance {r.acceptance:.4f}, tau_int(E) {r.tau_int['energy']:.1f} steps, "
-            f"E/N {obs['energy'][0]:.5f} +- {obs['energy'][1]:.5f}, |m| {obs['abs_order_parameter'][0]:.4f} "
-            f"+- {obs['abs_order_parameter'][1]:.4f}, C {obs['specific_heat'][0]:.3f} +- "
-            f"{obs['specific_heat'][1]:.3f}; importance sampling E/N {r.importance['energy'][0]:.5f} +- "
-            f"{r.importance['energy'][1]:.5f}, ESS {r.ess:.1f} of {r.n_proposals}; "
-            f"{r.independent_per_second:.1f} independent samples/s")
+    return (
+        f"T = {r.temperature:g}: acceptance {r.acceptance:.4f}, tau_int(E) {r.tau_int['energy']:.1f} steps, "
+        f"E/N {obs['energy'][0]:.5f} +- {obs['energy'][1]:.5f}, |m| {obs['abs_order_parameter'][0]:.4f} "
+        f"+- {obs['abs_order_parameter'][1]:.4f}, C {obs['specific_heat'][0]:.3f} +- "
+        f"{obs['specific_heat'][1]:.3f}; importance sampling E/N {r.importance['energy'][0]:.5f} +- "
+        f"{r.importance['energy'][1]:.5f}, ESS {r.ess:.1f} of {r.n_proposals}; "
+        f"{r.independent_per_second:.1f} independent samples/s"
+    )
 
 
 def sample(config: SampleConfig, echo=print, log=logging.info):
@@ -67,6 +76,7 @@ def sample(config: SampleConfig, echo=print, log=logging.info):
     import numpy as np
 
     from betavae_tf import checkpoints, export, fileio, places, sampling
+
     config.validate()
     out = None
     if config.out:
@@ -78,25 +88,48 @@ def sample(config: SampleConfig, echo=print, log=logging.info):
     if warning:
         echo(f"warning: {warning}")
     for t in config.temperatures:  # every setting checked before the first chain runs
-        sampling.check_settings(model, config.model, t, config.coupling, config.field, config.n_chains,
-                                config.n_steps, config.burn_in, config.local_sweeps)
+        sampling.check_settings(
+            model,
+            config.model,
+            t,
+            config.coupling,
+            config.field,
+            config.n_chains,
+            config.n_steps,
+            config.burn_in,
+            config.local_sweeps,
+        )
     results, states = [], {}
     for t in config.temperatures:
-        r = sampling.exact_sample(model, lattice_model=config.model, temperature=t, coupling=config.coupling,
-                                  field=config.field, n_chains=config.n_chains, n_steps=config.n_steps,
-                                  burn_in=config.burn_in, local_sweeps=config.local_sweeps, seed=config.seed,
-                                  keep_states=bool(out), log=log)
+        r = sampling.exact_sample(
+            model,
+            lattice_model=config.model,
+            temperature=t,
+            coupling=config.coupling,
+            field=config.field,
+            n_chains=config.n_chains,
+            n_steps=config.n_steps,
+            burn_in=config.burn_in,
+            local_sweeps=config.local_sweeps,
+            seed=config.seed,
+            keep_states=bool(out),
+            log=log,
+        )
         echo(line(r))
         results.append(r.summary())
         if out:
-            states[f"samples_T{t:g}.npz"] = (r.states.reshape(-1, *r.states.shape[2:]),
-                                             np.tile(np.arange(r.n_chains), r.n_steps))
+            states[f"samples_T{t:g}.npz"] = (
+                r.states.reshape(-1, *r.states.shape[2:]),
+                np.tile(np.arange(r.n_chains), r.n_steps),
+            )
     summary = {"workdir": config.workdir, "epoch": epoch, "training": info, "results": results}
     if out:
         # All or nothing: the directory is filled as a hidden temporary and renamed into place.
-        with fileio.staged_directory(out, replace=os.path.lexists(out),
-                                     before_replace=lambda: places.check_output(out, "samples", config.overwrite)
-                                     ) as tmp:
+        with fileio.staged_directory(
+            out,
+            replace=os.path.lexists(out),
+            before_replace=lambda: places.check_output(out, "samples", config.overwrite),
+        ) as tmp:
             for name, (kept, chain) in states.items():
                 with open(os.path.join(tmp, name), "wb") as f:
                     np.savez_compressed(f, states=kept, chain=chain)

@@ -25,10 +25,10 @@ local_energy on integer states), so any discrete model with a record works.
 The functions here need only a BetaVAE (any head whose likelihood can sample
 and give log_prob) and a record; betavae-sample is the command.
 """
+
 import dataclasses
 import time
 import types
-from typing import Dict, Optional
 
 import numpy as np
 
@@ -39,6 +39,7 @@ from mc_ext.autocorr import integrated_autocorrelation_time
 @dataclasses.dataclass
 class ExactSampleResult:
     """What exact_sample measured. Observables are (value, standard error) pairs."""
+
     model: str
     lattice_size: int
     temperature: float
@@ -48,15 +49,15 @@ class ExactSampleResult:
     n_steps: int
     burn_in: int
     local_sweeps: int
-    acceptance: float                     # accepted model proposals / proposals after burn-in
-    tau_int: Dict[str, float]             # in chain steps, per observable
-    observables: Dict[str, tuple]         # from the Markov chains (errors from the spread over chains)
-    importance: Dict[str, tuple]          # self-normalised importance sampling over every proposal
-    ess: float                            # effective sample size of the importance weights
+    acceptance: float  # accepted model proposals / proposals after burn-in
+    tau_int: dict[str, float]  # in chain steps, per observable
+    observables: dict[str, tuple]  # from the Markov chains (errors from the spread over chains)
+    importance: dict[str, tuple]  # self-normalised importance sampling over every proposal
+    ess: float  # effective sample size of the importance weights
     n_proposals: int
     seconds: float
-    independent_per_second: float         # chains * steps / (2 tau_int(energy)) / seconds
-    states: Optional[np.ndarray] = None   # [n_steps, n_chains, L, L] integer states, when kept
+    independent_per_second: float  # chains * steps / (2 tau_int(energy)) / seconds
+    states: np.ndarray | None = None  # [n_steps, n_chains, L, L] integer states, when kept
 
     def summary(self):
         out = dataclasses.asdict(self)
@@ -85,31 +86,48 @@ def check_settings(model, lattice_model, temperature, coupling, field, n_chains,
     record = lattice_lib.get(lattice_model)
     cfg = model.config
     if record.energy is None or record.local_energy is None:
-        raise ValueError(f"exact sampling needs the energy of the {record.name} model on discrete states; its "
-                         "record defines none.")
+        raise ValueError(
+            f"exact sampling needs the energy of the {record.name} model on discrete states; its record defines none."
+        )
     if cfg.decoder == "gaussian":
-        raise ValueError("exact sampling needs a decoder over discrete states (bernoulli, multinomial, "
-                         "temperature or autoregressive), not the gaussian head.")
+        raise ValueError(
+            "exact sampling needs a decoder over discrete states (bernoulli, multinomial, "
+            "temperature or autoregressive), not the gaussian head."
+        )
     if record.encoding == "bits" and cfg.channels != 1:
-        raise ValueError(f"the {record.name} model has one binary channel, but the trained model has "
-                         f"{cfg.channels} channels.")
+        raise ValueError(
+            f"the {record.name} model has one binary channel, but the trained model has {cfg.channels} channels."
+        )
     if record.encoding == "categorical" and cfg.channels < 2:
         raise ValueError(f"the {record.name} model is one-hot over q >= 2 channels, but the trained model has 1.")
-    if (isinstance(temperature, (bool, np.bool_)) or not isinstance(temperature, (int, float, np.number))
-            or not np.isfinite(temperature) or temperature <= 0):
+    if (
+        isinstance(temperature, (bool, np.bool_))
+        or not isinstance(temperature, (int, float, np.number))
+        or not np.isfinite(temperature)
+        or temperature <= 0
+    ):
         raise ValueError(f"temperature must be a positive number, got {temperature!r}.")
     for name, value in (("coupling", coupling), ("field", field)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
-                or not np.isfinite(value):
+        if (
+            isinstance(value, (bool, np.bool_))
+            or not isinstance(value, (int, float, np.number))
+            or not np.isfinite(value)
+        ):
             raise ValueError(f"{name} must be a finite number, got {value!r}.")
     # Every reported number must be a float64: the log-weights scale as N (2|J| + |h|) / T and the
     # specific heat as N ((2|J| + |h|) / T)^2, so a setting where those overflow is refused up front.
     scale = (2 * abs(float(coupling)) + abs(float(field))) / float(temperature)
-    if scale > 0 and np.log(cfg.lattice_size ** 2) + 2 * np.log(scale) > np.log(1e300):
-        raise ValueError(f"T = {temperature:g} with J = {coupling:g}, h = {field:g} puts exp(-E/T) and the specific "
-                         "heat outside the range of a float64; use a temperature nearer the coupling's scale.")
-    for name, value, low in (("n_chains", n_chains, 2), ("n_steps", n_steps, 4), ("burn_in", burn_in, 0),
-                             ("local_sweeps", local_sweeps, 0)):
+    if scale > 0 and np.log(cfg.lattice_size**2) + 2 * np.log(scale) > np.log(1e300):
+        raise ValueError(
+            f"T = {temperature:g} with J = {coupling:g}, h = {field:g} puts exp(-E/T) and the specific "
+            "heat outside the range of a float64; use a temperature nearer the coupling's scale."
+        )
+    for name, value, low in (
+        ("n_chains", n_chains, 2),
+        ("n_steps", n_steps, 4),
+        ("burn_in", burn_in, 0),
+        ("local_sweeps", local_sweeps, 0),
+    ):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
 
@@ -120,6 +138,7 @@ class _ModelTerms:
     def __init__(self, model):
         import tensorflow as tf
         import tensorflow_probability as tfp
+
         self.model = model
         d = model.config.latent_dim
         prior = tfp.distributions.MultivariateNormalDiag(tf.zeros(d), tf.ones(d))
@@ -145,11 +164,13 @@ class _ModelTerms:
 
     def draw(self, n, seed):
         import tensorflow as tf
+
         x, log_ratio = self.propose(tf.constant(n), tf.constant(seed, dtype=tf.int32))
         return x.numpy(), log_ratio.numpy().astype(np.float64)
 
     def rescore(self, x, seed):
         import tensorflow as tf
+
         return self.refresh(tf.constant(x), tf.constant(seed, dtype=tf.int32)).numpy().astype(np.float64)
 
 
@@ -175,8 +196,9 @@ def _label_config(field, channels):
 
 
 def _order_parameter(record, states, temperature, coupling, config):
-    _, labels = record.label(states.astype(np.int8 if record.encoding == "categorical" else np.uint8),
-                             temperature, coupling, config)
+    _, labels = record.label(
+        states.astype(np.int8 if record.encoding == "categorical" else np.uint8), temperature, coupling, config
+    )
     return np.abs(np.asarray(labels["magnetization"], dtype=np.float64))
 
 
@@ -200,8 +222,21 @@ def _importance(log_w, values):
     return out, float(total**2 / np.sum(w**2))
 
 
-def exact_sample(model, *, lattice_model="ising", temperature, coupling=1.0, field=0.0, n_chains=16,
-                 n_steps=500, burn_in=50, local_sweeps=0, seed=0, keep_states=False, log=None):
+def exact_sample(
+    model,
+    *,
+    lattice_model="ising",
+    temperature,
+    coupling=1.0,
+    field=0.0,
+    n_chains=16,
+    n_steps=500,
+    burn_in=50,
+    local_sweeps=0,
+    seed=0,
+    keep_states=False,
+    log=None,
+):
     """Sample exp(-E/T)/Z exactly with `model` (a BetaVAE) as the proposal; see the module docstring.
 
     Every chain step proposes once from the model for every chain (one batch of
@@ -220,8 +255,7 @@ def exact_sample(model, *, lattice_model="ising", temperature, coupling=1.0, fie
     start = time.perf_counter()
 
     def measure(states):
-        return (record.energy(states, coupling, field),
-                _order_parameter(record, states, temperature, coupling, config))
+        return (record.energy(states, coupling, field), _order_parameter(record, states, temperature, coupling, config))
 
     states = np.zeros((n_chains, L, L), dtype=np.int8)
     state_energy, state_order = np.zeros(n_chains), np.zeros(n_chains)  # the chains' measures, kept current
@@ -250,36 +284,57 @@ def exact_sample(model, *, lattice_model="ising", temperature, coupling=1.0, fie
             for _ in range(local_sweeps):
                 metropolis_sweep(states, record.local_energy, temperature, coupling, field, q, rng)
             state_energy, state_order = measure(states)
-            log_w = (-n_sites * state_energy / temperature
-                     - terms.rescore(inputs_of(states, channels), [seed, 2 * step + 1]))
+            log_w = -n_sites * state_energy / temperature - terms.rescore(
+                inputs_of(states, channels), [seed, 2 * step + 1]
+            )
         if step >= burn_in:
             energies.append(state_energy.copy())
             orders.append(state_order.copy())
             if keep_states:
                 kept.append(states.copy())
         if log is not None and (step + 1) % max(1, (burn_in + n_steps) // 10) == 0:
-            log(f"exact sampling: step {step + 1}/{burn_in + n_steps}, acceptance so far "
-                f"{accepted / max(proposals, 1):.3f}")
+            log(
+                f"exact sampling: step {step + 1}/{burn_in + n_steps}, acceptance so far "
+                f"{accepted / max(proposals, 1):.3f}"
+            )
     seconds = time.perf_counter() - start
 
-    e = np.stack(energies, axis=1)      # [chains, steps]
+    e = np.stack(energies, axis=1)  # [chains, steps]
     m = np.stack(orders, axis=1)
     chain_means = {"energy": e.mean(axis=1), "abs_order_parameter": m.mean(axis=1)}
-    observables = {k: (float(v.mean()), float(v.std(ddof=1) / np.sqrt(n_chains)) if n_chains > 1 else float("nan"))
-                   for k, v in chain_means.items()}
+    observables = {
+        k: (float(v.mean()), float(v.std(ddof=1) / np.sqrt(n_chains)) if n_chains > 1 else float("nan"))
+        for k, v in chain_means.items()
+    }
     observables["specific_heat"] = _jackknife([e], lambda a: n_sites * a.var() / temperature**2)
-    observables["susceptibility"] = _jackknife([m], lambda a: n_sites * (np.mean(a**2) - a.mean()**2) / temperature)
+    observables["susceptibility"] = _jackknife([m], lambda a: n_sites * (np.mean(a**2) - a.mean() ** 2) / temperature)
     tau = {"energy": integrated_autocorrelation_time(e), "abs_order_parameter": integrated_autocorrelation_time(m)}
-    importance, ess = _importance(np.concatenate(is_log_w), {"energy": np.concatenate(is_energy),
-                                                             "abs_order_parameter": np.concatenate(is_order)})
+    importance, ess = _importance(
+        np.concatenate(is_log_w), {"energy": np.concatenate(is_energy), "abs_order_parameter": np.concatenate(is_order)}
+    )
     for name, (value, error) in list(observables.items()) + [(f"importance {k}", v) for k, v in importance.items()]:
         if not (np.isfinite(value) and np.isfinite(error)):
-            raise ValueError(f"the {name} at T = {temperature:g} came out as {value} +- {error}, not a number that "
-                             "can be reported; the setting is outside what the sampler can measure.")
+            raise ValueError(
+                f"the {name} at T = {temperature:g} came out as {value} +- {error}, not a number that "
+                "can be reported; the setting is outside what the sampler can measure."
+            )
     return ExactSampleResult(
-        model=record.name, lattice_size=L, temperature=float(temperature), coupling=float(coupling),
-        field=float(field), n_chains=n_chains, n_steps=n_steps, burn_in=burn_in, local_sweeps=local_sweeps,
-        acceptance=accepted / max(proposals, 1), tau_int=tau, observables=observables, importance=importance,
-        ess=ess, n_proposals=len(is_log_w) * n_chains, seconds=seconds,
+        model=record.name,
+        lattice_size=L,
+        temperature=float(temperature),
+        coupling=float(coupling),
+        field=float(field),
+        n_chains=n_chains,
+        n_steps=n_steps,
+        burn_in=burn_in,
+        local_sweeps=local_sweeps,
+        acceptance=accepted / max(proposals, 1),
+        tau_int=tau,
+        observables=observables,
+        importance=importance,
+        ess=ess,
+        n_proposals=len(is_log_w) * n_chains,
+        seconds=seconds,
         independent_per_second=n_chains * n_steps / (2 * tau["energy"]) / seconds,
-        states=np.stack(kept) if keep_states else None)
+        states=np.stack(kept) if keep_states else None,
+    )

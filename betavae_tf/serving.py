@@ -14,6 +14,7 @@ records with that package.
   PredictRequest{ ModelSpec model_spec = 1; map<string, TensorProto> inputs = 2; }
   ModelSpec     { string name = 1; string signature_name = 3; }
 """
+
 import numpy as np
 
 WARMUP_FILE = "tf_serving_warmup_requests"
@@ -40,6 +41,7 @@ def _field(number, payload):
 def prediction_log(signature_name, inputs, model_name="betavae"):
     """Serialized PredictionLog of one PredictRequest: {input name: NumPy array}."""
     import tensorflow as tf
+
     spec = _field(1, model_name.encode()) + _field(3, signature_name.encode())
     request = _field(1, spec)
     for name, value in sorted(inputs.items()):
@@ -54,14 +56,19 @@ def warmup_inputs(config, batch=2):
     x = np.zeros((batch, L, L, C), np.float32)
     if C > 1:
         x[..., 0] = 1.0  # a valid one-hot configuration
-    return {"encode": {"x": x}, "serving_default": {"x": x}, "reconstruct": {"x": x},
-            "decode": {"z": np.zeros((batch, d), np.float32)},
-            "sample": {"seed": np.arange(batch, dtype=np.int32)}}
+    return {
+        "encode": {"x": x},
+        "serving_default": {"x": x},
+        "reconstruct": {"x": x},
+        "decode": {"z": np.zeros((batch, d), np.float32)},
+        "sample": {"seed": np.arange(batch, dtype=np.int32)},
+    }
 
 
 def write_warmup(path, config, model_name="betavae"):
     """Write one warmup record per signature to path (a TFRecord file)."""
     import tensorflow as tf
+
     with tf.io.TFRecordWriter(path) as writer:
         for signature, inputs in warmup_inputs(config).items():
             writer.write(prediction_log(signature, inputs, model_name))

@@ -1,4 +1,5 @@
 """A training run's settings (TrainConfig, the flags of betavae-train) and their checks, before TensorFlow starts."""
+
 import dataclasses
 
 from betavae_tf import backend as backend_lib
@@ -9,7 +10,6 @@ from betavae_tf.models import heads
 from betavae_tf.models.config import ModelConfig
 from betavae_tf.models.heads import HEADS
 
-
 STRATEGIES = ("auto", "one_device", "mirrored", "tpu", "multi_worker")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 # Settings a resumed run must share with the checkpoints it continues.
@@ -18,6 +18,8 @@ RESUME_KEYS = ("data_dir", "latent_dim", "decoder", "beta", "learned_scale", "se
 RESUME_DEFAULTS = {"backend": "tensorflow"}
 JIT_CHOICES = ("auto", "true", "false")
 MODEL_KEYS = ("lattice_size", "channels")
+
+
 class TrainingDivergedError(RuntimeError):
     """The loss became NaN or infinite; the last good checkpoint is kept."""
 
@@ -25,11 +27,15 @@ class TrainingDivergedError(RuntimeError):
 @dataclasses.dataclass
 class TrainConfig:
     """A training run's settings; each is also a betavae-train flag of the same name (config_flags)."""
+
     data_dir: str = setting("", "Dataset directory (betavae-generate / betavae-import).")
     latent_dim: int = setting(2, "Latent dimension d_z.")
-    decoder: str = setting("auto", "Decoder head: bernoulli, multinomial, gaussian, temperature (the beta^2-VAE "
-                                   "two-branch head) or autoregressive (sites in raster order given z and the "
-                                   "sites before); auto picks the one that models the data's encoding.")
+    decoder: str = setting(
+        "auto",
+        "Decoder head: bernoulli, multinomial, gaussian, temperature (the beta^2-VAE "
+        "two-branch head) or autoregressive (sites in raster order given z and the "
+        "sites before); auto picks the one that models the data's encoding.",
+    )
     beta: float = setting(100.0, "beta of Eq. 4 (distortion summed over sites, rate over latents).")
     learned_scale: bool = setting(False, "Gaussian decoder: learn a per-channel scale (extension).")
     batch_size: int = setting(128, "Global batch size (the paper's 128).")
@@ -42,23 +48,35 @@ class TrainConfig:
     shuffle_buffer: int = setting(16384, "Shuffle buffer in samples.")
     cache: bool = setting(True, "Cache the dataset's records in memory after the first epoch.")
     seed: int = setting(0, "Seed of initialisation, data order and noise; repeats a run.")
-    backend: str = setting("auto", "Keras backend: tensorflow, jax, or auto (KERAS_BACKEND if set, else "
-                                   "tensorflow). Under jax several devices train data-parallel through "
-                                   "keras.distribution; export and analysis rebuild the TensorFlow model.")
-    strategy: str = setting("auto", "tf.distribute strategy: auto, one_device, mirrored, tpu or multi_worker "
-                                    "(reads TF_CONFIG).")
+    backend: str = setting(
+        "auto",
+        "Keras backend: tensorflow, jax, or auto (KERAS_BACKEND if set, else "
+        "tensorflow). Under jax several devices train data-parallel through "
+        "keras.distribution; export and analysis rebuild the TensorFlow model.",
+    )
+    strategy: str = setting(
+        "auto", "tf.distribute strategy: auto, one_device, mirrored, tpu or multi_worker (reads TF_CONFIG)."
+    )
     tpu: str = setting("", "TPU name or grpc:// address for --strategy=tpu.")
     precision: str = setting("float32", "float32, mixed_float16 or mixed_bfloat16.")
-    jit_compile: str = setting("auto", "Compile the train step with XLA: true, false or auto (always under jax; "
-                                       "under tensorflow on a GPU or TPU, not on a CPU, where it measures slower).")
-    steps_per_execution: int = setting(0, "Training steps per compiled call; 0 = what measures fastest on the "
-                                          "device found (1 on a CPU, 32 on a GPU or TPU). Callbacks (the NaN "
-                                          "guard) then see every that many steps.")
+    jit_compile: str = setting(
+        "auto",
+        "Compile the train step with XLA: true, false or auto (always under jax; "
+        "under tensorflow on a GPU or TPU, not on a CPU, where it measures slower).",
+    )
+    steps_per_execution: int = setting(
+        0,
+        "Training steps per compiled call; 0 = what measures fastest on the "
+        "device found (1 on a CPU, 32 on a GPU or TPU). Callbacks (the NaN "
+        "guard) then see every that many steps.",
+    )
     keep_checkpoints: int = setting(2, "Checkpoints kept (one per epoch).")
     summary_images: bool = setting(True, "TensorBoard images: generated samples, latent scatter.")
     export: bool = setting(True, "Write the SavedModel to WORKDIR/export/<version> at the end.")
-    verbose: int = setting(1, "Keras output: 0 silent, 1 progress bar, 2 one line per epoch (a one-line "
-                              "summary per epoch is always logged).")
+    verbose: int = setting(
+        1,
+        "Keras output: 0 silent, 1 progress bar, 2 one line per epoch (a one-line summary per epoch is always logged).",
+    )
 
 
 def validate(config):
@@ -71,45 +89,64 @@ def validate(config):
         (c.epochs >= 1, f"epochs must be at least 1, got {c.epochs}."),
         (c.steps_per_epoch >= 0, f"steps_per_epoch must be >= 0 (0: one pass), got {c.steps_per_epoch}."),
         (c.learning_rate > 0, f"the learning rate must be > 0, got {c.learning_rate}."),
-        (0 <= c.adam_beta_1 < 1 and 0 <= c.adam_beta_2 < 1,
-         f"Adam's beta_1 and beta_2 must be in [0, 1), got {c.adam_beta_1} and {c.adam_beta_2}."),
-        (0 <= c.validation_fraction < 1,
-         f"validation_fraction must be in [0, 1), got {c.validation_fraction}."),
+        (
+            0 <= c.adam_beta_1 < 1 and 0 <= c.adam_beta_2 < 1,
+            f"Adam's beta_1 and beta_2 must be in [0, 1), got {c.adam_beta_1} and {c.adam_beta_2}.",
+        ),
+        (0 <= c.validation_fraction < 1, f"validation_fraction must be in [0, 1), got {c.validation_fraction}."),
         (c.strategy in STRATEGIES, f"unknown strategy {c.strategy!r}; expected one of {', '.join(STRATEGIES)}."),
         (c.precision in PRECISIONS, f"unknown precision {c.precision!r}; expected one of {', '.join(PRECISIONS)}."),
         (c.keep_checkpoints >= 1, f"keep_checkpoints must be at least 1, got {c.keep_checkpoints}."),
         (c.shuffle_buffer >= 1, f"shuffle_buffer must be at least 1, got {c.shuffle_buffer}."),
-        (c.backend in backend_lib.CHOICES,
-         f"unknown backend {c.backend!r}; expected one of {', '.join(backend_lib.CHOICES)}."),
-        (str(c.jit_compile).lower() in JIT_CHOICES,
-         f"jit_compile must be one of {', '.join(JIT_CHOICES)}, got {c.jit_compile!r}."),
-        (c.steps_per_execution >= 0,
-         f"steps_per_execution must be >= 0 (0: the device's default), got {c.steps_per_execution}."),
+        (
+            c.backend in backend_lib.CHOICES,
+            f"unknown backend {c.backend!r}; expected one of {', '.join(backend_lib.CHOICES)}.",
+        ),
+        (
+            str(c.jit_compile).lower() in JIT_CHOICES,
+            f"jit_compile must be one of {', '.join(JIT_CHOICES)}, got {c.jit_compile!r}.",
+        ),
+        (
+            c.steps_per_execution >= 0,
+            f"steps_per_execution must be >= 0 (0: the device's default), got {c.steps_per_execution}.",
+        ),
     ]
     for ok, message in checks:
         if not ok:
             raise ValueError(message)
     backend = backend_lib.resolve(c.backend)
     if backend != "tensorflow" and c.strategy not in ("auto", "one_device"):
-        raise ValueError(f"--strategy={c.strategy} is a tf.distribute strategy; under --backend={backend} several "
-                         "devices train data-parallel through keras.distribution, so leave --strategy=auto.")
+        raise ValueError(
+            f"--strategy={c.strategy} is a tf.distribute strategy; under --backend={backend} several "
+            "devices train data-parallel through keras.distribution, so leave --strategy=auto."
+        )
     manifest = fmt.read_manifest(c.data_dir)
     decoder = heads.resolve(c.decoder, fmt.encoding_of(manifest))
-    model_config = ModelConfig(lattice_size=manifest["lattice_size"],
-                               channels=manifest.get("channels", 1), latent_dim=c.latent_dim,
-                               decoder=decoder, beta=c.beta, learned_scale=c.learned_scale,
-                               seed=c.seed)
+    model_config = ModelConfig(
+        lattice_size=manifest["lattice_size"],
+        channels=manifest.get("channels", 1),
+        latent_dim=c.latent_dim,
+        decoder=decoder,
+        beta=c.beta,
+        learned_scale=c.learned_scale,
+        seed=c.seed,
+    )
     try:
         model_config.validate()
         encoding = fmt.encoding_of(manifest)
         head = HEADS[decoder]
         if encoding not in head.encodings:
             fitting = [name for name, h in HEADS.items() if encoding in h.encodings]
-            raise ValueError(f"the {decoder} decoder does not model {encoding} data (it models "
-                             f"{', '.join(head.encodings)}); use {' or '.join(fitting)}.")
+            raise ValueError(
+                f"the {decoder} decoder does not model {encoding} data (it models "
+                f"{', '.join(head.encodings)}); use {' or '.join(fitting)}."
+            )
     except ValueError as e:
-        raise ValueError(f"dataset {c.data_dir}: {e}" if "lattice size" in str(e)
-                         or "channel" in str(e) or "data" in str(e) else str(e)) from None
+        raise ValueError(
+            f"dataset {c.data_dir}: {e}"
+            if "lattice size" in str(e) or "channel" in str(e) or "data" in str(e)
+            else str(e)
+        ) from None
     return manifest, model_config
 
 

@@ -19,6 +19,7 @@ optimizer and BatchNorm statistics come from the checkpoint. Nothing is
 written before the workdir's settings and data fingerprint are checked
 against the run's, and a second process on the same workdir is refused.
 """
+
 import contextlib
 import dataclasses
 import math
@@ -28,14 +29,31 @@ import shutil
 import numpy as np
 from absl import logging
 
-from betavae_tf import __version__, backend as backend_lib, checkpoints, fileio, places
+from betavae_tf import backend as backend_lib
+from betavae_tf import checkpoints, fileio, places
 from betavae_tf.data import format as fmt
-from betavae_tf.devices import KerasDistribution, accelerator_settings, make_strategy, task_of  # noqa: F401
+from betavae_tf.devices import KerasDistribution, accelerator_settings, make_strategy, task_of
 from betavae_tf.progress import Progress
-from betavae_tf.run_dir import (HISTORY, append_history, check_placement, check_workdir,  # noqa: F401 - the API
-                                latest_epoch, prepare_workdir, read_history, remove_checkpoint_temporaries)
-from betavae_tf.train_config import (JIT_CHOICES, PRECISIONS, STRATEGIES, TrainConfig,  # noqa: F401 - the API
-                                     TrainingDivergedError, flagfile_of, validate)
+from betavae_tf.run_dir import (
+    HISTORY,
+    append_history,
+    check_placement,
+    check_workdir,
+    latest_epoch,
+    prepare_workdir,
+    read_history,
+    remove_checkpoint_temporaries,
+)
+from betavae_tf.train_config import (  # noqa: F401 - the API
+    JIT_CHOICES,
+    PRECISIONS,
+    STRATEGIES,
+    TrainConfig,
+    TrainingDivergedError,
+    flagfile_of,
+    validate,
+)
+from betavae_tf.version import __version__
 
 # Streams of the reparameterisation noise the pipeline draws (train_lib._with_noise).
 TRAIN_NOISE_STREAM, VALIDATION_NOISE_STREAM = 0, 1
@@ -47,6 +65,7 @@ TRAIN_NOISE_STREAM, VALIDATION_NOISE_STREAM = 0, 1
 # -- data ------------------------------------------------------------------------
 def split_sizes(manifest, validation_fraction):
     from betavae_tf.data.pipeline import is_validation
+
     n_val = int(is_validation(np.arange(manifest["n_samples"]), validation_fraction).sum())
     return manifest["n_samples"] - n_val, n_val
 
@@ -55,11 +74,14 @@ def _check_batches(config, manifest, replicas):
     """Batch-size checks that need only the manifest and the replica count; returns (steps, n_val)."""
     n_train, n_val = split_sizes(manifest, config.validation_fraction)
     if n_train < config.batch_size:
-        raise ValueError(f"the training split of {config.data_dir} has {n_train} samples, fewer "
-                         f"than one batch of {config.batch_size}; lower --batch_size.")
+        raise ValueError(
+            f"the training split of {config.data_dir} has {n_train} samples, fewer "
+            f"than one batch of {config.batch_size}; lower --batch_size."
+        )
     if config.batch_size % replicas:
-        raise ValueError(f"the batch size {config.batch_size} must be divisible by the "
-                         f"{replicas} replicas of the strategy.")
+        raise ValueError(
+            f"the batch size {config.batch_size} must be divisible by the {replicas} replicas of the strategy."
+        )
     return config.steps_per_epoch or n_train // config.batch_size, n_val
 
 
@@ -68,37 +90,46 @@ def _with_noise(dataset, latent_dim, seed, stream, first_step=0):
     statelessly from (seed, stream, k). The same on every backend, device and replica count, so a resumed
     run draws what the uninterrupted one draws and two backends can be compared batch for batch."""
     import tensorflow as tf
+
     base = seed * 1009 + stream * 7919
 
     def draw(x, step):
-        eps = tf.random.stateless_normal(tf.stack([tf.shape(x)[0], latent_dim]),
-                                         seed=tf.stack([tf.cast(base, tf.int64), step]))
+        eps = tf.random.stateless_normal(
+            tf.stack([tf.shape(x)[0], latent_dim]), seed=tf.stack([tf.cast(base, tf.int64), step])
+        )
         return x, eps
 
     steps = tf.data.Dataset.counter(start=first_step)
-    return tf.data.Dataset.zip((dataset, steps)).map(draw, num_parallel_calls=tf.data.AUTOTUNE,
-                                                     deterministic=True)
+    return tf.data.Dataset.zip((dataset, steps)).map(draw, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
 def _datasets(config, replicas, steps, n_val, done):
     """The training stream from batch done * steps on, and the whole validation split each epoch,
     as (x, eps) batches (_with_noise)."""
-    from betavae_tf.data.pipeline import make_dataset
     import tensorflow as tf
 
+    from betavae_tf.data.pipeline import make_dataset
+
     common = dict(seed=config.seed, validation_fraction=config.validation_fraction, cache=config.cache)
-    train = make_dataset(config.data_dir, split="train", batch_size=config.batch_size, repeat=True,
-                         shuffle_buffer=config.shuffle_buffer, start_step=done * steps, **common)
+    train = make_dataset(
+        config.data_dir,
+        split="train",
+        batch_size=config.batch_size,
+        repeat=True,
+        shuffle_buffer=config.shuffle_buffer,
+        start_step=done * steps,
+        **common,
+    )
     train = _with_noise(train, config.latent_dim, config.seed, TRAIN_NOISE_STREAM, done * steps)
     validation = None
     if n_val >= replicas:
         # Not repeated: Keras then starts every epoch's validation at the split's first batch.
         val_batch = min(config.batch_size, n_val - n_val % replicas)
-        validation = make_dataset(config.data_dir, split="validation", batch_size=val_batch,
-                                  drop_remainder=True, **common)
+        validation = make_dataset(
+            config.data_dir, split="validation", batch_size=val_batch, drop_remainder=True, **common
+        )
         validation = _with_noise(validation, config.latent_dim, config.seed, VALIDATION_NOISE_STREAM)
-    return (train.prefetch(tf.data.AUTOTUNE),
-            validation.prefetch(tf.data.AUTOTUNE) if validation is not None else None)
+    return (train.prefetch(tf.data.AUTOTUNE), validation.prefetch(tf.data.AUTOTUNE) if validation is not None else None)
 
 
 def _probe_samples(config, manifest, limit=2048):
@@ -108,16 +139,17 @@ def _probe_samples(config, manifest, limit=2048):
     _, n_val = split_sizes(manifest, config.validation_fraction)
     split = "validation" if n_val else "all"
     data = load_numpy(config.data_dir, split=split, validation_fraction=config.validation_fraction)
-    return (model_input(data["samples"][:limit], manifest), data["phase"][:limit],
-            fmt.phase_names_of(manifest))
+    return (model_input(data["samples"][:limit], manifest), data["phase"][:limit], fmt.phase_names_of(manifest))
 
 
 # -- the workdir -----------------------------------------------------------------
 def _effective_config(config, model_config, manifest):
     c = dataclasses.asdict(config)
     c["data_dir"] = os.path.abspath(config.data_dir)
-    data = {k: manifest.get(k) for k in ("lattice_size", "channels", "n_samples", "model", "source", "encoding",
-                                         "phases", "phase_counts")}
+    data = {
+        k: manifest.get(k)
+        for k in ("lattice_size", "channels", "n_samples", "model", "source", "encoding", "phases", "phase_counts")
+    }
     data["fingerprint"] = fmt.dataset_fingerprint(config.data_dir, manifest)
     return {"train": c, "model": dataclasses.asdict(model_config), "package_version": __version__, "data": data}
 
@@ -125,6 +157,7 @@ def _effective_config(config, model_config, manifest):
 def float32_copy(model):
     """A float32 BetaVAE outside any strategy scope, with model's weights (for export)."""
     from betavae_tf.models.vae import float32_model
+
     copy = float32_model(model.config)
     copy.set_weights(model.get_weights())
     return copy
@@ -138,12 +171,16 @@ def _rebuild_final_entry(model, workdir, history, epoch, data, steps):
     training stream when there is none) and says it was rebuilt.
     """
     have = [h["epoch"] for h in history]
-    logging.warning("%s records epochs %s but the checkpoint is at epoch %d (the file was cut or edited); "
-                    "epoch %d's metrics are measured anew from its checkpoint and marked rebuilt", HISTORY,
-                    f"{have[0]}-{have[-1]}" if have else "none", epoch, epoch)
+    logging.warning(
+        "%s records epochs %s but the checkpoint is at epoch %d (the file was cut or edited); "
+        "epoch %d's metrics are measured anew from its checkpoint and marked rebuilt",
+        HISTORY,
+        f"{have[0]}-{have[-1]}" if have else "none",
+        epoch,
+        epoch,
+    )
     measured = model.evaluate(data, steps=steps, verbose=0, return_dict=True)
-    entry = {"epoch": epoch, "rebuilt_from_checkpoint": True,
-             **{f"val_{k}": float(v) for k, v in measured.items()}}
+    entry = {"epoch": epoch, "rebuilt_from_checkpoint": True, **{f"val_{k}": float(v) for k, v in measured.items()}}
     append_history(workdir, entry)
     return read_history(workdir)
 
@@ -153,17 +190,24 @@ def export_in_tensorflow(workdir, epoch):
     """Export a workdir's checkpoint from a TensorFlow process (for runs on another backend); returns the path."""
     import subprocess
     import sys
+
     # PYTHONSAFEPATH and the workdir as cwd: the package is imported as this process imported it, never from
     # a source checkout that happens to be the current directory.
     env = dict(os.environ, KERAS_BACKEND="tensorflow", PYTHONSAFEPATH="1")
-    command = [sys.executable, "-m", "betavae_tf.cli.export", f"--workdir={workdir}",
-               f"--checkpoint={checkpoints.prefix(workdir, epoch)}"]
+    command = [
+        sys.executable,
+        "-m",
+        "betavae_tf.cli.export",
+        f"--workdir={workdir}",
+        f"--checkpoint={checkpoints.prefix(workdir, epoch)}",
+    ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=workdir)
     if done.returncode:
         lines = (done.stderr or done.stdout).strip().splitlines()
         raise RuntimeError(f"exporting {workdir} in TensorFlow failed: {lines[-1] if lines else done.returncode}")
     exports = os.path.join(workdir, "export")
     from betavae_tf import export as export_lib
+
     return os.path.join(exports, str(export_lib.versions(exports)[-1]))
 
 
@@ -197,7 +241,7 @@ def _make_callbacks(config, workdir, save, chief, probe, done):
 
         def on_train_batch_end(self, batch, logs=None):
             if logs and "loss" in logs and not math.isfinite(float(logs["loss"])):
-                self.diverged = (self.diverged or (self._epoch, batch))
+                self.diverged = self.diverged or (self._epoch, batch)
                 self.model.stop_training = True
 
         def on_epoch_begin(self, epoch, logs=None):
@@ -217,12 +261,13 @@ def _make_callbacks(config, workdir, save, chief, probe, done):
     callbacks = [guard]
     if chief:
         callbacks.append(EpochLog())
-        callbacks.append(keras.callbacks.TensorBoard(os.path.join(workdir, "tensorboard"),
-                                                     write_graph=False, update_freq="epoch",
-                                                     profile_batch=0))
+        callbacks.append(
+            keras.callbacks.TensorBoard(
+                os.path.join(workdir, "tensorboard"), write_graph=False, update_freq="epoch", profile_batch=0
+            )
+        )
         if config.summary_images:
-            callbacks.append(_image_summaries(os.path.join(workdir, "tensorboard", "images"),
-                                             probe, config.seed))
+            callbacks.append(_image_summaries(os.path.join(workdir, "tensorboard", "images"), probe, config.seed))
     return guard, callbacks
 
 
@@ -245,8 +290,7 @@ def _image_summaries(logdir, probe, seed):
             samples = images.generated_grid(model, n=16, seed=seed)
             spins, phases, names = probe
             mean, _ = inference.encode(model, spins, batch_size=256)
-            scatter = images.latent_scatter_png(mean, phases, title=f"epoch {epoch + 1}",
-                                                phase_names=names)
+            scatter = images.latent_scatter_png(mean, phases, title=f"epoch {epoch + 1}", phase_names=names)
             with self.writer.as_default(step=epoch + 1):
                 tf.summary.image("generated_samples", samples[None])
                 tf.summary.image("latent_scatter", tf.image.decode_png(scatter)[None])
@@ -269,8 +313,12 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
     """
     manifest, model_config = validate(config)
     # "auto" resolved, as the workdir records it
-    config = dataclasses.replace(config, decoder=model_config.decoder, backend=backend_lib.resolve(config.backend),
-                                 jit_compile=str(config.jit_compile).lower())
+    config = dataclasses.replace(
+        config,
+        decoder=model_config.decoder,
+        backend=backend_lib.resolve(config.backend),
+        jit_compile=str(config.jit_compile).lower(),
+    )
     workdir = places.resolve(workdir)  # a linked workdir is used where it points, throughout
     check_placement(workdir, config.data_dir)
     effective = _effective_config(config, model_config, manifest)
@@ -289,12 +337,40 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
     lock = fileio.locked(workdir) if chief else contextlib.nullcontext()
     with lock:
         check_workdir(workdir, effective)  # again: another process may have written it meanwhile
-        return _train_locked(config, workdir, effective, model_config, manifest, strategy, task_type, task_id,
-                             chief, steps, n_val, flags_text, keras, tf)
+        return _train_locked(
+            config,
+            workdir,
+            effective,
+            model_config,
+            manifest,
+            strategy,
+            task_type,
+            task_id,
+            chief,
+            steps,
+            n_val,
+            flags_text,
+            keras,
+            tf,
+        )
 
 
-def _train_locked(config, workdir, effective, model_config, manifest, strategy, task_type, task_id, chief,
-                  steps, n_val, flags_text, keras, tf):
+def _train_locked(
+    config,
+    workdir,
+    effective,
+    model_config,
+    manifest,
+    strategy,
+    task_type,
+    task_id,
+    chief,
+    steps,
+    n_val,
+    flags_text,
+    keras,
+    tf,
+):
     from betavae_tf import export as export_lib
     from betavae_tf.data.pipeline import dataset_errors
     from betavae_tf.models import BetaVAE, paper_optimizer
@@ -305,8 +381,13 @@ def _train_locked(config, workdir, effective, model_config, manifest, strategy, 
     # over, saying so, and the state file is rewritten from what is really there.
     done, damaged = checkpoints.newest_intact(workdir)
     for epoch, why in damaged:
-        logging.warning("checkpoint ckpt-%d of %s is damaged (%s); resuming from %s, the newest intact one",
-                        epoch, workdir, why, f"ckpt-{done}" if done else "the start")
+        logging.warning(
+            "checkpoint ckpt-%d of %s is damaged (%s); resuming from %s, the newest intact one",
+            epoch,
+            workdir,
+            why,
+            f"ckpt-{done}" if done else "the start",
+        )
     if chief:
         checkpoints.write_state(workdir, [e for e in checkpoints.on_disk(workdir) if e <= done])
         prepare_workdir(workdir, done)
@@ -322,10 +403,17 @@ def _train_locked(config, workdir, effective, model_config, manifest, strategy, 
     keras.mixed_precision.set_dtype_policy(config.precision)
     try:
         steps_per_execution, jit_compile, device = accelerator_settings(config, strategy)
-        logging.info("training on %s (%s, %d replica(s)): steps_per_execution %d%s, jit_compile %s%s, precision %s",
-                     backend_lib.describe(config.backend), getattr(strategy, "name", type(strategy).__name__),
-                     replicas, steps_per_execution, "" if config.steps_per_execution else f" (auto for {device})",
-                     jit_compile, f" (auto for {device})" if config.jit_compile == "auto" else "", config.precision)
+        logging.info(
+            "training on %s (%s, %d replica(s)): steps_per_execution %d%s, jit_compile %s%s, precision %s",
+            backend_lib.describe(config.backend),
+            getattr(strategy, "name", type(strategy).__name__),
+            replicas,
+            steps_per_execution,
+            "" if config.steps_per_execution else f" (auto for {device})",
+            jit_compile,
+            f" (auto for {device})" if config.jit_compile == "auto" else "",
+            config.precision,
+        )
         keras.utils.set_random_seed(config.seed)  # the same initial weights for the same seed
         with strategy.scope():
             model = BetaVAE.from_model_config(model_config)
@@ -364,16 +452,22 @@ def _train_locked(config, workdir, effective, model_config, manifest, strategy, 
         if done < config.epochs:
             try:
                 with dataset_errors(config.data_dir):
-                    model.fit(train, epochs=config.epochs, initial_epoch=done, steps_per_epoch=steps,
-                              validation_data=validation, callbacks=callbacks, verbose=config.verbose,
-                              shuffle=False)
+                    model.fit(
+                        train,
+                        epochs=config.epochs,
+                        initial_epoch=done,
+                        steps_per_epoch=steps,
+                        validation_data=validation,
+                        callbacks=callbacks,
+                        verbose=config.verbose,
+                        shuffle=False,
+                    )
             except BaseException:
                 if chief:  # a checkpoint cut short (a full disk, Ctrl-C) leaves no temporaries
                     remove_checkpoint_temporaries(checkpoint_dir)
                 raise
         if not chief:
-            shutil.rmtree(os.path.join(workdir, "checkpoints-tmp", f"{task_type}-{task_id}"),
-                          ignore_errors=True)
+            shutil.rmtree(os.path.join(workdir, "checkpoints-tmp", f"{task_type}-{task_id}"), ignore_errors=True)
         kept = latest_epoch(checkpoint_dir)
         if guard.diverged:
             epoch, batch = guard.diverged
@@ -381,23 +475,35 @@ def _train_locked(config, workdir, effective, model_config, manifest, strategy, 
             raise TrainingDivergedError(
                 f"the loss became NaN or infinite at {where}; training stopped and the last good "
                 f"checkpoint (epoch {kept}) is kept in {checkpoint_dir}. Lower the learning rate "
-                "or check the data.")
+                "or check the data."
+            )
         history = read_history(workdir)
         if chief and kept and (not history or history[-1]["epoch"] != kept):
             data, eval_steps = (validation, None) if validation is not None else (train, steps)
             history = _rebuild_final_entry(model, workdir, history, kept, data, eval_steps)
         missing = sorted(set(range(1, kept + 1)) - {h["epoch"] for h in history})
-        result = {"epochs": kept, "planned_epochs": config.epochs, "finished": kept >= config.epochs,
-                  "resumed_from_epoch": done, "final": history[-1] if history else {},
-                  "workdir": os.path.abspath(workdir), "replicas": replicas,
-                  "precision": config.precision, "strategy": getattr(strategy, "name", type(strategy).__name__),
-                  "backend": config.backend, "steps_per_execution": steps_per_execution, "jit_compile": jit_compile}
+        result = {
+            "epochs": kept,
+            "planned_epochs": config.epochs,
+            "finished": kept >= config.epochs,
+            "resumed_from_epoch": done,
+            "final": history[-1] if history else {},
+            "workdir": os.path.abspath(workdir),
+            "replicas": replicas,
+            "precision": config.precision,
+            "strategy": getattr(strategy, "name", type(strategy).__name__),
+            "backend": config.backend,
+            "steps_per_execution": steps_per_execution,
+            "jit_compile": jit_compile,
+        }
         if missing:
             result["history_missing_epochs"] = missing
         if chief and config.export and config.backend == "tensorflow":
             result["export_dir"] = export_lib.export_saved_model(
-                float32_copy(model), os.path.join(workdir, "export"),
-                metadata={"config": effective, "epoch": kept, "final": result["final"]})
+                float32_copy(model),
+                os.path.join(workdir, "export"),
+                metadata={"config": effective, "epoch": kept, "final": result["final"]},
+            )
         elif chief and config.export and kept:
             # The SavedModel is TensorFlow's: a TensorFlow process rebuilds the model from this run's
             # backend-independent checkpoint and writes the same signatures (betavae-export).

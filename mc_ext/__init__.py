@@ -7,6 +7,7 @@ private. Kernels are typed memoryviews that run without the GIL and spread
 independent chains over OpenMP threads; every chain owns a xoshiro256++
 stream, so a seed gives the same bits whatever the number of threads.
 """
+
 import os
 
 try:
@@ -14,13 +15,23 @@ try:
 except ImportError as e:  # e.g. importing the source tree instead of the installed package
     raise ImportError(
         f"mc_ext's compiled kernels are not built in {os.path.dirname(__file__)}; install the package "
-        "(make install, or pip install .) and import it from outside the source directory.") from e
+        "(make install, or pip install .) and import it from outside the source directory."
+    ) from e
 from .autocorr import binning_error, integrated_autocorrelation_time
-from .memory import available_memory, check_memory
 from .critical import XY_BKT_TEMPERATURE, ising_critical_temperature, potts_critical_temperature
-from .samplers import (ALGORITHMS, MAX_POTTS_Q, POTTS_ALGORITHMS, XY_ALGORITHMS,
-                       resolve_algorithm, resolve_potts_algorithm, resolve_xy_algorithm, sample_ising,
-                       sample_potts, sample_xy)
+from .memory import available_memory, check_memory
+from .samplers import (
+    ALGORITHMS,
+    MAX_POTTS_Q,
+    POTTS_ALGORITHMS,
+    XY_ALGORITHMS,
+    resolve_algorithm,
+    resolve_potts_algorithm,
+    resolve_xy_algorithm,
+    sample_ising,
+    sample_potts,
+    sample_xy,
+)
 
 __all__ = [
     "sample_ising",

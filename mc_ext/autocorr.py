@@ -1,4 +1,5 @@
 """Integrated autocorrelation time and binning errors for Monte Carlo series."""
+
 import numpy as np
 
 

@@ -3,6 +3,7 @@
 The samplers use them to pick cluster updates below a transition; the
 physics and lattice-model records of betavae_tf re-export them.
 """
+
 import math
 
 # Onsager (1944): Tc / |J| = 2 / ln(1 + sqrt 2) ~ 2.269.
@@ -19,5 +20,5 @@ def ising_critical_temperature(coupling=1.0):
 
 
 def potts_critical_temperature(q=3, coupling=1.0):
-    """The exact Tc = |J| / ln(1 + sqrt q) of the ferromagnetic q-state Potts model (self-duality; 0.99497 for q = 3)."""
+    """The exact Tc = |J| / ln(1 + sqrt q) of the ferromagnetic q-state Potts model (self-duality; 0.99497, q = 3)."""
     return abs(coupling) / math.log1p(math.sqrt(q))

@@ -1,4 +1,5 @@
 """How much memory this process may still use, and sizes in words: checked before a large allocation."""
+
 import os
 
 
@@ -39,5 +40,6 @@ def check_memory(needed, what):
     """ValueError naming both numbers when `needed` bytes exceed what this process may allocate."""
     available = available_memory()
     if available is not None and needed > available:
-        raise ValueError(f"{what} needs about {format_bytes(needed)} of memory, but only "
-                         f"{format_bytes(available)} is available.")
+        raise ValueError(
+            f"{what} needs about {format_bytes(needed)} of memory, but only {format_bytes(available)} is available."
+        )

@@ -14,6 +14,7 @@ boundaries, so the result does not depend on the cut): Ctrl-C stops a call
 within a second. A call whose arrays would not fit in the memory this process
 may use is refused before anything is allocated.
 """
+
 import math
 import os
 import time
@@ -53,8 +54,7 @@ def _check_int(name, value, minimum):
 def _check_real(name, value, positive=False):
     # Strings and booleans convert to floats silently ("2.0", True); a physical
     # parameter given that way is a mistake, not a number.
-    if isinstance(value, (bool, np.bool_, str, bytes)) or not isinstance(value, (int, float, np.integer,
-                                                                                  np.floating)):
+    if isinstance(value, (bool, np.bool_, str, bytes)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"{name} must be a real number, got {value!r}.")
     value = float(value)
     if not math.isfinite(value):
@@ -116,11 +116,12 @@ class _Chains:
             # The kernels take C-contiguous buffers: each piece gets its own, copied into place.
             piece_trace = np.zeros((n_chains, k if trace else 0, width))
             first, last = done // record_every, (done + k) // record_every
-            piece_records = np.zeros((n_chains, (last - first) if n_records else 0, L, L),
-                                     dtype=self.kernel.record_dtype)
+            piece_records = np.zeros(
+                (n_chains, (last - first) if n_records else 0, L, L), dtype=self.kernel.record_dtype
+            )
             self._step(algorithm, k, n_threads, piece_trace, piece_records, record_every)
             if trace:
-                trace_buf[:, done:done + k] = piece_trace
+                trace_buf[:, done : done + k] = piece_trace
             if n_records:
                 records[:, first:last] = piece_records
             done += k
@@ -167,9 +168,12 @@ def _sample_chains(chains, algorithm, n_samples, n_thermalize, spacing, n_thread
         if pilot_steps >= PILOT_LENGTH_IN_TAU * tau:
             break
         if pilot_steps >= MAX_PILOT_STEPS:
-            warnings.warn(f"{what}: tau_int = {tau:.0f} steps is too long for a reliable estimate "
-                          f"from a {pilot_steps}-step pilot; samples may be correlated.",
-                          RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                f"{what}: tau_int = {tau:.0f} steps is too long for a reliable estimate "
+                f"from a {pilot_steps}-step pilot; samples may be correlated.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
             break
         pilot_steps *= 2
     if spacing is None:
@@ -189,14 +193,14 @@ def _sample_chains(chains, algorithm, n_samples, n_thermalize, spacing, n_thread
         "spacing": spacing,
         "production_steps_per_chain": per_chain * spacing,
         "clusters_per_step": chains.clusters_per_step if clusters else 0,
-        "mean_flipped_per_step": (float(chains.flipped.sum() - flipped_before) / (n_chains * per_chain * spacing)
-                                  if clusters else 0.0),
+        "mean_flipped_per_step": (
+            float(chains.flipped.sum() - flipped_before) / (n_chains * per_chain * spacing) if clusters else 0.0
+        ),
     }
     return samples, info
 
 
-def _prepare(kernel, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing,
-             algorithm):
+def _prepare(kernel, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing, algorithm):
     """Checks every sampler shares; returns the checked values (n_thermalize may stay None)."""
     L = _check_int("L", L, 2)
     n_samples = _check_int("n_samples", n_samples, 1)
@@ -213,8 +217,10 @@ def _prepare(kernel, L, temperature, n_samples, coupling, seed, n_threads, n_cha
         n_thermalize = _check_int("n_thermalize", n_thermalize, 0)
     if spacing is not None:
         spacing = _check_int("spacing", spacing, 1)
-    check_memory(memory_needed(kernel, L, n_samples, n_chains),
-                 f"sample_{kernel.name}(L={L}, n_samples={n_samples}, n_chains={n_chains})")
+    check_memory(
+        memory_needed(kernel, L, n_samples, n_chains),
+        f"sample_{kernel.name}(L={L}, n_samples={n_samples}, n_chains={n_chains})",
+    )
     if L > MAX_LATTICE_SIZE:
         raise ValueError(f"L must be at most {MAX_LATTICE_SIZE} (L^2 sites must fit a 32-bit index), got {L}.")
     return L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing
@@ -234,8 +240,9 @@ def _run(kernel, name, params, L, n_samples, seed, n_chains, chosen, n_thermaliz
     if n_thermalize is None:
         n_thermalize = LOCAL_THERMALIZE if chosen == kernel.local else CLUSTER_THERMALIZE
     chains = _Chains(kernel, L, n_chains, seed, params)
-    samples, info = _sample_chains(chains, chosen, n_samples, n_thermalize, spacing, n_threads,
-                                   f"{name} at T = {params[-1]}")
+    samples, info = _sample_chains(
+        chains, chosen, n_samples, n_thermalize, spacing, n_threads, f"{name} at T = {params[-1]}"
+    )
     return samples, info, chains
 
 
@@ -261,9 +268,21 @@ def resolve_algorithm(algorithm, temperature, coupling=1.0, field=0.0):
     return "metropolis"
 
 
-def sample_ising(L, temperature, n_samples, *, coupling=1.0, field=0.0, seed=0,
-                 algorithm="auto", n_threads=None, n_chains=None, n_thermalize=None,
-                 spacing=None, return_info=False):
+def sample_ising(
+    L,
+    temperature,
+    n_samples,
+    *,
+    coupling=1.0,
+    field=0.0,
+    seed=0,
+    algorithm="auto",
+    n_threads=None,
+    n_chains=None,
+    n_thermalize=None,
+    spacing=None,
+    return_info=False,
+):
     """Thermalized, decorrelated configurations of the 2D Ising model on an L x L torus.
 
     H = -J sum_<ij> S_i S_j - h sum_i S_i with periodic boundaries, sampled at
@@ -302,17 +321,28 @@ def sample_ising(L, temperature, n_samples, *, coupling=1.0, field=0.0, seed=0,
       uint8 array (n_samples, L, L), sigma in {0, 1} with 1 = spin up; with
       return_info, a tuple (samples, info).
     """
-    (L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize,
-     spacing) = _prepare(ISING, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize,
-                         spacing, algorithm)
+    (L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing) = _prepare(
+        ISING, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing, algorithm
+    )
     field = _check_real("field", field)
     chosen = resolve_algorithm(algorithm, temperature, coupling, field)
     if chosen in ("metropolis", "hybrid") and L % 2:
         raise ValueError(f"L must be even for the {chosen} algorithm's checkerboard, got L = {L}.")
     if chosen in ("wolff", "hybrid") and field != 0.0:
         raise ValueError(f"the {chosen} algorithm needs field = 0, got field = {field}.")
-    samples, info, _ = _run(ISING, "sample_ising", (coupling, field, temperature), L, n_samples, seed, n_chains,
-                            chosen, n_thermalize, spacing, n_threads)
+    samples, info, _ = _run(
+        ISING,
+        "sample_ising",
+        (coupling, field, temperature),
+        L,
+        n_samples,
+        seed,
+        n_chains,
+        chosen,
+        n_thermalize,
+        spacing,
+        n_threads,
+    )
     return (samples, info) if return_info else samples
 
 
@@ -329,8 +359,10 @@ def _resolve_ferromagnet_clusters(kernel, algorithm, coupling):
 def _chosen_for_ferromagnet(kernel, algorithm, coupling):
     chosen = _resolve_ferromagnet_clusters(kernel, algorithm, coupling)
     if chosen in ("wolff", "hybrid") and coupling <= 0:
-        raise ValueError(f"the {chosen} algorithm needs a ferromagnetic coupling J > 0, got "
-                         f"J = {coupling}; use algorithm='{kernel.local}'.")
+        raise ValueError(
+            f"the {chosen} algorithm needs a ferromagnetic coupling J > 0, got "
+            f"J = {coupling}; use algorithm='{kernel.local}'."
+        )
     return chosen
 
 
@@ -339,8 +371,21 @@ def resolve_potts_algorithm(algorithm, coupling=1.0):
     return _resolve_ferromagnet_clusters(POTTS, algorithm, coupling)
 
 
-def sample_potts(L, temperature, n_samples, *, q=3, coupling=1.0, seed=0, algorithm="auto",
-                 n_threads=None, n_chains=None, n_thermalize=None, spacing=None, return_info=False):
+def sample_potts(
+    L,
+    temperature,
+    n_samples,
+    *,
+    q=3,
+    coupling=1.0,
+    seed=0,
+    algorithm="auto",
+    n_threads=None,
+    n_chains=None,
+    n_thermalize=None,
+    spacing=None,
+    return_info=False,
+):
     """Thermalized, decorrelated configurations of the q-state Potts model on an L x L torus.
 
     H = -J sum_<ij> delta(s_i, s_j), s_i in {0, ..., q-1}, at temperature T
@@ -370,15 +415,26 @@ def sample_potts(L, temperature, n_samples, *, q=3, coupling=1.0, seed=0, algori
       uint8 array (n_samples, L, L) of states in [0, q); with return_info,
       (samples, info).
     """
-    (L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize,
-     spacing) = _prepare(POTTS, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize,
-                         spacing, algorithm)
+    (L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing) = _prepare(
+        POTTS, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing, algorithm
+    )
     q = _check_int("q", q, 2)
     if q > MAX_POTTS_Q:
         raise ValueError(f"q must be at most {MAX_POTTS_Q}, got {q}.")
     chosen = _chosen_for_ferromagnet(POTTS, algorithm, coupling)
-    samples, info, _ = _run(POTTS, "sample_potts", (q, coupling, temperature), L, n_samples, seed, n_chains,
-                            chosen, n_thermalize, spacing, n_threads)
+    samples, info, _ = _run(
+        POTTS,
+        "sample_potts",
+        (q, coupling, temperature),
+        L,
+        n_samples,
+        seed,
+        n_chains,
+        chosen,
+        n_thermalize,
+        spacing,
+        n_threads,
+    )
     info["q"] = q
     return (samples, info) if return_info else samples
 
@@ -389,8 +445,20 @@ def resolve_xy_algorithm(algorithm, coupling=1.0):
     return _resolve_ferromagnet_clusters(XY, algorithm, coupling)
 
 
-def sample_xy(L, temperature, n_samples, *, coupling=1.0, seed=0, algorithm="auto",
-              n_threads=None, n_chains=None, n_thermalize=None, spacing=None, return_info=False):
+def sample_xy(
+    L,
+    temperature,
+    n_samples,
+    *,
+    coupling=1.0,
+    seed=0,
+    algorithm="auto",
+    n_threads=None,
+    n_chains=None,
+    n_thermalize=None,
+    spacing=None,
+    return_info=False,
+):
     """Thermalized, decorrelated configurations of the classical XY model on an L x L torus.
 
     H = -J sum_<ij> cos(theta_i - theta_j) with angles theta in [0, 2 pi), at
@@ -410,11 +478,12 @@ def sample_xy(L, temperature, n_samples, *, coupling=1.0, seed=0, algorithm="aut
       return_info, (samples, info). The Gaussian decoder's two channels are
       (cos theta, sin theta): betavae_tf.physics.xy_channels.
     """
-    (L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize,
-     spacing) = _prepare(XY, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize,
-                         spacing, algorithm)
+    (L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing) = _prepare(
+        XY, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing, algorithm
+    )
     chosen = _chosen_for_ferromagnet(XY, algorithm, coupling)
-    samples, info, chains = _run(XY, "sample_xy", (coupling, temperature), L, n_samples, seed, n_chains, chosen,
-                                 n_thermalize, spacing, n_threads)
+    samples, info, chains = _run(
+        XY, "sample_xy", (coupling, temperature), L, n_samples, seed, n_chains, chosen, n_thermalize, spacing, n_threads
+    )
     info["metropolis_window"] = chains.delta if chosen != "wolff" else 0.0
     return (samples, info) if return_info else samples

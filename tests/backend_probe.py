@@ -7,6 +7,7 @@ computation whose numbers test_backends.py compares across backends.
   python backend_probe.py encode WORKDIR X.npy OUT.npy
       the posterior means of x under the workdir's newest checkpoint, read into a model of this backend
 """
+
 import json
 import sys
 
@@ -15,6 +16,7 @@ import numpy as np
 
 def _model(config):
     from betavae_tf.models import BetaVAE, ModelConfig, paper_optimizer
+
     model = BetaVAE.from_model_config(ModelConfig(**config))
     model.compile(optimizer=paper_optimizer(), jit_compile=False)
     return model
@@ -32,15 +34,18 @@ def terms(config_path, weights_path, batch_path, out_path):
     x, eps = batch["x"], batch["eps"]
     distortion, rate, kl = model.compute_terms(x, False, eps=eps)
     losses = [float(model.train_on_batch(x, eps, return_dict=True)["loss"]) for _ in range(2)]
-    np.savez(out_path, distortion=np.asarray(distortion), rate=np.asarray(rate), kl=np.asarray(kl),
-             losses=np.asarray(losses))
+    np.savez(
+        out_path, distortion=np.asarray(distortion), rate=np.asarray(rate), kl=np.asarray(kl), losses=np.asarray(losses)
+    )
 
 
 def encode(workdir, x_path, out_path):
+    import os
+
     from betavae_tf import checkpoints, fileio
     from betavae_tf.models import ModelConfig
     from betavae_tf.models.vae import float32_model
-    import os
+
     config = fileio.read_json(os.path.join(workdir, "config.json"), "workdir config")
     model = float32_model(ModelConfig(**config["model"]))
     epochs = checkpoints.on_disk(workdir)
@@ -50,5 +55,6 @@ def encode(workdir, x_path, out_path):
 
 if __name__ == "__main__":
     import keras
+
     print("backend", keras.backend.backend())
     {"terms": terms, "encode": encode}[sys.argv[1]](*sys.argv[2:])

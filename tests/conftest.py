@@ -1,4 +1,5 @@
 """Shared test settings: quiet TensorFlow, and the repository root for flagfiles."""
+
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -12,8 +13,10 @@ import pytest  # noqa: E402
 def train_data_dir(tmp_path_factory):
     """A tiny three-phase Ising set for training tests: L = 8, 256 samples, 4 shards."""
     from betavae_tf.data.generate import GenerateConfig, generate
-    config = GenerateConfig(lattice_size=8, couplings=(1.0, -1.0), temperatures=(1.5, 3.0),
-                            samples_per_point=64, seed=1, n_shards=4)
+
+    config = GenerateConfig(
+        lattice_size=8, couplings=(1.0, -1.0), temperatures=(1.5, 3.0), samples_per_point=64, seed=1, n_shards=4
+    )
     return generate(config, str(tmp_path_factory.mktemp("train") / "ising8"), log=None)
 
 
@@ -28,8 +31,15 @@ def run_cli(name, *args, cwd=None, timeout=300):
     """A console script of this virtualenv, run quietly on the CPU (see subprocess_env)."""
     import subprocess
     import sys
-    return subprocess.run([os.path.join(os.path.dirname(sys.executable), name), *args], cwd=cwd or REPO_ROOT,
-                          env=subprocess_env(), capture_output=True, text=True, timeout=timeout)
+
+    return subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), name), *args],
+        cwd=cwd or REPO_ROOT,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def one_sentence(result, code, *fragments):

@@ -1,4 +1,5 @@
 """tau_int and binning errors on processes with known answers."""
+
 import numpy as np
 import pytest
 

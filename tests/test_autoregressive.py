@@ -1,5 +1,6 @@
 """The autoregressive head: a normalised distribution, sampling that agrees with log_prob, causality,
 training, export and exact sampling with it."""
+
 import os
 
 import numpy as np
@@ -28,7 +29,7 @@ def test_probabilities_sum_to_one_over_every_configuration(channels, decoder):
     x = _all_configurations(channels)
     params = model.decode(tf.constant([[0.3, -1.2], [2.0, 0.5]]))
     for b in range(2):
-        one = {k: tf.repeat(v[b:b + 1], len(x), axis=0) for k, v in params.items()}
+        one = {k: tf.repeat(v[b : b + 1], len(x), axis=0) for k, v in params.items()}
         total = np.exp(model.likelihood(one).log_prob(x).numpy().astype(np.float64)).sum()
         assert abs(total - 1.0) < 1e-4, total
 
@@ -99,9 +100,20 @@ def test_log_prob_over_sample_dimensions():
 
 def test_train_export_and_sample(train_data_dir, tmp_path):
     workdir = str(tmp_path / "ar")
-    result = train_lib.train_and_evaluate(train_lib.TrainConfig(
-        data_dir=train_data_dir, decoder="autoregressive", batch_size=32, epochs=1, steps_per_epoch=2, verbose=0,
-        summary_images=False, export=True, shuffle_buffer=256), workdir)
+    result = train_lib.train_and_evaluate(
+        train_lib.TrainConfig(
+            data_dir=train_data_dir,
+            decoder="autoregressive",
+            batch_size=32,
+            epochs=1,
+            steps_per_epoch=2,
+            verbose=0,
+            summary_images=False,
+            export=True,
+            shuffle_buffer=256,
+        ),
+        workdir,
+    )
     assert np.isfinite(result["final"]["loss"])
     loaded = tf.saved_model.load(os.path.join(workdir, "export", "1"))
     out = loaded.signatures["sample"](seed=tf.constant([3, 4, 5], tf.int32))
@@ -121,6 +133,7 @@ def test_exact_sampling_with_the_autoregressive_head():
 
 def test_keras_file_round_trip(tmp_path):
     import keras
+
     model = BetaVAE(lattice_size=8, channels=1, latent_dim=2, decoder="autoregressive", seed=0)
     x = (np.random.default_rng(0).random((4, 8, 8, 1)) < 0.5).astype(np.float32)
     z = tf.constant([[0.1, 0.2], [0.3, -0.4], [1.0, 0.0], [0.0, 1.0]])
@@ -133,6 +146,7 @@ def test_keras_file_round_trip(tmp_path):
 
 def test_running_means_are_the_means_of_earlier_sites_per_sublattice():
     from betavae_tf.models.autoregressive import _running_means
+
     rng = np.random.default_rng(3)
     s = rng.choice([-1.0, 1.0], size=(2, 5, 5, 1)).astype(np.float32)
     got = _running_means(tf.constant(s)).numpy()
@@ -147,6 +161,7 @@ def test_running_means_are_the_means_of_earlier_sites_per_sublattice():
 
 def test_the_window_needs_a_lattice_larger_than_its_radius():
     from betavae_tf.models.autoregressive import AutoregressiveNetwork
+
     network = AutoregressiveNetwork(1, hidden=8, radius=5, depth=1)
     with pytest.raises(ValueError, match="needs a lattice larger than it, got L = 4"):
         network(np.zeros((1, 4, 4, 1), np.float32), tf.zeros([1, 4, 4, 8]), tf.zeros([1, 4, 4, 1]))

@@ -1,6 +1,7 @@
 """One Keras core on TensorFlow and JAX: closed-form log-probabilities equal to TFP's, Keras's Adam equal to
 the fused kernel, the same loss from the same weights and batches on both backends, and a JAX run through
 the command line (resume, NaN guard, two host devices, export read back without betavae_tf or JAX)."""
+
 import json
 import os
 import subprocess
@@ -10,11 +11,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
+from conftest import run_cli, subprocess_env
 
 from betavae_tf import train_lib
 from betavae_tf.models import HEADS, BetaVAE, ModelConfig, kl_per_dimension
 from betavae_tf.models.vae import FusedAdam
-from conftest import run_cli, subprocess_env
 
 tfd = tfp.distributions
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,9 +37,18 @@ def _data_for(head, channels, n, rng):
     return np.eye(channels, dtype=np.float32)[rng.integers(0, channels, (n, 8, 8))]
 
 
-CASES = [("bernoulli", 1, False), ("multinomial", 3, False), ("gaussian", 2, False), ("gaussian", 1, True),
-         ("temperature", 1, False), ("temperature", 3, False), ("autoregressive", 1, False),
-         ("autoregressive", 2, False), ("autoregressive_wide", 1, False), ("autoregressive_wide", 3, False)]
+CASES = [
+    ("bernoulli", 1, False),
+    ("multinomial", 3, False),
+    ("gaussian", 2, False),
+    ("gaussian", 1, True),
+    ("temperature", 1, False),
+    ("temperature", 3, False),
+    ("autoregressive", 1, False),
+    ("autoregressive", 2, False),
+    ("autoregressive_wide", 1, False),
+    ("autoregressive_wide", 3, False),
+]
 
 
 def test_every_head_is_covered():
@@ -68,6 +78,7 @@ def test_closed_form_kl_equals_tfp():
 def test_keras_adam_is_the_fused_adam_update():
     """The optimizer other backends use makes the same steps as TensorFlow's fused kernel."""
     import keras
+
     rng = np.random.default_rng(1)
     start = [rng.standard_normal(s).astype(np.float32) for s in ((5, 3), (3,))]
     grads = [[rng.standard_normal(v.shape).astype(np.float32) for v in start] for _ in range(6)]
@@ -83,8 +94,13 @@ def test_keras_adam_is_the_fused_adam_update():
 
 def _probe(backend, *args, extra_env=None):
     env = dict(subprocess_env(), KERAS_BACKEND=backend, **(extra_env or {}))
-    done = subprocess.run([sys.executable, os.path.join(HERE, "backend_probe.py"), *args], env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, os.path.join(HERE, "backend_probe.py"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"backend {backend}" in done.stdout
     return done
@@ -98,24 +114,34 @@ def test_the_same_weights_and_batch_give_the_same_loss_on_both_backends(decoder,
     differently, so they agree to ~1e-5 relative; after two training steps (BatchNorm in training mode,
     Adam) the loss agrees to 1e-3 relative, where a wrong term or a missed update would be off by far more.
     """
-    config = dict(lattice_size=8, channels=1, latent_dim=2, decoder=decoder, beta=2.0, learned_scale=False,
-                  seed=0)
+    config = dict(lattice_size=8, channels=1, latent_dim=2, decoder=decoder, beta=2.0, learned_scale=False, seed=0)
     rng = np.random.default_rng(3)
     x = (rng.random((32, 8, 8, 1)) < 0.5).astype(np.float32)
     eps = rng.standard_normal((32, 2)).astype(np.float32)
     import keras
+
     keras.utils.set_random_seed(5)
     model = BetaVAE.from_model_config(ModelConfig(**config))
     from betavae_tf.models import paper_optimizer
+
     model.compile(optimizer=paper_optimizer(), jit_compile=False)
-    np.savez(tmp_path / "w.npz", paths=np.array([v.path for v in model.variables]),
-             **{f"v{i}": v.numpy() for i, v in enumerate(model.variables)})
+    np.savez(
+        tmp_path / "w.npz",
+        paths=np.array([v.path for v in model.variables]),
+        **{f"v{i}": v.numpy() for i, v in enumerate(model.variables)},
+    )
     np.savez(tmp_path / "b.npz", x=x, eps=eps)
     (tmp_path / "c.json").write_text(json.dumps(config))
     d, r, k = model.compute_terms(x, False, eps=eps)
     losses = [float(model.train_on_batch(x, eps, return_dict=True)["loss"]) for _ in range(2)]
-    _probe("jax", "terms", str(tmp_path / "c.json"), str(tmp_path / "w.npz"), str(tmp_path / "b.npz"),
-           str(tmp_path / "out.npz"))
+    _probe(
+        "jax",
+        "terms",
+        str(tmp_path / "c.json"),
+        str(tmp_path / "w.npz"),
+        str(tmp_path / "b.npz"),
+        str(tmp_path / "out.npz"),
+    )
     other = np.load(tmp_path / "out.npz")
     np.testing.assert_allclose(other["distortion"], d.numpy(), rtol=2e-5)
     np.testing.assert_allclose(other["rate"], r.numpy(), rtol=2e-5, atol=1e-6)
@@ -126,12 +152,26 @@ def test_the_same_weights_and_batch_give_the_same_loss_on_both_backends(decoder,
 
 # -- a JAX run through the command line -------------------------------------------------------------------
 def _train(data_dir, workdir, *flags, env=None):
-    args = [f"--data_dir={data_dir}", f"--workdir={workdir}", "--backend=jax", "--batch_size=32",
-            "--steps_per_epoch=2", "--verbose=0", "--shuffle_buffer=256", "--summary_images=false", *flags]
+    args = [
+        f"--data_dir={data_dir}",
+        f"--workdir={workdir}",
+        "--backend=jax",
+        "--batch_size=32",
+        "--steps_per_epoch=2",
+        "--verbose=0",
+        "--shuffle_buffer=256",
+        "--summary_images=false",
+        *flags,
+    ]
     if env is None:
         return run_cli("betavae-train", *args, timeout=600)
-    return subprocess.run([os.path.join(os.path.dirname(sys.executable), "betavae-train"), *args],
-                          env=dict(subprocess_env(), **env), capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "betavae-train"), *args],
+        env=dict(subprocess_env(), **env),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def _history(workdir):
@@ -172,16 +212,36 @@ def test_jax_run_resumes_exactly_and_exports_a_savedmodel_served_without_jax(tra
     # encodes as the JAX model does.
     x = (np.random.default_rng(0).random((16, 8, 8, 1)) < 0.5).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
-    served = subprocess.run([sys.executable, "-c", _PLAIN_TF, os.path.join(whole, "export", "1"),
-                             str(tmp_path / "x.npy"), str(tmp_path / "served.npy")], env=subprocess_env(),
-                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    served = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _PLAIN_TF,
+            os.path.join(whole, "export", "1"),
+            str(tmp_path / "x.npy"),
+            str(tmp_path / "served.npy"),
+        ],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert served.returncode == 0, served.stderr[-3000:]
     assert "encode" in served.stdout and "sample" in served.stdout
     _probe("jax", "encode", whole, str(tmp_path / "x.npy"), str(tmp_path / "jax.npy"))
     np.testing.assert_allclose(np.load(tmp_path / "served.npy"), np.load(tmp_path / "jax.npy"), atol=1e-5)
     # A JAX workdir cannot be resumed on the other backend (its checkpoints hold Keras Adam's state).
-    other = run_cli("betavae-train", f"--data_dir={train_data_dir}", f"--workdir={whole}", "--backend=tensorflow",
-                    "--batch_size=32", "--steps_per_epoch=2", "--epochs=3", "--verbose=0")
+    other = run_cli(
+        "betavae-train",
+        f"--data_dir={train_data_dir}",
+        f"--workdir={whole}",
+        "--backend=tensorflow",
+        "--batch_size=32",
+        "--steps_per_epoch=2",
+        "--epochs=3",
+        "--verbose=0",
+    )
     assert other.returncode != 0 and "backend = 'jax', not 'tensorflow'" in other.stderr
 
 
@@ -200,8 +260,13 @@ def test_jax_data_parallel_on_two_host_devices_trains_as_one_device(train_data_d
     see the whole batch, so the run is the single-device run up to float reordering."""
     one, two = str(tmp_path / "one"), str(tmp_path / "two")
     a = _train(train_data_dir, one, "--epochs=1", "--export=false")
-    b = _train(train_data_dir, two, "--epochs=1", "--export=false",
-               env={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
+    b = _train(
+        train_data_dir,
+        two,
+        "--epochs=1",
+        "--export=false",
+        env={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"},
+    )
     assert a.returncode == 0 and b.returncode == 0, (a.stderr[-2000:], b.stderr[-2000:])
     ra, rb = (json.load(open(os.path.join(w, "result.json"))) for w in (one, two))
     assert (ra["replicas"], ra["strategy"]) == (1, "OneDevice")
@@ -213,22 +278,28 @@ def test_jax_data_parallel_on_two_host_devices_trains_as_one_device(train_data_d
     assert rb["final"]["val_loss"] == pytest.approx(ra["final"]["val_loss"], rel=5e-3)
 
 
-@pytest.mark.parametrize("flags,message", [
-    (["--backend=jax", "--strategy=mirrored"], "is a tf.distribute strategy; under --backend=jax"),
-    (["--backend=theano"], "unknown backend 'theano'"),
-    (["--jit_compile=maybe"], "jit_compile must be one of auto, true, false"),
-    (["--steps_per_execution=-1"], "steps_per_execution must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "flags,message",
+    [
+        (["--backend=jax", "--strategy=mirrored"], "is a tf.distribute strategy; under --backend=jax"),
+        (["--backend=theano"], "unknown backend 'theano'"),
+        (["--jit_compile=maybe"], "jit_compile must be one of auto, true, false"),
+        (["--steps_per_execution=-1"], "steps_per_execution must be >= 0"),
+    ],
+)
 def test_backend_flags_are_checked_in_one_sentence(flags, message, train_data_dir, tmp_path):
     from conftest import one_sentence
+
     result = run_cli("betavae-train", f"--data_dir={train_data_dir}", f"--workdir={tmp_path / 'w'}", *flags)
     one_sentence(result, 2, message)
     assert not os.path.exists(tmp_path / "w")
 
 
 def test_backend_already_loaded_is_refused_in_one_sentence():
-    from betavae_tf import backend
     import keras
+
+    from betavae_tf import backend
+
     assert backend.select(keras.backend.backend()) == keras.backend.backend()
     with pytest.raises(ValueError, match="already runs Keras on tensorflow"):
         backend.select("jax")

@@ -1,14 +1,20 @@
 """Console scripts: --help, flagfiles, and one-sentence errors for bad flags."""
+
 import os
 import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO_ROOT
 
-SCRIPTS = {"betavae-generate": "--out", "betavae-import": "--input", "betavae-info": "--data",
-           "betavae-train": "--workdir", "betavae-export": "--checkpoint", "betavae-reproduce": "--figures"}
+SCRIPTS = {
+    "betavae-generate": "--out",
+    "betavae-import": "--input",
+    "betavae-info": "--data",
+    "betavae-train": "--workdir",
+    "betavae-export": "--checkpoint",
+    "betavae-reproduce": "--figures",
+}
 
 
 def _script(name):
@@ -29,8 +35,10 @@ def test_help(name):
 
 def test_generate_from_flagfile_and_info(tmp_path):
     flagfile = tmp_path / "tiny.flags"
-    flagfile.write_text("--flagfile=flags/data/ising_shared.flags\n--lattice_size=8\n"
-                        "--n_temperatures=2\n--samples_per_point=4\n--n_shards=2\n")
+    flagfile.write_text(
+        "--flagfile=flags/data/ising_shared.flags\n--lattice_size=8\n"
+        "--n_temperatures=2\n--samples_per_point=4\n--n_shards=2\n"
+    )
     out = tmp_path / "ds"
     result = _run(_script("betavae-generate"), f"--flagfile={flagfile}", f"--out={out}")
     assert result.returncode == 0, result.stderr
@@ -41,13 +49,16 @@ def test_generate_from_flagfile_and_info(tmp_path):
     assert again.returncode == 2 and "already exists; pass --overwrite" in again.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--t_min=0"], "need 0 < --t_min <= --t_max"),
-    (["--couplings=1,x"], "--couplings must be a comma-separated list of numbers"),
-    (["--lattice_size=9"], "lattice_size must be even"),
-    (["--samples_per_point=0"], "samples_per_point must be at least 1"),
-    ([], "--out is required"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--t_min=0"], "need 0 < --t_min <= --t_max"),
+        (["--couplings=1,x"], "--couplings must be a comma-separated list of numbers"),
+        (["--lattice_size=9"], "lattice_size must be even"),
+        (["--samples_per_point=0"], "samples_per_point must be at least 1"),
+        ([], "--out is required"),
+    ],
+)
 def test_generate_bad_flags(args, message, tmp_path):
     out = [] if not args else [f"--out={tmp_path / 'x'}"]
     result = _run(_script("betavae-generate"), *args, *out)
@@ -65,12 +76,28 @@ def test_import_missing_file(tmp_path):
 def test_progress_goes_through_absl_logging_and_log_dir(tmp_path):
     logs = tmp_path / "logs"
     logs.mkdir()
-    result = _run(_script("betavae-generate"), "--lattice_size=4", "--n_temperatures=3", "--samples_per_point=2",
-                  "--n_shards=1", f"--out={tmp_path / 'ds'}", f"--log_dir={logs}", cwd=tmp_path)
+    result = _run(
+        _script("betavae-generate"),
+        "--lattice_size=4",
+        "--n_temperatures=3",
+        "--samples_per_point=2",
+        "--n_shards=1",
+        f"--out={tmp_path / 'ds'}",
+        f"--log_dir={logs}",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "ising L = 4 6/6" in result.stderr  # one line per grid point, with the ETA
     written = "".join(p.read_text() for p in logs.iterdir() if p.is_file() and not p.is_symlink())
     assert "ising L = 4 1/6" in written and "ETA" in written
-    quiet = _run(_script("betavae-generate"), "--lattice_size=4", "--n_temperatures=3", "--samples_per_point=2",
-                 "--n_shards=1", f"--out={tmp_path / 'ds2'}", "--verbosity=-1", cwd=tmp_path)
+    quiet = _run(
+        _script("betavae-generate"),
+        "--lattice_size=4",
+        "--n_temperatures=3",
+        "--samples_per_point=2",
+        "--n_shards=1",
+        f"--out={tmp_path / 'ds2'}",
+        "--verbosity=-1",
+        cwd=tmp_path,
+    )
     assert quiet.returncode == 0 and "ETA" not in quiet.stderr

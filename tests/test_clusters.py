@@ -1,4 +1,5 @@
 """Clusters of latent codes: the BIC mixture, ordered branches, the ring test (betavae_tf.analysis.clusters)."""
+
 import numpy as np
 import pytest
 
@@ -29,8 +30,14 @@ def test_mixture_finds_the_phases(arms):
 
 def test_an_arm_cut_in_two_is_one_branch():
     rng = np.random.default_rng(1)
-    z = np.concatenate([rng.normal(0, 0.3, (300, 2)), rng.normal(0, 0.3, (300, 2)) + [2, 0],
-                        rng.normal(0, 0.3, (300, 2)) + [4, 0], rng.normal(0, 0.3, (300, 2)) + [0, 3]])
+    z = np.concatenate(
+        [
+            rng.normal(0, 0.3, (300, 2)),
+            rng.normal(0, 0.3, (300, 2)) + [2, 0],
+            rng.normal(0, 0.3, (300, 2)) + [4, 0],
+            rng.normal(0, 0.3, (300, 2)) + [0, 3],
+        ]
+    )
     t = np.repeat([3.0, 1.5, 1.0, 1.0], 300)
     centres = np.array([[0, 0], [2, 0], [4, 0], [0, 3]], float)
     covs = np.stack([0.09 * np.eye(2)] * 4)

@@ -1,17 +1,27 @@
 """Dataset format, generation, import and the tf.data pipeline on tiny data."""
+
 import json
 import os
 
 import numpy as np
 import pytest
 
-from betavae_tf.data import (PHASES, GenerateConfig, generate, import_numpy, load_numpy,
-                             make_dataset, read_manifest, summarize)
+from betavae_tf.data import (
+    PHASES,
+    GenerateConfig,
+    generate,
+    import_numpy,
+    load_numpy,
+    make_dataset,
+    read_manifest,
+    summarize,
+)
 from betavae_tf.data import format as fmt
 from betavae_tf.physics import energy_per_site, magnetization, staggered_magnetization
 
-TINY = GenerateConfig(lattice_size=8, couplings=(1.0, -1.0), temperatures=(1.5, 3.0),
-                      samples_per_point=25, seed=3, n_shards=4)
+TINY = GenerateConfig(
+    lattice_size=8, couplings=(1.0, -1.0), temperatures=(1.5, 3.0), samples_per_point=25, seed=3, n_shards=4
+)
 
 
 @pytest.fixture(scope="module")
@@ -81,14 +91,17 @@ def test_overwrite_replaces_atomically(tiny_dir, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["replace"]
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(temperatures=(0.0,)), "temperatures must be finite and positive"),
-    (dict(temperatures=()), "at least one"),
-    (dict(lattice_size=7), "lattice_size must be even"),
-    (dict(samples_per_point=0), "samples_per_point"),
-    (dict(model="heisenberg"), "model must be one of"),
-    (dict(couplings=(float("nan"),)), "couplings must be finite"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(temperatures=(0.0,)), "temperatures must be finite and positive"),
+        (dict(temperatures=()), "at least one"),
+        (dict(lattice_size=7), "lattice_size must be even"),
+        (dict(samples_per_point=0), "samples_per_point"),
+        (dict(model="heisenberg"), "model must be one of"),
+        (dict(couplings=(float("nan"),)), "couplings must be finite"),
+    ],
+)
 def test_bad_generate_config(kwargs, match, tmp_path):
     with pytest.raises(ValueError, match=match):
         generate(GenerateConfig(**{**TINY.__dict__, **kwargs}), str(tmp_path / "x"), log=None)
@@ -97,20 +110,23 @@ def test_bad_generate_config(kwargs, match, tmp_path):
 
 def test_pipeline_batches_and_split(tiny_dir):
     import tensorflow as tf
+
     ds = make_dataset(tiny_dir, split="train", batch_size=16, seed=1, validation_fraction=0.2)
     x = next(iter(ds))
     assert x.shape == (16, 8, 8, 1) and x.dtype == tf.float32
     assert set(np.unique(x.numpy())) <= {0.0, 1.0}
 
     def indices(split, **kw):
-        ds = make_dataset(tiny_dir, split=split, batch_size=7, validation_fraction=0.2,
-                          with_labels=True, drop_remainder=False, **kw)
+        ds = make_dataset(
+            tiny_dir, split=split, batch_size=7, validation_fraction=0.2, with_labels=True, drop_remainder=False, **kw
+        )
         return np.concatenate([labels["index"].numpy() for _, labels in ds])
 
     train, val = indices("train", shuffle=False), indices("validation")
     assert len(set(train) & set(val)) == 0 and len(train) + len(val) == 100
     assert abs(len(val) - 20) <= 2  # Weyl-sequence split: fraction 0.2 up to O(log N / N)
     from betavae_tf.data.pipeline import is_validation
+
     np.testing.assert_array_equal(np.sort(val), np.flatnonzero(is_validation(np.arange(100), 0.2)))
     assert np.array_equal(indices("train", shuffle=True, seed=5), indices("train", shuffle=True, seed=5))
     assert not np.array_equal(indices("train", shuffle=True, seed=5), indices("train", shuffle=True, seed=6))
@@ -127,11 +143,19 @@ def test_pipeline_spins_equal_numpy_loader(tiny_dir):
 
 def test_pipeline_shards_per_input_pipeline(tiny_dir):
     import tensorflow as tf
+
     seen = []
     for pipeline_id in range(2):
         ctx = tf.distribute.InputContext(num_input_pipelines=2, input_pipeline_id=pipeline_id)
-        ds = make_dataset(tiny_dir, split="all", batch_size=10, shuffle=False, with_labels=True,
-                          drop_remainder=False, input_context=ctx)
+        ds = make_dataset(
+            tiny_dir,
+            split="all",
+            batch_size=10,
+            shuffle=False,
+            with_labels=True,
+            drop_remainder=False,
+            input_context=ctx,
+        )
         seen.append(np.concatenate([labels["index"].numpy() for _, labels in ds]))
     assert len(set(seen[0]) & set(seen[1])) == 0
     assert sorted(np.concatenate(seen)) == list(range(100))
@@ -168,12 +192,15 @@ def test_import_without_temperatures(tmp_path):
     assert np.all(np.isnan(d["temperature"])) and np.all(d["phase"] == PHASES["unknown"])
 
 
-@pytest.mark.parametrize("array, match", [
-    (np.zeros((3, 4, 5)), "shape"),
-    (np.zeros((4, 4)), "shape"),
-    (np.full((2, 4, 4), 2), "values in"),
-    (np.array([[[np.nan] * 4] * 4]), "NaN"),
-])
+@pytest.mark.parametrize(
+    "array, match",
+    [
+        (np.zeros((3, 4, 5)), "shape"),
+        (np.zeros((4, 4)), "shape"),
+        (np.full((2, 4, 4), 2), "values in"),
+        (np.array([[[np.nan] * 4] * 4]), "NaN"),
+    ],
+)
 def test_import_bad_input(array, match, tmp_path):
     np.save(tmp_path / "bad.npy", array)
     with pytest.raises(ValueError, match=match):
@@ -196,6 +223,7 @@ def test_pipeline_under_mirrored_strategy(tiny_dir):
     """Two logical CPUs must be configured before TensorFlow starts: use a fresh process."""
     import subprocess
     import sys
+
     script = f"""
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
@@ -212,6 +240,7 @@ assert shapes == [(4, 8, 8, 1), (4, 8, 8, 1)], shapes
 print("ok")
 """
     # Run outside the source tree, which would shadow the installed, compiled mc_ext.
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
-                            cwd=os.path.dirname(tiny_dir))
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=os.path.dirname(tiny_dir)
+    )
     assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-2000:]

@@ -1,5 +1,6 @@
 """Phase discovery for any model: importing every kind of configuration, and the analysis (its pieces on
 constructed latent codes with known answers, and betavae-analyze end to end on a tiny run)."""
+
 import json
 import os
 import subprocess
@@ -7,12 +8,12 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import subprocess_env
 
 from betavae_tf.analysis import discovery
 from betavae_tf.data import format as fmt
 from betavae_tf.data.importer import import_configurations
 from betavae_tf.data.pipeline import load_numpy
-from conftest import subprocess_env
 
 BIN = os.path.dirname(sys.executable)
 
@@ -21,8 +22,13 @@ BIN = os.path.dirname(sys.executable)
 def test_import_states_angles_and_real_channels(tmp_path):
     rng = np.random.default_rng(0)
     states = rng.integers(0, 4, (12, 8, 8))
-    np.savez(tmp_path / "clock.npz", configurations=states, temperatures=np.linspace(0.5, 2.0, 12),
-             my_energy=rng.normal(size=12), lattice_size=8)
+    np.savez(
+        tmp_path / "clock.npz",
+        configurations=states,
+        temperatures=np.linspace(0.5, 2.0, 12),
+        my_energy=rng.normal(size=12),
+        lattice_size=8,
+    )
     d = import_configurations(str(tmp_path / "clock.npz"), str(tmp_path / "clock"))  # auto: states, q = 4
     m = fmt.read_manifest(d)
     assert (m["encoding"], m["channels"], m["kind"], m["observables"]) == ("categorical", 4, "states", ["my_energy"])
@@ -41,24 +47,28 @@ def test_import_states_angles_and_real_channels(tmp_path):
     d = import_configurations(str(tmp_path / "real.npy"), str(tmp_path / "real"))  # 4-D reals: real channels
     assert fmt.read_manifest(d)["channels"] == 3
     from betavae_tf.train_lib import TrainConfig, validate
+
     assert validate(TrainConfig(data_dir=d))[1].decoder == "gaussian"  # the decoder that fits is the default
     assert validate(TrainConfig(data_dir=str(tmp_path / "clock")))[1].decoder == "multinomial"
 
 
-@pytest.mark.parametrize("arrays,kwargs,message", [
-    (dict(configurations=np.random.default_rng(0).normal(size=(4, 8, 8))), {}, "say what they are with --kind"),
-    (dict(configurations=np.full((4, 8, 8), 5)), dict(kind="states", q=3), r"states must lie in \[0, 3\)"),
-    (dict(configurations=np.full((4, 8, 8), -1)), dict(kind="states"), "integers 0, 1, ..., q-1"),
-    (dict(configurations=np.zeros((4, 8, 8, 2))), dict(kind="angles"), r"angles must have shape \(N, L, L\)"),
-    (dict(configurations=np.zeros((4, 8, 8)), temperatures=np.ones(3)), {}, "one value per sample"),
-    (dict(configurations=np.zeros((4, 8, 8)), temperatures=-np.ones(4)), {}, "positive and finite"),
-    (dict(configurations=np.zeros((4, 8, 8)), lattice_size=16), {}, "lattice_size must be 8"),
-    (dict(configurations=np.zeros((4, 8, 8)), bad_name=np.ones((4, 2))), {}, "one value per sample"),
-    (dict(configurations=np.zeros((4, 8, 8)), phase=np.ones(4)), {}, "observable name 'phase'"),
-    (dict(configurations=np.zeros((4, 8, 6))), {}, "shape"),
-    (dict(configurations=np.zeros((4, 8, 8)) + np.nan), dict(kind="real"), "NaN"),
-    (dict(other=np.zeros((4, 8, 8)), more=np.ones(4)), {}, "name the configurations array"),
-])
+@pytest.mark.parametrize(
+    "arrays,kwargs,message",
+    [
+        (dict(configurations=np.random.default_rng(0).normal(size=(4, 8, 8))), {}, "say what they are with --kind"),
+        (dict(configurations=np.full((4, 8, 8), 5)), dict(kind="states", q=3), r"states must lie in \[0, 3\)"),
+        (dict(configurations=np.full((4, 8, 8), -1)), dict(kind="states"), "integers 0, 1, ..., q-1"),
+        (dict(configurations=np.zeros((4, 8, 8, 2))), dict(kind="angles"), r"angles must have shape \(N, L, L\)"),
+        (dict(configurations=np.zeros((4, 8, 8)), temperatures=np.ones(3)), {}, "one value per sample"),
+        (dict(configurations=np.zeros((4, 8, 8)), temperatures=-np.ones(4)), {}, "positive and finite"),
+        (dict(configurations=np.zeros((4, 8, 8)), lattice_size=16), {}, "lattice_size must be 8"),
+        (dict(configurations=np.zeros((4, 8, 8)), bad_name=np.ones((4, 2))), {}, "one value per sample"),
+        (dict(configurations=np.zeros((4, 8, 8)), phase=np.ones(4)), {}, "observable name 'phase'"),
+        (dict(configurations=np.zeros((4, 8, 6))), {}, "shape"),
+        (dict(configurations=np.zeros((4, 8, 8)) + np.nan), dict(kind="real"), "NaN"),
+        (dict(other=np.zeros((4, 8, 8)), more=np.ones(4)), {}, "name the configurations array"),
+    ],
+)
 def test_import_bad_input(arrays, kwargs, message, tmp_path):
     np.savez(tmp_path / "in.npz", **arrays)
     with pytest.raises(ValueError, match=message):
@@ -68,9 +78,13 @@ def test_import_bad_input(arrays, kwargs, message, tmp_path):
 
 def test_import_cli_one_sentence(tmp_path):
     np.save(tmp_path / "reals.npy", np.random.default_rng(0).normal(size=(4, 8, 8)))
-    result = subprocess.run([os.path.join(BIN, "betavae-import"), f"--input={tmp_path / 'reals.npy'}",
-                             f"--out={tmp_path / 'ds'}"], capture_output=True, text=True, env=subprocess_env(),
-                            timeout=120)
+    result = subprocess.run(
+        [os.path.join(BIN, "betavae-import"), f"--input={tmp_path / 'reals.npy'}", f"--out={tmp_path / 'ds'}"],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=120,
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("betavae-import: error: the configurations hold real")
 
@@ -78,14 +92,17 @@ def test_import_cli_one_sentence(tmp_path):
 # -- the analysis on constructed codes -----------------------------------------------------
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"workdirs": ()}, "give at least one --workdir"),
-    ({"workdirs": ("nowhere",)}, "nowhere is not a training workdir: it has no config.json."),
-    ({"data_dirs": ("a", "b", "c")}, "give one --data for all runs or one per --workdir, got 3 for 2."),
-    ({"max_clusters": 1}, "max_clusters must be in [2, 20], got 1."),
-    ({"n_bootstrap": 5}, "n_bootstrap must be at least 10, got 5."),
-    ({"collapse_window": 0.1}, "collapse_window must be in [0.5, 10]"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"workdirs": ()}, "give at least one --workdir"),
+        ({"workdirs": ("nowhere",)}, "nowhere is not a training workdir: it has no config.json."),
+        ({"data_dirs": ("a", "b", "c")}, "give one --data for all runs or one per --workdir, got 3 for 2."),
+        ({"max_clusters": 1}, "max_clusters must be in [2, 20], got 1."),
+        ({"n_bootstrap": 5}, "n_bootstrap must be at least 10, got 5."),
+        ({"collapse_window": 0.1}, "collapse_window must be in [0.5, 10]"),
+    ],
+)
 def test_analyze_config_refuses_bad_settings_in_one_sentence(kwargs, message, tmp_path):
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
@@ -101,17 +118,43 @@ def test_analyze_config_refuses_bad_settings_in_one_sentence(kwargs, message, tm
 def test_analyze_cli_end_to_end_on_two_sizes(tmp_path):
     from betavae_tf import train_lib
     from betavae_tf.data.generate import GenerateConfig, generate
+
     workdirs = []
     for L in (4, 8):
-        data = generate(GenerateConfig(lattice_size=L, couplings=(1.0,), temperatures=(1.0, 1.8, 2.2, 2.6, 3.5),
-                                       samples_per_point=24, seed=L, n_shards=2), str(tmp_path / f"d{L}"), log=None)
+        data = generate(
+            GenerateConfig(
+                lattice_size=L,
+                couplings=(1.0,),
+                temperatures=(1.0, 1.8, 2.2, 2.6, 3.5),
+                samples_per_point=24,
+                seed=L,
+                n_shards=2,
+            ),
+            str(tmp_path / f"d{L}"),
+            log=None,
+        )
         workdir = str(tmp_path / f"run{L}")
-        train_lib.train_and_evaluate(train_lib.TrainConfig(data_dir=data, batch_size=32, epochs=1, steps_per_epoch=2,
-                                                           verbose=0, summary_images=False, export=False), workdir)
+        train_lib.train_and_evaluate(
+            train_lib.TrainConfig(
+                data_dir=data, batch_size=32, epochs=1, steps_per_epoch=2, verbose=0, summary_images=False, export=False
+            ),
+            workdir,
+        )
         workdirs.append(workdir)
-    result = subprocess.run([os.path.join(BIN, "betavae-analyze"), *(f"--workdir={w}" for w in workdirs),
-                             f"--out={tmp_path / 'analysis'}", "--n_bootstrap=20", "--max_clusters=4"],
-                            capture_output=True, text=True, env=subprocess_env(), timeout=300, cwd=tmp_path)
+    result = subprocess.run(
+        [
+            os.path.join(BIN, "betavae-analyze"),
+            *(f"--workdir={w}" for w in workdirs),
+            f"--out={tmp_path / 'analysis'}",
+            "--n_bootstrap=20",
+            "--max_clusters=4",
+        ],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.load(open(tmp_path / "analysis" / "summary.json"))
     assert [r["lattice_size"] for r in summary["runs"]] == [4, 8]

@@ -1,5 +1,6 @@
 """The SavedModel: four named signatures that give the Keras model's outputs in a
 fresh process (tf.saved_model.load) and through saved_model_cli."""
+
 import os
 import subprocess
 import sys
@@ -19,17 +20,22 @@ def _trained(decoder="bernoulli", C=1, L=8, d=2):
     model = BetaVAE(lattice_size=L, channels=C, latent_dim=d, decoder=decoder)
     model.compile(paper_optimizer())
     rng = np.random.default_rng(0)
-    x = (np.eye(C, dtype=np.float32)[rng.integers(0, C, (32, L, L))] if C > 1
-         else (rng.random((32, L, L, 1)) < 0.5).astype(np.float32))
+    x = (
+        np.eye(C, dtype=np.float32)[rng.integers(0, C, (32, L, L))]
+        if C > 1
+        else (rng.random((32, L, L, 1)) < 0.5).astype(np.float32)
+    )
     model.fit(x, batch_size=16, epochs=1, verbose=0)  # BN statistics away from their defaults
     return model, x
 
 
 def _expected(model, x, z):
     enc = model.encoder(x, training=False)
-    return {"encode": {k: enc[k].numpy() for k in ("mean", "stddev")},
-            "decode": {k: v.numpy() for k, v in model.decoder(z, training=False).items()},
-            "reconstruct": {k: v.numpy() for k, v in model(x).items()}}
+    return {
+        "encode": {k: enc[k].numpy() for k in ("mean", "stddev")},
+        "decode": {k: v.numpy() for k, v in model.decoder(z, training=False).items()},
+        "reconstruct": {k: v.numpy() for k, v in model(x).items()},
+    }
 
 
 _FRESH = """
@@ -65,8 +71,14 @@ def test_fresh_process_matches_keras(tmp_path):
         models[decoder] = (model, x, z, path)
         paths.append(path)
     assert sorted(os.listdir(tmp_path / "bernoulli")) == ["1", "1.in.npz"]  # no temporary left behind
-    result = subprocess.run([sys.executable, "-c", _FRESH, *paths], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=600, env=dict(os.environ, CUDA_VISIBLE_DEVICES=""))
+    result = subprocess.run(
+        [sys.executable, "-c", _FRESH, *paths],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, CUDA_VISIBLE_DEVICES=""),
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     for name in export.SIGNATURES:
         assert name in result.stdout
@@ -78,8 +90,9 @@ def test_fresh_process_matches_keras(tmp_path):
 def _check_fresh_outputs(decoder, C, model, x, z, out):
     for signature, values in _expected(model, x, z).items():
         for k, v in values.items():
-            np.testing.assert_allclose(out[f"{signature}/{k}"], v, rtol=1e-5, atol=1e-6,
-                                       err_msg=f"{decoder}: {signature}/{k}")
+            np.testing.assert_allclose(
+                out[f"{signature}/{k}"], v, rtol=1e-5, atol=1e-6, err_msg=f"{decoder}: {signature}/{k}"
+            )
     if decoder == "temperature":
         beta = out["decode/inverse_temperature"]
         assert beta.min() > 0 and beta.max() < 1
@@ -111,10 +124,27 @@ def test_saved_model_cli_run_matches_keras(tmp_path):
     path = export.export_saved_model(model, str(tmp_path / "export"))
     np.save(tmp_path / "x.npy", x[:4])
     outdir = tmp_path / "cli_out"
-    result = subprocess.run([CLI, "run", "--dir", path, "--tag_set", "serve", "--signature_def",
-                             "encode", "--inputs", f"x={tmp_path / 'x.npy'}", "--outdir", str(outdir)],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                            env=dict(os.environ, CUDA_VISIBLE_DEVICES=""))
+    result = subprocess.run(
+        [
+            CLI,
+            "run",
+            "--dir",
+            path,
+            "--tag_set",
+            "serve",
+            "--signature_def",
+            "encode",
+            "--inputs",
+            f"x={tmp_path / 'x.npy'}",
+            "--outdir",
+            str(outdir),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, CUDA_VISIBLE_DEVICES=""),
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     enc = model.encoder(x[:4], training=False)
     np.testing.assert_allclose(np.load(outdir / "mean.npy"), enc["mean"].numpy(), rtol=1e-5, atol=1e-6)
@@ -173,8 +203,14 @@ def test_tf_serving_layout_metadata_and_warmup_replay(tmp_path):
     assert os.path.isfile(os.path.join(path, "saved_model.pb"))
     meta = export.read_metadata(path)
     assert meta["package"] == "betavae_tf" and meta["epoch"] == 1 and meta["model_config"]["channels"] == 3
-    result = subprocess.run([sys.executable, "-c", _WARMUP, path], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=300, env=dict(os.environ, CUDA_VISIBLE_DEVICES=""))
+    result = subprocess.run(
+        [sys.executable, "-c", _WARMUP, path],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, CUDA_VISIBLE_DEVICES=""),
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split("REPLAYED")[1].split() == sorted(export.SIGNATURES)
 
@@ -193,11 +229,14 @@ def test_rest_request_forms_give_the_keras_outputs(tmp_path):
     import json
 
     import tensorflow as tf
+
     model, x = _trained()
     loaded = export.load(export.export_saved_model(model, str(tmp_path / "export")))
     z = np.random.default_rng(3).normal(size=(3, 2)).astype(np.float32)
-    cases = [("encode", "x", x[:3], {k: v.numpy() for k, v in model.encoder(x[:3], training=False).items()}),
-             ("decode", "z", z, {k: v.numpy() for k, v in model.decoder(z, training=False).items()})]
+    cases = [
+        ("encode", "x", x[:3], {k: v.numpy() for k, v in model.encoder(x[:3], training=False).items()}),
+        ("decode", "z", z, {k: v.numpy() for k, v in model.decoder(z, training=False).items()}),
+    ]
     for signature, name, value, expected in cases:
         row = json.dumps({"instances": [{name: v.tolist()} for v in value]})
         column = json.dumps({"inputs": {name: value.tolist()}})
@@ -239,10 +278,17 @@ def test_keras_files_load_in_a_fresh_process_after_import_betavae_tf(tmp_path):
         model.save(path)
         np.save(path + ".x.npy", x[:4])
         models[path] = (model, x[:4])
-    result = subprocess.run([sys.executable, "-c", _KERAS_FRESH, *models], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=300, env=dict(os.environ, CUDA_VISIBLE_DEVICES=""))
+    result = subprocess.run(
+        [sys.executable, "-c", _KERAS_FRESH, *models],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, CUDA_VISIBLE_DEVICES=""),
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.count("OPTIMIZER FusedAdam") == 2
     for path, (model, x) in models.items():
-        np.testing.assert_allclose(np.load(path + ".mean.npy"), model.encoder(x, training=False)["mean"].numpy(),
-                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            np.load(path + ".mean.npy"), model.encoder(x, training=False)["mean"].numpy(), rtol=1e-5, atol=1e-6
+        )

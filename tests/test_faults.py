@@ -1,6 +1,7 @@
 """Faults and bad data: nothing lost, nothing wrong in silence (one test per guarantee in the README's
 "What is guaranteed"). Tiny data and one or two training steps; mounts (a full or read-only disk) need
 root and are skipped cleanly without it."""
+
 import contextlib
 import errno
 import json
@@ -13,6 +14,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import one_sentence, run_cli, subprocess_env
 
 import mc_ext
 from betavae_tf import export, fileio, train_lib
@@ -21,7 +23,6 @@ from betavae_tf.data import verify
 from betavae_tf.data.generate import GenerateConfig, generate
 from betavae_tf.data.importer import import_numpy
 from betavae_tf.data.pipeline import load_numpy
-from conftest import one_sentence, run_cli, subprocess_env
 
 BIN = os.path.dirname(sys.executable)
 
@@ -30,8 +31,16 @@ _cli, _one_sentence = run_cli, one_sentence
 
 
 def _config(data_dir, **overrides):
-    base = dict(data_dir=data_dir, batch_size=32, epochs=1, steps_per_epoch=2, verbose=0,
-                summary_images=False, export=False, shuffle_buffer=256)
+    base = dict(
+        data_dir=data_dir,
+        batch_size=32,
+        epochs=1,
+        steps_per_epoch=2,
+        verbose=0,
+        summary_images=False,
+        export=False,
+        shuffle_buffer=256,
+    )
     base.update(overrides)
     return train_lib.TrainConfig(**base)
 
@@ -132,12 +141,26 @@ with fileio.locked(sys.argv[1]):
 
 def test_second_process_on_a_workdir_is_refused_and_a_kill_frees_the_lock(train_data_dir, tmp_path):
     workdir = tmp_path / "run"
-    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(workdir)], stdout=subprocess.PIPE, text=True,
-                              env=subprocess_env(), cwd=tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(workdir)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(),
+        cwd=tmp_path,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        result = _cli("betavae-train", f"--data_dir={train_data_dir}", f"--workdir={workdir}", "--epochs=1",
-                      "--steps_per_epoch=1", "--batch_size=32", "--verbose=0", "--nosummary_images", "--noexport")
+        result = _cli(
+            "betavae-train",
+            f"--data_dir={train_data_dir}",
+            f"--workdir={workdir}",
+            "--epochs=1",
+            "--steps_per_epoch=1",
+            "--batch_size=32",
+            "--verbose=0",
+            "--nosummary_images",
+            "--noexport",
+        )
         _one_sentence(result, 2, f"workdir {workdir} is in use by betavae-train process {holder.pid}")
         assert not (workdir / "checkpoints").exists() and not (workdir / "history.jsonl").exists()
     finally:
@@ -157,14 +180,17 @@ def _write_manifest(data, manifest):
     (data / "manifest.json").write_text(json.dumps(manifest))
 
 
-@pytest.mark.parametrize("damage,message", [
-    ("half", "has {half} bytes, but the manifest says {full}; it is truncated"),
-    ("empty", "has 0 bytes, but the manifest says {full}; it is truncated"),
-])
+@pytest.mark.parametrize(
+    "damage,message",
+    [
+        ("half", "has {half} bytes, but the manifest says {full}; it is truncated"),
+        ("empty", "has 0 bytes, but the manifest says {full}; it is truncated"),
+    ],
+)
 def test_truncated_shard_is_refused(damage, message, data_copy):
     shard = data_copy / "shard-00001-of-00004.tfrecord"
     full = shard.stat().st_size
-    shard.write_bytes(shard.read_bytes()[:full // 2 if damage == "half" else 0])
+    shard.write_bytes(shard.read_bytes()[: full // 2 if damage == "half" else 0])
     text = message.format(half=full // 2, full=full)
     with pytest.raises(fmt.DatasetError, match="shard shard-00001-of-00004.tfrecord"):
         fmt.read_manifest(str(data_copy))
@@ -174,19 +200,22 @@ def test_truncated_shard_is_refused(damage, message, data_copy):
     assert not (data_copy.parent / "run").exists()
 
 
-@pytest.mark.parametrize("edit,message", [
-    (lambda m: m.update(lattice_size=16), "declares L = 16"),
-    (lambda m: m.update(lattice_size=28), "declares L = 28"),
-    (lambda m: m.update(lattice_size=64, sample_bytes=512), "holds samples of 8 bytes"),
-    (lambda m: m["shards"].append(dict(m["shards"][0])), "more than once"),
-    (lambda m: m.update(shards=m["shards"][:2]), "lists 2 shards, but their names say there are 4"),
-    (lambda m: m.update(n_samples=m["n_samples"] + 10), "but n_samples says"),
-    (lambda m: m["shards"][0].update(file="../../x.tfrecord"), "plain file names"),
-    (lambda m: m["shards"][0].update(file="/etc/passwd"), "plain file names"),
-    (lambda m: m.pop("lattice_size"), "lacks the key 'lattice_size'"),
-    (lambda m: m.update(lattice_size="8"), "'lattice_size' must be an integer, got '8'"),
-    (lambda m: m.update(shards="all"), "'shards' must be a list"),
-])
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        (lambda m: m.update(lattice_size=16), "declares L = 16"),
+        (lambda m: m.update(lattice_size=28), "declares L = 28"),
+        (lambda m: m.update(lattice_size=64, sample_bytes=512), "holds samples of 8 bytes"),
+        (lambda m: m["shards"].append(dict(m["shards"][0])), "more than once"),
+        (lambda m: m.update(shards=m["shards"][:2]), "lists 2 shards, but their names say there are 4"),
+        (lambda m: m.update(n_samples=m["n_samples"] + 10), "but n_samples says"),
+        (lambda m: m["shards"][0].update(file="../../x.tfrecord"), "plain file names"),
+        (lambda m: m["shards"][0].update(file="/etc/passwd"), "plain file names"),
+        (lambda m: m.pop("lattice_size"), "lacks the key 'lattice_size'"),
+        (lambda m: m.update(lattice_size="8"), "'lattice_size' must be an integer, got '8'"),
+        (lambda m: m.update(shards="all"), "'shards' must be a list"),
+    ],
+)
 def test_inconsistent_manifest_is_refused(edit, message, data_copy):
     manifest = _manifest(data_copy)
     edit(manifest)
@@ -194,11 +223,19 @@ def test_inconsistent_manifest_is_refused(edit, message, data_copy):
     with pytest.raises(fmt.DatasetError, match=message.replace("(", r"\(").replace(")", r"\)")):
         if manifest.get("sample_bytes") == 512:  # a consistent-looking manifest: only the records tell
             from betavae_tf.data.pipeline import make_dataset
+
             make_dataset(str(data_copy))
         else:
             fmt.read_manifest(str(data_copy))
-    result = _cli("betavae-train", f"--data_dir={data_copy}", f"--workdir={data_copy.parent / 'run'}",
-                  "--epochs=1", "--steps_per_epoch=1", "--batch_size=32", "--verbose=0")
+    result = _cli(
+        "betavae-train",
+        f"--data_dir={data_copy}",
+        f"--workdir={data_copy.parent / 'run'}",
+        "--epochs=1",
+        "--steps_per_epoch=1",
+        "--batch_size=32",
+        "--verbose=0",
+    )
     _one_sentence(result, 2, message)
 
 
@@ -214,8 +251,16 @@ def test_flipped_byte_is_named_by_verify_and_by_readers(data_copy):
     _one_sentence(result, 2, "shard shard-00002-of-00004.tfrecord", "SHA-256 checksum differs")
     with pytest.raises(fmt.DatasetError, match="shard shard-00002-of-00004.tfrecord .* is damaged"):
         load_numpy(str(data_copy))
-    result = _cli("betavae-train", f"--data_dir={data_copy}", f"--workdir={data_copy.parent / 'run'}",
-                  "--epochs=1", "--batch_size=32", "--verbose=0", "--nosummary_images", "--noexport")
+    result = _cli(
+        "betavae-train",
+        f"--data_dir={data_copy}",
+        f"--workdir={data_copy.parent / 'run'}",
+        "--epochs=1",
+        "--batch_size=32",
+        "--verbose=0",
+        "--nosummary_images",
+        "--noexport",
+    )
     _one_sentence(result, 2, "shard-00002-of-00004.tfrecord")
 
 
@@ -228,8 +273,13 @@ def test_unlisted_shard_is_refused(data_copy):
 # -- 5. a workdir knows its data ------------------------------------------------------------------
 def test_resume_on_replaced_data_is_refused_before_anything_is_written(tmp_path):
     def make(seed, L=8):
-        return generate(GenerateConfig(lattice_size=L, temperatures=(1.5, 3.0), samples_per_point=64, seed=seed,
-                                       n_shards=2), str(tmp_path / "data"), overwrite=True, log=None)
+        return generate(
+            GenerateConfig(lattice_size=L, temperatures=(1.5, 3.0), samples_per_point=64, seed=seed, n_shards=2),
+            str(tmp_path / "data"),
+            overwrite=True,
+            log=None,
+        )
+
     data = make(1)
     workdir = tmp_path / "run"
     train_lib.train_and_evaluate(_config(data), str(workdir))
@@ -283,8 +333,9 @@ def test_read_only_output_fails_before_sampling(tmp_path):
 @pytest.mark.heavy
 def test_full_disk_leaves_no_temporaries(train_data_dir, tmp_path, monkeypatch):
     with _tmpfs(tmp_path / "full", size="1m") as full:
-        config = GenerateConfig(lattice_size=32, temperatures=(3.0,), couplings=(1.0,), samples_per_point=8000,
-                                n_shards=1)
+        config = GenerateConfig(
+            lattice_size=32, temperatures=(3.0,), couplings=(1.0,), samples_per_point=8000, n_shards=1
+        )
         with pytest.raises(ValueError, match="needs about .* but the disk holding .* has .* free"):
             generate(config, f"{full}/ds", log=None)  # refused up front: the estimate does not fit
         monkeypatch.setattr(fileio, "check_free_space", lambda *a, **k: None)
@@ -294,8 +345,17 @@ def test_full_disk_leaves_no_temporaries(train_data_dir, tmp_path, monkeypatch):
         assert os.listdir(full) == []
         assert "the disk is full" in fileio.describe_os_error(raised.value)
         # Training: the first checkpoint does not fit; one sentence, and nothing half-written stays.
-        result = _cli("betavae-train", f"--data_dir={train_data_dir}", f"--workdir={full}/run", "--epochs=1",
-                      "--steps_per_epoch=1", "--batch_size=32", "--verbose=0", "--nosummary_images", "--noexport")
+        result = _cli(
+            "betavae-train",
+            f"--data_dir={train_data_dir}",
+            f"--workdir={full}/run",
+            "--epochs=1",
+            "--steps_per_epoch=1",
+            "--batch_size=32",
+            "--verbose=0",
+            "--nosummary_images",
+            "--noexport",
+        )
         _one_sentence(result, 1, "the disk is full")
         checkpoints = f"{full}/run/checkpoints"
         left = os.listdir(checkpoints) if os.path.isdir(checkpoints) else []
@@ -305,15 +365,28 @@ def test_full_disk_leaves_no_temporaries(train_data_dir, tmp_path, monkeypatch):
 def test_bad_inputs_give_one_sentence(trained_workdir, tmp_path):
     huge = tmp_path / "huge.npy"
     with open(huge, "wb") as f:  # a header that claims 4 TB, followed by 64 bytes
-        np.lib.format.write_array_header_1_0(f, {"descr": "|u1", "fortran_order": False,
-                                                 "shape": (1_000_000, 2000, 2000)})
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": "|u1", "fortran_order": False, "shape": (1_000_000, 2000, 2000)}
+        )
         f.write(b"\0" * 64)
-    _one_sentence(_cli("betavae-import", f"--input={huge}", f"--out={tmp_path / 'a'}"), 2,
-                  "is truncated or corrupt", "declares shape (1000000, 2000, 2000)")
-    _one_sentence(_cli("betavae-generate", "--lattice_size=2000000", f"--out={tmp_path / 'b'}"), 2,
-                  "needs about", "of memory, but only")
-    _one_sentence(_cli("betavae-export", f"--workdir={trained_workdir}",
-                       f"--checkpoint={trained_workdir}/checkpoints/best"), 2, "no checkpoint", "ckpt-1")
+    _one_sentence(
+        _cli("betavae-import", f"--input={huge}", f"--out={tmp_path / 'a'}"),
+        2,
+        "is truncated or corrupt",
+        "declares shape (1000000, 2000, 2000)",
+    )
+    _one_sentence(
+        _cli("betavae-generate", "--lattice_size=2000000", f"--out={tmp_path / 'b'}"),
+        2,
+        "needs about",
+        "of memory, but only",
+    )
+    _one_sentence(
+        _cli("betavae-export", f"--workdir={trained_workdir}", f"--checkpoint={trained_workdir}/checkpoints/best"),
+        2,
+        "no checkpoint",
+        "ckpt-1",
+    )
     bad_json = tmp_path / "badjson"
     shutil.copytree(trained_workdir, bad_json)
     (bad_json / "config.json").write_text("{not json")
@@ -330,8 +403,11 @@ def test_stale_temporaries_of_dead_processes_are_swept(train_data_dir, tmp_path)
     (stale / "shard").write_bytes(b"\0" * 1000)
     live = tmp_path / f".other.tmp-{os.getpid()}-0123abcd"  # this process is alive: kept
     live.mkdir()
-    generate(GenerateConfig(lattice_size=4, temperatures=(2.0,), couplings=(1.0,), samples_per_point=4, n_shards=1),
-             str(tmp_path / "ds"), log=None)
+    generate(
+        GenerateConfig(lattice_size=4, temperatures=(2.0,), couplings=(1.0,), samples_per_point=4, n_shards=1),
+        str(tmp_path / "ds"),
+        log=None,
+    )
     assert not stale.exists() and live.exists()
     # Checkpoint temporaries of a killed run are removed by the next run on the workdir.
     workdir = tmp_path / "run"
@@ -371,8 +447,9 @@ except KeyboardInterrupt:
 
 
 def test_a_long_sampler_call_stops_on_ctrl_c_within_a_second(tmp_path):
-    result = subprocess.run([sys.executable, "-c", _INTERRUPT], capture_output=True, text=True, timeout=120,
-                            cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", _INTERRUPT], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
     words = result.stdout.split()
     assert "INTERRUPTED_AFTER" in words, result.stderr[-2000:]
     assert float(words[words.index("INTERRUPTED_AFTER") + 1]) < 1.0
@@ -386,8 +463,11 @@ def test_degenerate_inputs_are_refused(tmp_path):
     np.save(tmp_path / "ok.npy", np.ones((5, 4, 4), np.uint8))
     with pytest.raises(ValueError, match="n_shards must be a positive integer"):
         import_numpy(str(tmp_path / "ok.npy"), str(tmp_path / "b"), n_shards=0)
-    _one_sentence(_cli("betavae-import", f"--input={tmp_path / 'ok.npy'}", f"--out={tmp_path / 'c'}",
-                       "--n_shards=0"), 2, "n_shards must be a positive integer")
+    _one_sentence(
+        _cli("betavae-import", f"--input={tmp_path / 'ok.npy'}", f"--out={tmp_path / 'c'}", "--n_shards=0"),
+        2,
+        "n_shards must be a positive integer",
+    )
     for value in (True, "2.0", None):
         with pytest.raises(ValueError, match="temperature must be a real number"):
             mc_ext.sample_ising(4, value, 2)
@@ -397,11 +477,21 @@ def test_degenerate_inputs_are_refused(tmp_path):
 # -- 13. reproduce reuses only matching data -------------------------------------------------------
 def test_reproduce_refuses_data_of_another_scale(tmp_path):
     out = tmp_path / "repro"
-    common = ["--figures=4", "--betas=100", "--data_flag=--lattice_size=4", "--data_flag=--n_shards=1",
-              "--train_flag=--epochs=1", "--train_flag=--steps_per_epoch=1", "--train_flag=--batch_size=8",
-              "--train_flag=--nosummary_images", "--train_flag=--noexport", "--n_generated=16"]
+    common = [
+        "--figures=4",
+        "--betas=100",
+        "--data_flag=--lattice_size=4",
+        "--data_flag=--n_shards=1",
+        "--train_flag=--epochs=1",
+        "--train_flag=--steps_per_epoch=1",
+        "--train_flag=--batch_size=8",
+        "--train_flag=--nosummary_images",
+        "--train_flag=--noexport",
+        "--n_generated=16",
+    ]
     generate(GenerateConfig(lattice_size=4, samples_per_point=2, n_shards=1), str(out / "data"), log=None)
     result = _cli("betavae-reproduce", f"--out={out}", *common)
-    _one_sentence(result, 2, "was generated with other settings than this run asks for",
-                  "samples_per_point = 2 (asked: 400)")
+    _one_sentence(
+        result, 2, "was generated with other settings than this run asks for", "samples_per_point = 2 (asked: 400)"
+    )
     assert sorted(os.listdir(out)) == [".betavae_tf.json", "data"]  # the data and the reproduction's marker

@@ -1,4 +1,5 @@
 """Physics-fidelity metrics on Monte Carlo sets with known answers."""
+
 import numpy as np
 import pytest
 
@@ -10,7 +11,8 @@ from betavae_tf.analysis import fidelity
 def sets():
     L = 8
     return {t: mc_ext.sample_ising(L, t, 800, seed=int(10 * t)) for t in (2.0, 3.0)} | {
-        "2.0b": mc_ext.sample_ising(L, 2.0, 800, seed=99)}
+        "2.0b": mc_ext.sample_ising(L, 2.0, 800, seed=99)
+    }
 
 
 def test_nearest_neighbour_correlation_known_values():
@@ -20,8 +22,7 @@ def test_nearest_neighbour_correlation_known_values():
     assert fidelity.nearest_neighbour_correlation(checker)[0] == -1.0
     # For the Ising model e = -2 J <S_i S_j> at h = 0.
     x = mc_ext.sample_ising(8, 2.5, 50, seed=1)
-    np.testing.assert_allclose(fidelity.observables(x, 2.5)["energy"],
-                               -2 * fidelity.nearest_neighbour_correlation(x))
+    np.testing.assert_allclose(fidelity.observables(x, 2.5)["energy"], -2 * fidelity.nearest_neighbour_correlation(x))
 
 
 def test_identical_sets_give_zero(sets):
@@ -43,6 +44,7 @@ def test_other_temperature_is_farther_than_another_sample(sets):
 def test_fluctuation_estimates_against_enumeration():
     # L = 4 at T = 2.5: exact c from enumeration; 20,000 samples give it within 10%.
     from betavae_tf.physics import enumerate_ising
+
     T = 2.5
     x = mc_ext.sample_ising(4, T, 20000, seed=3)
     exact = enumerate_ising(4, T)
@@ -59,6 +61,7 @@ def test_beta2_samples_have_bernoulli_statistics_of_sigmoid_beta_h():
     import tensorflow as tf
 
     from betavae_tf.models import BetaVAE
+
     keras.utils.set_random_seed(0)
     model = BetaVAE(lattice_size=8, decoder="temperature")
     params = model.decoder(tf.constant([[0.3, -1.2]]), training=False)

@@ -6,6 +6,7 @@ install cell installing from SOURCE (this checkout), a working directory outside
 console scripts next to sys.executable. Each test builds its virtualenv from constraints.txt (the first run
 on a machine downloads TensorFlow).
 """
+
 import glob
 import json
 import os
@@ -13,7 +14,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import REPO_ROOT
 
 pytestmark = pytest.mark.fresh_env
@@ -60,6 +60,7 @@ def wheel(tmp_path_factory):
 
 def test_wheel_contents(wheel):
     import zipfile
+
     names = zipfile.ZipFile(wheel).namelist()
     assert not [n for n in names if n.endswith(".c")], "generated C sources belong out of the wheel"
     assert "betavae_tf/flags/train/ising_beta100.flags" in names
@@ -73,19 +74,47 @@ def test_wheel_in_a_fresh_py312_venv_from_an_empty_directory(wheel, tmp_path):
     work = tmp_path / "empty"
     work.mkdir()
     # Shipped flagfiles by name, includes and all, from a directory with no flags/ in sight.
-    _run([str(bin_dir / "betavae-generate"), "--flagfile=data/ising_three_phase_quick.flags", *TINY_DATA,
-          "--out=data"], cwd=work)
-    _run([str(bin_dir / "betavae-train"), "--flagfile=train/ising_beta100_quick.flags", "--data_dir=data",
-          "--workdir=run", *TINY_TRAIN], cwd=work)
+    _run(
+        [str(bin_dir / "betavae-generate"), "--flagfile=data/ising_three_phase_quick.flags", *TINY_DATA, "--out=data"],
+        cwd=work,
+    )
+    _run(
+        [
+            str(bin_dir / "betavae-train"),
+            "--flagfile=train/ising_beta100_quick.flags",
+            "--data_dir=data",
+            "--workdir=run",
+            *TINY_TRAIN,
+        ],
+        cwd=work,
+    )
     assert (work / "run" / "export" / "1" / "saved_model.pb").exists()
     # The same run on Keras's JAX backend (the jax extra), exported by TensorFlow from its weights.
-    _run([str(bin_dir / "betavae-train"), "--flagfile=train/ising_beta100_quick.flags", "--data_dir=data",
-          "--workdir=run_jax", "--backend=jax", *TINY_TRAIN], cwd=work)
+    _run(
+        [
+            str(bin_dir / "betavae-train"),
+            "--flagfile=train/ising_beta100_quick.flags",
+            "--data_dir=data",
+            "--workdir=run_jax",
+            "--backend=jax",
+            *TINY_TRAIN,
+        ],
+        cwd=work,
+    )
     assert json.loads((work / "run_jax" / "result.json").read_text())["backend"] == "jax"
     assert (work / "run_jax" / "export" / "1" / "saved_model.pb").exists()
-    result = _run([str(bin_dir / "betavae-reproduce"), "--out=repro", "--figures=2,3,4", "--betas=1,100",
-                   "--n_generated=32", *(f"--data_flag={f}" for f in TINY_DATA),
-                   *(f"--train_flag={f}" for f in TINY_TRAIN + ["--noexport"])], cwd=work)
+    result = _run(
+        [
+            str(bin_dir / "betavae-reproduce"),
+            "--out=repro",
+            "--figures=2,3,4",
+            "--betas=1,100",
+            "--n_generated=32",
+            *(f"--data_flag={f}" for f in TINY_DATA),
+            *(f"--train_flag={f}" for f in TINY_TRAIN + ["--noexport"]),
+        ],
+        cwd=work,
+    )
     assert "[holds]" in result.stdout or "[does not hold]" in result.stdout
     assert (work / "repro" / "report.md").exists() and (work / "repro" / "report.html").exists()
     assert "python 3.12" in _run([python, "-c", "import sys; print('python %d.%d' % sys.version_info[:2])"]).stdout
@@ -94,17 +123,23 @@ def test_wheel_in_a_fresh_py312_venv_from_an_empty_directory(wheel, tmp_path):
 def _kernelspec(jupyter_dir, python):
     spec = jupyter_dir / "kernels" / "fresh312"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({"argv": [python, "-m", "ipykernel_launcher", "-f",
-                                                           "{connection_file}"],
-                                                  "display_name": "fresh 3.12", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "fresh 3.12",
+                "language": "python",
+            }
+        )
+    )
     return "fresh312"
 
 
 def test_notebooks_run_like_on_colab(tmp_path):
     import nbformat
     from nbclient import NotebookClient
-
     from test_notebooks import COLAB, _tiny_parameters
+
     # Colab's image: TensorFlow and Jupyter, no betavae_tf.
     python = _venv(tmp_path / "venv", "tensorflow", "tensorflow-probability", "tf-keras", "ipykernel", "matplotlib")
     tf_before = _run([python, "-c", "import tensorflow as tf, os; print(tf.__version__, os.path.dirname(tf.__file__))"])
@@ -119,8 +154,10 @@ def test_notebooks_run_like_on_colab(tmp_path):
             if "parameters" in cell.metadata.get("tags", []):
                 cell.source = _tiny_parameters(name, tmp_path)
             if "#@title Install betavae_tf" in cell.source:
-                cell.source = "\n".join(f'SOURCE = "{REPO_ROOT}"  #@param {{type:"string"}}'
-                                        if line.startswith("SOURCE = ") else line for line in cell.source.splitlines())
+                cell.source = "\n".join(
+                    f'SOURCE = "{REPO_ROOT}"  #@param {{type:"string"}}' if line.startswith("SOURCE = ") else line
+                    for line in cell.source.splitlines()
+                )
         client = NotebookClient(nb, timeout=1200, kernel_name=kernel, resources={"metadata": {"path": str(work)}})
         with client.setup_kernel():
             for index, cell in enumerate(nb.cells):
@@ -136,7 +173,9 @@ def test_notebooks_run_like_on_colab(tmp_path):
     assert "ordered branches" in outputs[2] and "Tc from PCA:" in outputs[2]
     assert (tmp_path / "repro" / "report.md").exists()
     # The preinstalled TensorFlow was kept, and the package came from SOURCE, not a source tree.
-    assert _run([python, "-c", "import tensorflow as tf, os; print(tf.__version__, os.path.dirname(tf.__file__))"]
-                ).stdout == tf_before.stdout
+    assert (
+        _run([python, "-c", "import tensorflow as tf, os; print(tf.__version__, os.path.dirname(tf.__file__))"]).stdout
+        == tf_before.stdout
+    )
     where = _run([python, "-c", "import betavae_tf; print(betavae_tf.__file__)"], cwd=work).stdout
     assert "site-packages" in where and not where.startswith(REPO_ROOT)

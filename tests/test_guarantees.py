@@ -6,6 +6,7 @@ something (flags, messages). The matrices run over every command that
 writes: each case states its expected refusal and checks that nothing
 changed on disk.
 """
+
 import json
 import os
 import shutil
@@ -14,13 +15,13 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import one_sentence, run_cli, subprocess_env
 
 from betavae_tf import checkpoints, export, fileio, places, train_lib
 from betavae_tf.analysis.reproduce import prepare_output
 from betavae_tf.data import format as fmt
 from betavae_tf.data.generate import GenerateConfig, generate
 from betavae_tf.data.importer import import_configurations, import_mnist
-from conftest import one_sentence, run_cli, subprocess_env
 
 BIN = os.path.dirname(sys.executable)
 TINY = GenerateConfig(lattice_size=4, temperatures=(2.0,), couplings=(1.0,), samples_per_point=4, n_shards=1)
@@ -44,8 +45,16 @@ def _tree(path):
 
 
 def _config(data_dir, **overrides):
-    base = dict(data_dir=data_dir, batch_size=32, epochs=1, steps_per_epoch=2, verbose=0,
-                summary_images=False, export=False, shuffle_buffer=256)
+    base = dict(
+        data_dir=data_dir,
+        batch_size=32,
+        epochs=1,
+        steps_per_epoch=2,
+        verbose=0,
+        summary_images=False,
+        export=False,
+        shuffle_buffer=256,
+    )
     base.update(overrides)
     return train_lib.TrainConfig(**base)
 
@@ -80,9 +89,8 @@ def test_the_lock_is_never_taken_through_a_link(tmp_path):
     target.write_text("precious")
     (tmp_path / "run").mkdir()
     os.symlink(target, tmp_path / "run" / ".lock")
-    with pytest.raises(ValueError, match="is a symbolic link"):
-        with fileio.locked(str(tmp_path / "run")):
-            pass
+    with pytest.raises(ValueError, match="is a symbolic link"), fileio.locked(str(tmp_path / "run")):
+        pass
     assert target.read_text() == "precious"
 
 
@@ -154,8 +162,10 @@ def test_an_export_goes_into_its_own_workdir_or_apart(run_copy, train_data_dir, 
     path, epoch, info = export.export_checkpoint(str(run_copy), None, str(run_copy / "export"))
     assert epoch == 2 and info["finished"] and path.startswith(str(run_copy / "export"))
     other = shutil.copytree(run_copy, tmp_path / "other")
-    for base, message in ((other / "export", "inside the training workdir"),
-                          (tmp_path / "data_copy" / "x", "inside the dataset")):
+    for base, message in (
+        (other / "export", "inside the training workdir"),
+        (tmp_path / "data_copy" / "x", "inside the dataset"),
+    ):
         if "data_copy" in str(base):
             shutil.copytree(train_data_dir, tmp_path / "data_copy")
         with pytest.raises(ValueError, match=message):
@@ -206,6 +216,7 @@ def test_overwrite_replaces_only_what_the_package_wrote(kind, run_dir, tmp_path)
 
 def _dataset_overwrite(target):
     import dataclasses
+
     generate(dataclasses.replace(TINY, seed=5), str(target), overwrite=True, log=None)
 
 
@@ -229,6 +240,7 @@ def test_an_output_that_is_a_file_is_named_not_errno(run_dir, tmp_path):
 
 def test_analysis_output_apart_from_its_inputs(run_dir):
     from betavae_tf.analysis.discovery import AnalyzeConfig, analyze
+
     for out, message in ((run_dir, "same directory"), (os.path.join(run_dir, "analysis"), "lies inside the workdir")):
         with pytest.raises(ValueError, match=message):
             analyze(AnalyzeConfig(workdirs=(run_dir,), out=out, n_bootstrap=10))
@@ -242,8 +254,10 @@ def test_a_state_file_pointing_at_another_run_is_not_followed(run_dir, train_dat
         if name.startswith("ckpt-2"):
             os.remove(mine / "checkpoints" / name)
     (mine / "checkpoints" / "checkpoint").write_text(
-        f'model_checkpoint_path: "{other}/checkpoints/ckpt-2"\nall_model_checkpoint_paths: "{other}/checkpoints/ckpt-1"\n'
-        f'all_model_checkpoint_paths: "{other}/checkpoints/ckpt-2"\n')
+        f'model_checkpoint_path: "{other}/checkpoints/ckpt-2"\n'
+        f'all_model_checkpoint_paths: "{other}/checkpoints/ckpt-1"\n'
+        f'all_model_checkpoint_paths: "{other}/checkpoints/ckpt-2"\n'
+    )
     before = _tree(other)
     _, epoch, info = export.load_workdir_model(str(mine))
     assert epoch == 1 and info["source"] == "this workdir"
@@ -268,15 +282,25 @@ def test_another_runs_checkpoint_is_refused_unless_allowed(run_dir, train_data_d
     _, _, info = export.load_workdir_model(run_dir, str(twin / "checkpoints" / "ckpt-1"))
     assert info["source"] == "another workdir of the same model and data"
     # Another run (other data): refused in one sentence, allowed explicitly, and then recorded.
-    data = generate(GenerateConfig(lattice_size=8, temperatures=(1.5, 3.0), samples_per_point=32, seed=9,
-                                   n_shards=2), str(tmp_path / "data2"), log=None)
+    data = generate(
+        GenerateConfig(lattice_size=8, temperatures=(1.5, 3.0), samples_per_point=32, seed=9, n_shards=2),
+        str(tmp_path / "data2"),
+        log=None,
+    )
     other = str(tmp_path / "other")
     train_lib.train_and_evaluate(_config(data, batch_size=16), other)
     foreign = os.path.join(other, "checkpoints", "ckpt-1")
     with pytest.raises(checkpoints.CheckpointError, match="is not one of .*--allow_foreign_checkpoint"):
         export.load_workdir_model(run_dir, foreign)
-    result = _cli("betavae-sample", f"--workdir={run_dir}", f"--checkpoint={foreign}", "--temperature=2",
-                  "--n_steps=4", "--burn_in=0", "--n_chains=2")
+    result = _cli(
+        "betavae-sample",
+        f"--workdir={run_dir}",
+        f"--checkpoint={foreign}",
+        "--temperature=2",
+        "--n_steps=4",
+        "--burn_in=0",
+        "--n_chains=2",
+    )
     _one_sentence(result, 2, "is not one of", "--allow_foreign_checkpoint")
     path, _, info = export.export_checkpoint(run_dir, foreign, str(tmp_path / "exp"), allow_foreign=True)
     metadata = export.read_metadata(path)
@@ -291,9 +315,11 @@ def _flip(path):
 
 def test_a_damaged_newest_checkpoint_is_named_and_the_intact_one_offered_or_taken(run_copy, train_data_dir):
     _flip(run_copy / "checkpoints" / "ckpt-2.data-00000-of-00001")
-    with pytest.raises(checkpoints.CheckpointError,
-                       match=r"checkpoint ckpt-2 of .* is damaged .* the newest intact one is ckpt-1: pass "
-                             r"--checkpoint=.*ckpt-1"):
+    with pytest.raises(
+        checkpoints.CheckpointError,
+        match=r"checkpoint ckpt-2 of .* is damaged .* the newest intact one is ckpt-1: pass "
+        r"--checkpoint=.*ckpt-1",
+    ):
         export.load_workdir_model(str(run_copy))
     result = _cli("betavae-export", f"--workdir={run_copy}")
     line = _one_sentence(result, 2, "ckpt-2", "is damaged", "ckpt-1")
@@ -324,8 +350,15 @@ def test_an_unfinished_run_says_so_in_export_and_sample(run_copy):
     path, _, info = export.export_checkpoint(str(run_copy), None, str(run_copy / "export"))
     assert info == dict(info, epoch=2, planned_epochs=6, finished=False)
     assert export.read_metadata(path)["training"]["finished"] is False
-    result = _cli("betavae-sample", f"--workdir={run_copy}", "--temperature=2", "--n_steps=4", "--burn_in=0",
-                  "--n_chains=2", f"--out={run_copy.parent / 'samples'}")
+    result = _cli(
+        "betavae-sample",
+        f"--workdir={run_copy}",
+        "--temperature=2",
+        "--n_steps=4",
+        "--burn_in=0",
+        "--n_chains=2",
+        f"--out={run_copy.parent / 'samples'}",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "unfinished training run (epoch 2 of 6 planned)" in result.stdout
     summary = json.loads((run_copy.parent / "samples" / "summary.json").read_text())
@@ -334,12 +367,15 @@ def test_an_unfinished_run_says_so_in_export_and_sample(run_copy):
 
 
 # -- 4. inputs ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text,message", [
-    ("[" * 100000 + "]" * 100000, "nested 100000 levels deep"),
-    ('{"a": ' * 70 + "1" + "}" * 70, "nested 70 levels deep"),
-    ("\udcff", "not a text file"),
-    ("[1, 2]", "must hold a JSON object"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("[" * 100000 + "]" * 100000, "nested 100000 levels deep"),
+        ('{"a": ' * 70 + "1" + "}" * 70, "nested 70 levels deep"),
+        ("\udcff", "not a text file"),
+        ("[1, 2]", "must hold a JSON object"),
+    ],
+)
 def test_json_reads_are_bounded(text, message, tmp_path):
     path = tmp_path / "manifest.json"
     path.write_bytes(text.encode("utf-8", errors="surrogateescape"))
@@ -373,34 +409,50 @@ def test_non_regular_inputs_are_refused(tmp_path):
         fileio.read_json(str(tmp_path), "manifest")
 
 
-@pytest.mark.parametrize("flag,message", [
-    ("--coupling=nan", "--coupling must be a finite number, got nan"),
-    ("--field=inf", "--field must be a finite number, got inf"),
-    ("--temperature=2,nan", "--temperature must list finite numbers, got nan"),
-])
+@pytest.mark.parametrize(
+    "flag,message",
+    [
+        ("--coupling=nan", "--coupling must be a finite number, got nan"),
+        ("--field=inf", "--field must be a finite number, got inf"),
+        ("--temperature=2,nan", "--temperature must list finite numbers, got nan"),
+    ],
+)
 def test_non_finite_flags_are_refused_before_any_work(flag, message, run_dir):
     result = _cli("betavae-sample", f"--workdir={run_dir}", "--temperature=2", flag, timeout=60)
     _one_sentence(result, 2, message)
 
 
-@pytest.mark.parametrize("flag,message", [
-    ("--temperatures=1e-300", "below the smallest normal float32"),
-    ("--temperatures=2,1e39", "beyond the float32 range"),
-    ("--couplings=nan", "--couplings must list finite numbers"),
-])
+@pytest.mark.parametrize(
+    "flag,message",
+    [
+        ("--temperatures=1e-300", "below the smallest normal float32"),
+        ("--temperatures=2,1e39", "beyond the float32 range"),
+        ("--couplings=nan", "--couplings must list finite numbers"),
+    ],
+)
 def test_generate_refuses_what_float32_cannot_hold(flag, message, tmp_path):
-    result = _cli("betavae-generate", "--lattice_size=4", "--samples_per_point=2", "--n_shards=1",
-                  f"--out={tmp_path / 'ds'}", flag, timeout=60)
+    result = _cli(
+        "betavae-generate",
+        "--lattice_size=4",
+        "--samples_per_point=2",
+        "--n_shards=1",
+        f"--out={tmp_path / 'ds'}",
+        flag,
+        timeout=60,
+    )
     _one_sentence(result, 2, message)
     assert not (tmp_path / "ds").exists()
 
 
-@pytest.mark.parametrize("values,message", [
-    (np.ones(5, bool), "temperatures must be numbers, not booleans"),
-    (np.full(5, 1e-300), "below the smallest normal float32"),
-    (np.full(5, 1e300), "beyond the float32 range"),
-    (np.array(["2.0"] * 5), "temperatures must be numbers, not dtype <U3"),
-])
+@pytest.mark.parametrize(
+    "values,message",
+    [
+        (np.ones(5, bool), "temperatures must be numbers, not booleans"),
+        (np.full(5, 1e-300), "below the smallest normal float32"),
+        (np.full(5, 1e300), "beyond the float32 range"),
+        (np.array(["2.0"] * 5), "temperatures must be numbers, not dtype <U3"),
+    ],
+)
 def test_import_refuses_labels_float32_cannot_hold(values, message, tmp_path):
     path = tmp_path / "in.npz"
     np.savez(path, spins=(np.arange(80).reshape(5, 4, 4) % 2).astype(np.uint8), temperatures=values)
@@ -422,8 +474,9 @@ def test_a_corrupt_mnist_header_is_called_corrupt(tmp_path):
 
     def npy(array, shape=None):
         buffer = io.BytesIO()
-        np.lib.format.write_array_header_1_0(buffer, {"descr": "|u1", "fortran_order": False,
-                                                     "shape": shape or array.shape})
+        np.lib.format.write_array_header_1_0(
+            buffer, {"descr": "|u1", "fortran_order": False, "shape": shape or array.shape}
+        )
         return buffer.getvalue() + array.tobytes()
 
     path = tmp_path / "mnist.npz"
@@ -432,8 +485,12 @@ def test_a_corrupt_mnist_header_is_called_corrupt(tmp_path):
         archive.writestr("y_train.npy", npy(np.zeros(3, np.uint8)))
     with pytest.raises(ValueError, match="truncated or corrupt"):
         import_mnist(str(path), str(tmp_path / "ds"))
-    line = _one_sentence(_cli("betavae-import", f"--mnist={path}", f"--out={tmp_path / 'ds'}"), 2,
-                         "truncated or corrupt", "declares shape (6000000, 28, 28)")
+    line = _one_sentence(
+        _cli("betavae-import", f"--mnist={path}", f"--out={tmp_path / 'ds'}"),
+        2,
+        "truncated or corrupt",
+        "declares shape (6000000, 28, 28)",
+    )
     assert "memory" not in line
     raw = bytearray(path.read_bytes())  # a flipped byte: the archive's checksum names it corrupt
     raw[60] ^= 0xFF
@@ -445,17 +502,20 @@ def test_a_corrupt_mnist_header_is_called_corrupt(tmp_path):
 def test_flagfiles_that_are_not_text_are_named(tmp_path):
     binary = tmp_path / "bin.flags"
     binary.write_bytes(b"--lattice_size=4\n\xff\xfe\x00")
-    line = _one_sentence(_cli("betavae-generate", f"--flagfile={binary}", f"--out={tmp_path / 'x'}"), 2,
-                         f"flagfile {binary} is not a text file")
+    line = _one_sentence(
+        _cli("betavae-generate", f"--flagfile={binary}", f"--out={tmp_path / 'x'}"),
+        2,
+        f"flagfile {binary} is not a text file",
+    )
     assert "utf-8" not in line.lower().replace("not utf-8", "")
     fifo = tmp_path / "fifo.flags"
     os.mkfifo(fifo)
-    _one_sentence(_cli("betavae-generate", f"--flagfile={fifo}", f"--out={tmp_path / 'x'}", timeout=60), 2,
-                  "is a FIFO")
+    _one_sentence(_cli("betavae-generate", f"--flagfile={fifo}", f"--out={tmp_path / 'x'}", timeout=60), 2, "is a FIFO")
 
 
 def test_extreme_sampler_settings_are_refused_not_printed_as_inf(run_dir):
     from betavae_tf import sampling
+
     model, _ = export.model_from_workdir(run_dir)
     with pytest.raises(ValueError, match="outside the range of a float64"):
         sampling.exact_sample(model, temperature=1e-160, n_chains=2, n_steps=4, burn_in=0)
@@ -496,8 +556,9 @@ print("ALIVE")
 def test_every_signature_refuses_wrong_inputs_without_aborting(run_dir, tmp_path):
     path, _, _ = export.export_checkpoint(run_dir, None, str(tmp_path / "exp"))
     env = dict(subprocess_env(), TF_ENABLE_ONEDNN_OPTS="1")
-    result = subprocess.run([sys.executable, "-c", _SERVE, path], capture_output=True, text=True, env=env,
-                            timeout=300, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", _SERVE, path], capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
     assert lines[-1] == "ALIVE" and not [line for line in lines if line.startswith("ACCEPTED")], result.stdout
@@ -506,12 +567,14 @@ def test_every_signature_refuses_wrong_inputs_without_aborting(run_dir, tmp_path
 
 def test_an_unfinished_run_says_so_in_the_analysis(run_copy, tmp_path):
     from betavae_tf.analysis.discovery import AnalyzeConfig, analyze
+
     config = json.loads((run_copy / "config.json").read_text())
     config["train"]["epochs"] = 6
     (run_copy / "config.json").write_text(json.dumps(config))
     out = tmp_path / "analysis"
-    result = analyze(AnalyzeConfig(workdirs=(str(run_copy),), out=str(out), n_bootstrap=10, max_clusters=2),
-                     log=lambda *a: None)
+    result = analyze(
+        AnalyzeConfig(workdirs=(str(run_copy),), out=str(out), n_bootstrap=10, max_clusters=2), log=lambda *a: None
+    )
     assert len(result["warnings"]) == 1 and "epoch 2 of 6 planned" in result["warnings"][0]
     assert "**Warning:**" in (out / "report.md").read_text() and "epoch 2 of 6" in (out / "report.html").read_text()
     assert json.loads((out / "summary.json").read_text())["runs"][0]["training"]["finished"] is False
@@ -519,6 +582,8 @@ def test_an_unfinished_run_says_so_in_the_analysis(run_copy, tmp_path):
     # Again into the same place: refused without --overwrite, replaced whole with it.
     with pytest.raises(FileExistsError, match="already exists; pass --overwrite"):
         analyze(AnalyzeConfig(workdirs=(str(run_copy),), out=str(out), n_bootstrap=10, max_clusters=2))
-    analyze(AnalyzeConfig(workdirs=(str(run_copy),), out=str(out), n_bootstrap=10, max_clusters=2, overwrite=True),
-            log=lambda *a: None)
+    analyze(
+        AnalyzeConfig(workdirs=(str(run_copy),), out=str(out), n_bootstrap=10, max_clusters=2, overwrite=True),
+        log=lambda *a: None,
+    )
     assert not [n for n in os.listdir(tmp_path) if fileio.is_temporary(n)]

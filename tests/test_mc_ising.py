@@ -1,12 +1,18 @@
 """mc_ext.sample_ising against exact enumeration, symmetries, determinism and bad input."""
+
 import math
 
 import numpy as np
 import pytest
 
 import mc_ext
-from betavae_tf.physics import (energy_per_site, enumerate_ising, finite_lattice_energy,
-                                magnetization, staggered_magnetization)
+from betavae_tf.physics import (
+    energy_per_site,
+    enumerate_ising,
+    finite_lattice_energy,
+    magnetization,
+    staggered_magnetization,
+)
 
 TEMPERATURES = (1.5, 2.269, 3.0)
 ALGORITHMS = ("metropolis", "wolff", "hybrid")
@@ -100,25 +106,28 @@ def test_info_reports_decorrelation():
     assert info["pilot_steps"] >= 50 * tau
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(L=1), "L must be at least 2"),
-    (dict(L=2.5), "L must be an integer"),
-    (dict(L=5, algorithm="metropolis"), "L must be even"),
-    (dict(L=5, algorithm="auto", temperature=1.0), "L must be even"),
-    (dict(temperature=0.0), "temperature must be positive"),
-    (dict(temperature=-1.0), "temperature must be positive"),
-    (dict(temperature=float("nan")), "temperature must be finite"),
-    (dict(temperature="hot"), "temperature must be a real number"),
-    (dict(n_samples=0), "n_samples must be at least 1"),
-    (dict(algorithm="heatbath"), "algorithm must be one of"),
-    (dict(algorithm="wolff", field=0.5), "needs field = 0"),
-    (dict(coupling=float("inf")), "coupling must be finite"),
-    (dict(seed=-1), "seed must be at least 0"),
-    (dict(seed=2**64), "seed must be below"),
-    (dict(n_threads=0), "n_threads must be at least 1"),
-    (dict(n_chains=0), "n_chains must be at least 1"),
-    (dict(spacing=0), "spacing must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(L=1), "L must be at least 2"),
+        (dict(L=2.5), "L must be an integer"),
+        (dict(L=5, algorithm="metropolis"), "L must be even"),
+        (dict(L=5, algorithm="auto", temperature=1.0), "L must be even"),
+        (dict(temperature=0.0), "temperature must be positive"),
+        (dict(temperature=-1.0), "temperature must be positive"),
+        (dict(temperature=float("nan")), "temperature must be finite"),
+        (dict(temperature="hot"), "temperature must be a real number"),
+        (dict(n_samples=0), "n_samples must be at least 1"),
+        (dict(algorithm="heatbath"), "algorithm must be one of"),
+        (dict(algorithm="wolff", field=0.5), "needs field = 0"),
+        (dict(coupling=float("inf")), "coupling must be finite"),
+        (dict(seed=-1), "seed must be at least 0"),
+        (dict(seed=2**64), "seed must be below"),
+        (dict(n_threads=0), "n_threads must be at least 1"),
+        (dict(n_chains=0), "n_chains must be at least 1"),
+        (dict(spacing=0), "spacing must be at least 1"),
+    ],
+)
 def test_bad_arguments_raise_value_error(kwargs, match):
     args = dict(L=8, temperature=2.0, n_samples=4)
     args.update(kwargs)

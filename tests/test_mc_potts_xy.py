@@ -1,15 +1,27 @@
 """mc_ext.sample_potts and sample_xy against exact results, symmetries, determinism and bad input."""
+
 import numpy as np
 import pytest
 
 import mc_ext
 from betavae_tf.physics import finite_lattice_energy
-from betavae_tf.physics.potts import (enumerate_potts, potts_critical_energy,
-                                      potts_critical_temperature, potts_energy_per_site,
-                                      potts_finite_lattice_energy, potts_order_parameter,
-                                      potts_state_fractions)
-from betavae_tf.physics.xy import (xy_channels, xy_energy_per_site, xy_helicity_modulus,
-                                   xy_high_temperature_energy, xy_magnetization, xy_vortex_density)
+from betavae_tf.physics.potts import (
+    enumerate_potts,
+    potts_critical_energy,
+    potts_critical_temperature,
+    potts_energy_per_site,
+    potts_finite_lattice_energy,
+    potts_order_parameter,
+    potts_state_fractions,
+)
+from betavae_tf.physics.xy import (
+    xy_channels,
+    xy_energy_per_site,
+    xy_helicity_modulus,
+    xy_high_temperature_energy,
+    xy_magnetization,
+    xy_vortex_density,
+)
 
 TC3 = potts_critical_temperature(3)
 
@@ -22,7 +34,7 @@ def _within(samples, exact, n_sigma=4.0):
 
 # -- exact results themselves ----------------------------------------------------------
 def test_potts_exact_results_agree_with_each_other():
-    assert TC3 == pytest.approx(0.994973, abs=1e-6)
+    assert pytest.approx(0.994973, abs=1e-6) == TC3
     assert mc_ext.potts_critical_temperature(3) == pytest.approx(TC3)
     assert potts_critical_energy(3) == pytest.approx(-1.577350, abs=1e-6)
     # Transfer matrix = enumeration on the 3 x 3 torus.
@@ -68,9 +80,11 @@ def test_potts_binder_cumulants_cross_at_the_exact_tc():
     """U = 1 - <|M|^4> / (2 <|M|^2>^2) (two-component M) grows with L below Tc and falls above:
     the L = 8 and 16 curves cross between 0.95 Tc and 1.05 Tc (measured gaps: 0.018 at
     0.95 Tc, 0.168 at 1.05 Tc, against a statistical error of about 0.005 at 4000 samples)."""
+
     def binder(L, t):
         m = potts_order_parameter(mc_ext.sample_potts(L, t, 4000, seed=L))
         return 1 - np.mean(m**4) / (2 * np.mean(m**2) ** 2)
+
     assert binder(16, 0.95 * TC3) > binder(8, 0.95 * TC3)
     assert binder(16, 1.05 * TC3) < binder(8, 1.05 * TC3)
 
@@ -115,18 +129,21 @@ def test_potts_info():
     assert info["pilot_steps"] >= 50 * max(info["tau_int"].values())
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"q": 1}, "q must be at least 2"),
-    ({"q": 200}, "q must be at most 127"),
-    ({"temperature": 0.0}, "temperature must be positive"),
-    ({"temperature": float("nan")}, "temperature must be finite"),
-    ({"L": 1}, "L must be at least 2"),
-    ({"n_samples": 0}, "n_samples must be at least 1"),
-    ({"algorithm": "sw"}, "algorithm must be one of"),
-    ({"coupling": -1.0, "algorithm": "wolff"}, "needs a ferromagnetic coupling"),
-    ({"seed": -1}, "seed must be at least 0"),
-    ({"spacing": 0}, "spacing must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"q": 1}, "q must be at least 2"),
+        ({"q": 200}, "q must be at most 127"),
+        ({"temperature": 0.0}, "temperature must be positive"),
+        ({"temperature": float("nan")}, "temperature must be finite"),
+        ({"L": 1}, "L must be at least 2"),
+        ({"n_samples": 0}, "n_samples must be at least 1"),
+        ({"algorithm": "sw"}, "algorithm must be one of"),
+        ({"coupling": -1.0, "algorithm": "wolff"}, "needs a ferromagnetic coupling"),
+        ({"seed": -1}, "seed must be at least 0"),
+        ({"spacing": 0}, "spacing must be at least 1"),
+    ],
+)
 def test_potts_bad_arguments(kwargs, match):
     args = {"L": 4, "temperature": 1.0, "n_samples": 2}
     args.update(kwargs)
@@ -192,12 +209,15 @@ def test_xy_determinism_and_range():
     assert 0 < info["metropolis_window"] <= np.pi
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"temperature": -1.0}, "temperature must be positive"),
-    ({"algorithm": "heatbath"}, "algorithm must be one of"),
-    ({"coupling": -1.0, "algorithm": "hybrid"}, "needs a ferromagnetic coupling"),
-    ({"n_chains": 0}, "n_chains must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"temperature": -1.0}, "temperature must be positive"),
+        ({"algorithm": "heatbath"}, "algorithm must be one of"),
+        ({"coupling": -1.0, "algorithm": "hybrid"}, "needs a ferromagnetic coupling"),
+        ({"n_chains": 0}, "n_chains must be at least 1"),
+    ],
+)
 def test_xy_bad_arguments(kwargs, match):
     args = {"L": 4, "temperature": 1.0, "n_samples": 2}
     args.update(kwargs)
@@ -210,8 +230,9 @@ def test_potts_energy_at_tc_extrapolates_to_the_exact_value():
     """e(L) at Tc for L = 8..32 fitted with e_inf + A L^((alpha - 1)/nu) = e_inf + A L^-0.8
     (q = 3: alpha = 1/3, nu = 5/6) gives e_inf within 0.01 of -(1 + 1/sqrt 3)."""
     sizes = np.array([8, 16, 32])
-    energies = np.array([potts_energy_per_site(mc_ext.sample_potts(int(L), TC3, 3000, seed=int(L))).mean()
-                         for L in sizes])
-    design = np.stack([np.ones(3), sizes ** -0.8], axis=1)
+    energies = np.array(
+        [potts_energy_per_site(mc_ext.sample_potts(int(L), TC3, 3000, seed=int(L))).mean() for L in sizes]
+    )
+    design = np.stack([np.ones(3), sizes**-0.8], axis=1)
     e_inf, _ = np.linalg.lstsq(design, energies, rcond=None)[0]
     assert abs(e_inf - potts_critical_energy(3)) < 0.01

@@ -1,4 +1,5 @@
 """Analysis metrics on constructed inputs with known answers."""
+
 import numpy as np
 import pytest
 
@@ -95,7 +96,7 @@ def test_mmd_isometry_of_an_exact_scaling():
     assert out["+,PM"]["input"] == pytest.approx(L)
     assert out["ratio_spread"] == pytest.approx(1.0)
     bent = latent.copy()
-    bent[2 * n:, 1] = 1.0  # PM moved off the FM axis: distances no longer scale alike
+    bent[2 * n :, 1] = 1.0  # PM moved off the FM axis: distances no longer scale alike
     assert mt.mmd_isometry(spins, bent, m, phase)["ratio_spread"] > 1.2
 
 
@@ -183,5 +184,3 @@ def test_angle_alignment_up_to_rotation_and_reflection():
     assert r == pytest.approx(1.0) and s == -1
     r, _, _ = mt.angle_alignment(rng.normal(size=(500, 2)), v, centre=[0, 0])
     assert r < 0.15  # unrelated angles: about 1/sqrt(500) = 0.045
-
-

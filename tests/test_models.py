@@ -1,4 +1,5 @@
 """Table I / II networks, the TFP heads against Eq. 10, 15, 17, the analytic KL, and Eq. 4."""
+
 import keras
 import numpy as np
 import pytest
@@ -23,10 +24,24 @@ def _one_hot(n, L=8, D=3, seed=0):
 def test_parameter_count_equals_table_one():
     # Table I at L = 32, d_z = 2, one channel, a bias on every layer, BN's four
     # vectors per feature (Keras counts the moving statistics as parameters).
-    encoder = (4 * 4 * 1 * 64 + 64) + 4 * 64 + (4 * 4 * 64 * 128 + 128) + 4 * 128 \
-        + (8 * 8 * 128 * 1024 + 1024) + 4 * 1024 + 2 * (1024 * 2 + 2)
-    decoder = (2 * 1024 + 1024) + 4 * 1024 + (1024 * 8192 + 8192) + 4 * 8192 \
-        + (4 * 4 * 128 * 64 + 64) + 4 * 64 + (4 * 4 * 64 * 1 + 1)
+    encoder = (
+        (4 * 4 * 1 * 64 + 64)
+        + 4 * 64
+        + (4 * 4 * 64 * 128 + 128)
+        + 4 * 128
+        + (8 * 8 * 128 * 1024 + 1024)
+        + 4 * 1024
+        + 2 * (1024 * 2 + 2)
+    )
+    decoder = (
+        (2 * 1024 + 1024)
+        + 4 * 1024
+        + (1024 * 8192 + 8192)
+        + 4 * 8192
+        + (4 * 4 * 128 * 64 + 64)
+        + 4 * 64
+        + (4 * 4 * 64 * 1 + 1)
+    )
     assert encoder + decoder == 17_100_037
     for head in ("bernoulli", "gaussian"):
         assert _model(head, L=32).count_params() == 17_100_037
@@ -34,13 +49,16 @@ def test_parameter_count_equals_table_one():
     assert _model("temperature", L=32).count_params() == 17_100_037 + 4 * 4 * 64 + 1
 
 
-@pytest.mark.parametrize("decoder,C,names", [
-    ("bernoulli", 1, {"local_field", "probs"}),
-    ("multinomial", 3, {"local_field", "probs"}),
-    ("gaussian", 1, {"local_field", "mean"}),
-    ("temperature", 1, {"local_field", "probs", "inverse_temperature"}),
-    ("temperature", 3, {"local_field", "probs", "inverse_temperature"}),
-])
+@pytest.mark.parametrize(
+    "decoder,C,names",
+    [
+        ("bernoulli", 1, {"local_field", "probs"}),
+        ("multinomial", 3, {"local_field", "probs"}),
+        ("gaussian", 1, {"local_field", "mean"}),
+        ("temperature", 1, {"local_field", "probs", "inverse_temperature"}),
+        ("temperature", 3, {"local_field", "probs", "inverse_temperature"}),
+    ],
+)
 @pytest.mark.parametrize("L", [8, 12])
 def test_shapes_and_distributions(decoder, C, names, L):
     d, n = 3, 5
@@ -189,17 +207,20 @@ def test_mixed_bfloat16_outputs_float32_distributions():
         keras.mixed_precision.set_dtype_policy("float32")
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    (dict(lattice_size=10), "multiple of 4"),
-    (dict(lattice_size=0), "multiple of 4"),
-    (dict(latent_dim=0), "latent dimension must be at least 1"),
-    (dict(beta=-1.0), "beta must be a finite number >= 0"),
-    (dict(beta=float("nan")), "beta must be a finite number >= 0"),
-    (dict(decoder="poisson"), "unknown decoder"),
-    (dict(channels=3), "bernoulli decoder models one binary channel"),
-    (dict(decoder="multinomial"), "multinomial decoder needs one-hot data"),
-    (dict(learned_scale=True), "learned_scale applies only to the gaussian decoder"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (dict(lattice_size=10), "multiple of 4"),
+        (dict(lattice_size=0), "multiple of 4"),
+        (dict(latent_dim=0), "latent dimension must be at least 1"),
+        (dict(beta=-1.0), "beta must be a finite number >= 0"),
+        (dict(beta=float("nan")), "beta must be a finite number >= 0"),
+        (dict(decoder="poisson"), "unknown decoder"),
+        (dict(channels=3), "bernoulli decoder models one binary channel"),
+        (dict(decoder="multinomial"), "multinomial decoder needs one-hot data"),
+        (dict(learned_scale=True), "learned_scale applies only to the gaussian decoder"),
+    ],
+)
 def test_bad_model_config(kwargs, message):
     with pytest.raises(ValueError, match=message):
         ModelConfig(**kwargs).validate()
@@ -210,6 +231,7 @@ def test_bad_model_config(kwargs, message):
 @pytest.mark.parametrize("fused", [True, False])
 def test_fused_adam_equals_keras_adam(fused, monkeypatch):
     from betavae_tf.models import vae
+
     if not fused:  # the keras.ops path that distributed variables take
         monkeypatch.setattr(vae, "_plain_tf_variable", lambda variable: None)
     rng = np.random.default_rng(0)

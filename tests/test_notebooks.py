@@ -1,11 +1,11 @@
 """The Colab notebooks run end to end (tiny parameters) and are stored without outputs."""
+
 import os
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-
 from conftest import REPO_ROOT
+from nbclient import NotebookClient
 
 COLAB = os.path.join(REPO_ROOT, "colab")
 NOTEBOOKS = ("quickstart.ipynb", "reproduce_paper.ipynb", "your_own_data.ipynb")
@@ -13,16 +13,22 @@ NOTEBOOKS = ("quickstart.ipynb", "reproduce_paper.ipynb", "your_own_data.ipynb")
 
 def _tiny_parameters(name, tmp_path):
     if name == "your_own_data.ipynb":
-        return ('NPZ = ""\nQ = 3\nLATTICE_SIZE = 8\nSAMPLES_PER_TEMPERATURE = 12\n'
-                'TEMPERATURES = (0.7, 0.9, 1.0, 1.1, 1.3)\nEPOCHS = 1\nSTEPS_PER_EPOCH = 2\nBATCH_SIZE = 16\n'
-                f'BETA = 65.0\nWORKDIR = "{tmp_path}/own"\nSEED = 0\n')
+        return (
+            'NPZ = ""\nQ = 3\nLATTICE_SIZE = 8\nSAMPLES_PER_TEMPERATURE = 12\n'
+            "TEMPERATURES = (0.7, 0.9, 1.0, 1.1, 1.3)\nEPOCHS = 1\nSTEPS_PER_EPOCH = 2\nBATCH_SIZE = 16\n"
+            f'BETA = 65.0\nWORKDIR = "{tmp_path}/own"\nSEED = 0\n'
+        )
     if name == "quickstart.ipynb":
-        return (f'LATTICE_SIZE = 8\nSAMPLES_PER_POINT = 16\nEPOCHS = 1\nSTEPS_PER_EPOCH = 2\n'
-                f'BATCH_SIZE = 32\nWORKDIR = "{tmp_path}/quick"\nSEED = 0\n')
-    return (f'SCALE = "quick"\nFIGURES = (2, 3, 4)\nBETAS = (1.0, 100.0)\nOUT = "{tmp_path}/repro"\n'
-            'DATA_FLAGS = ("--lattice_size=8", "--samples_per_point=8", "--n_shards=2")\n'
-            'TRAIN_FLAGS = ("--epochs=1", "--steps_per_epoch=2", "--batch_size=32", '
-            '"--nosummary_images", "--noexport")\nN_GENERATED = 64\n')
+        return (
+            f"LATTICE_SIZE = 8\nSAMPLES_PER_POINT = 16\nEPOCHS = 1\nSTEPS_PER_EPOCH = 2\n"
+            f'BATCH_SIZE = 32\nWORKDIR = "{tmp_path}/quick"\nSEED = 0\n'
+        )
+    return (
+        f'SCALE = "quick"\nFIGURES = (2, 3, 4)\nBETAS = (1.0, 100.0)\nOUT = "{tmp_path}/repro"\n'
+        'DATA_FLAGS = ("--lattice_size=8", "--samples_per_point=8", "--n_shards=2")\n'
+        'TRAIN_FLAGS = ("--epochs=1", "--steps_per_epoch=2", "--batch_size=32", '
+        '"--nosummary_images", "--noexport")\nN_GENERATED = 64\n'
+    )
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -41,8 +47,7 @@ def test_notebook_runs_with_tiny_parameters(name, tmp_path):
         if "parameters" in cell.metadata.get("tags", []):
             cell.source = _tiny_parameters(name, tmp_path)
     # The kernel runs outside the repository, so it imports the installed package.
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
     client.execute()
     text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     if name == "your_own_data.ipynb":

@@ -1,12 +1,21 @@
 """Observables' symmetries and the exact results against each other."""
+
 import math
 
 import numpy as np
 import pytest
 
-from betavae_tf.physics import (ISING_CRITICAL_TEMPERATURE, energy_per_site, enumerate_ising,
-                                finite_lattice_energy, magnetization, onsager_energy,
-                                onsager_magnetization, staggered_magnetization, to_spins)
+from betavae_tf.physics import (
+    ISING_CRITICAL_TEMPERATURE,
+    energy_per_site,
+    enumerate_ising,
+    finite_lattice_energy,
+    magnetization,
+    onsager_energy,
+    onsager_magnetization,
+    staggered_magnetization,
+    to_spins,
+)
 
 RNG = np.random.default_rng(0)
 SIGMA = RNG.integers(0, 2, size=(20, 6, 6), dtype=np.uint8)
@@ -59,8 +68,7 @@ def test_bad_configurations():
 @pytest.mark.parametrize("temperature", (1.0, 2.269, 4.0))
 def test_kaufman_equals_enumeration(L, temperature):
     """Two independent exact methods agree to ~1e-8 (finite-difference derivative)."""
-    assert finite_lattice_energy(L, temperature) == pytest.approx(
-        enumerate_ising(L, temperature)["energy"], abs=1e-7)
+    assert finite_lattice_energy(L, temperature) == pytest.approx(enumerate_ising(L, temperature)["energy"], abs=1e-7)
 
 
 def test_enumeration_symmetries():
@@ -73,7 +81,7 @@ def test_enumeration_symmetries():
 
 
 def test_onsager_limits():
-    assert ISING_CRITICAL_TEMPERATURE == pytest.approx(2.269185, abs=1e-6)
+    assert pytest.approx(2.269185, abs=1e-6) == ISING_CRITICAL_TEMPERATURE
     # The energy at Tc is exactly -sqrt(2) |J| per site.
     assert onsager_energy(ISING_CRITICAL_TEMPERATURE) == pytest.approx(-math.sqrt(2), abs=1e-6)
     assert onsager_energy(0.2) == pytest.approx(-2.0, abs=1e-8)

@@ -6,6 +6,7 @@ FileNotFoundError) sentence. Never another exception, never a hang, never a
 half-written output. Each property runs a bounded number of examples with a
 fixed database-free seed, so the suite stays fast and repeatable.
 """
+
 import json
 import os
 import string
@@ -16,15 +17,19 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from betavae_tf import fileio, places, train_lib
-from betavae_tf import flagfiles
+from betavae_tf import fileio, flagfiles, places, train_lib
 from betavae_tf.data import format as fmt
 from betavae_tf.data import verify
 from betavae_tf.data.generate import GenerateConfig
 from betavae_tf.data.importer import import_configurations, load_configurations
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError)
 
 
@@ -38,7 +43,8 @@ def _one_sentence(error):
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
-    max_leaves=20)
+    max_leaves=20,
+)
 
 
 @SETTINGS
@@ -69,22 +75,35 @@ def test_json_depth_is_measured_without_recursion(depth, opener):
         fileio.parse_json(data, "file")
 
 
-_MANIFEST_KEYS = ["format_version", "lattice_size", "n_samples", "shards", "channels", "encoding", "sample_bytes",
-                  "phases", "fingerprint"]
+_MANIFEST_KEYS = [
+    "format_version",
+    "lattice_size",
+    "n_samples",
+    "shards",
+    "channels",
+    "encoding",
+    "sample_bytes",
+    "phases",
+    "fingerprint",
+]
 
 
 @pytest.fixture(scope="module")
 def small_dataset(tmp_path_factory):
     from betavae_tf.data.generate import generate
-    return generate(GenerateConfig(lattice_size=4, temperatures=(2.0,), couplings=(1.0,), samples_per_point=4,
-                                   n_shards=2), str(tmp_path_factory.mktemp("props") / "ds"), log=None)
+
+    return generate(
+        GenerateConfig(lattice_size=4, temperatures=(2.0,), couplings=(1.0,), samples_per_point=4, n_shards=2),
+        str(tmp_path_factory.mktemp("props") / "ds"),
+        log=None,
+    )
 
 
 @SETTINGS
-@given(edits=st.lists(st.tuples(st.sampled_from(_MANIFEST_KEYS + ["shards[0]"]), json_values), min_size=1,
-                      max_size=3))
+@given(edits=st.lists(st.tuples(st.sampled_from(_MANIFEST_KEYS + ["shards[0]"]), json_values), min_size=1, max_size=3))
 def test_an_edited_manifest_is_read_consistently_or_refused(edits, small_dataset, tmp_path_factory):
     import shutil
+
     copy = str(tmp_path_factory.mktemp("edit") / "ds")
     shutil.copytree(small_dataset, copy)
     manifest = json.loads(open(os.path.join(copy, "manifest.json")).read())
@@ -109,9 +128,13 @@ def test_an_edited_manifest_is_read_consistently_or_refused(edits, small_dataset
 arrays = hnp.arrays(
     dtype=st.sampled_from([np.uint8, np.int8, np.int64, np.float32, np.float64, np.bool_]),
     shape=st.sampled_from([(3, 4, 4), (2, 4, 4, 2), (1, 2, 2), (3, 4), (0, 4, 4), (2, 3, 4), (2, 4, 4, 1)]),
-    elements=None)
-labels = hnp.arrays(dtype=st.sampled_from([np.float64, np.float32, np.int64, np.bool_]), shape=st.sampled_from([(1,),
-                    (2,), (3,)]), elements=None)
+    elements=None,
+)
+labels = hnp.arrays(
+    dtype=st.sampled_from([np.float64, np.float32, np.int64, np.bool_]),
+    shape=st.sampled_from([(1,), (2,), (3,)]),
+    elements=None,
+)
 
 
 @SETTINGS
@@ -134,6 +157,7 @@ def test_an_import_writes_a_true_dataset_or_refuses_and_writes_nothing(x, temper
     verify.verify_dataset(str(out))
     if temperatures is not None:  # what was stored is what was given
         from betavae_tf.data.pipeline import load_numpy
+
         stored = np.sort(load_numpy(str(out))["temperature"])
         given_t = np.broadcast_to(temperatures.astype(np.float64), (x.shape[0],))
         np.testing.assert_allclose(stored, np.sort(given_t.astype(np.float32)), rtol=0, equal_nan=True)
@@ -152,17 +176,30 @@ def test_load_configurations_never_fails_otherwise(x, tmp_path_factory):
     assert kind in ("ising", "states", "real") and out.shape[0] == x.shape[0]
 
 
-_numbers = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True), st.booleans())
+_numbers = st.one_of(st.integers(-(10**6), 10**6), st.floats(allow_nan=True, allow_infinity=True), st.booleans())
 
 
 @SETTINGS
-@given(batch_size=_numbers, epochs=_numbers, learning_rate=_numbers, validation_fraction=_numbers,
-       adam_beta_1=_numbers, keep_checkpoints=_numbers)
-def test_train_settings_are_accepted_only_in_range(batch_size, epochs, learning_rate, validation_fraction,
-                                                   adam_beta_1, keep_checkpoints, small_dataset):
-    config = train_lib.TrainConfig(data_dir=small_dataset, batch_size=batch_size, epochs=epochs,
-                                   learning_rate=learning_rate, validation_fraction=validation_fraction,
-                                   adam_beta_1=adam_beta_1, keep_checkpoints=keep_checkpoints)
+@given(
+    batch_size=_numbers,
+    epochs=_numbers,
+    learning_rate=_numbers,
+    validation_fraction=_numbers,
+    adam_beta_1=_numbers,
+    keep_checkpoints=_numbers,
+)
+def test_train_settings_are_accepted_only_in_range(
+    batch_size, epochs, learning_rate, validation_fraction, adam_beta_1, keep_checkpoints, small_dataset
+):
+    config = train_lib.TrainConfig(
+        data_dir=small_dataset,
+        batch_size=batch_size,
+        epochs=epochs,
+        learning_rate=learning_rate,
+        validation_fraction=validation_fraction,
+        adam_beta_1=adam_beta_1,
+        keep_checkpoints=keep_checkpoints,
+    )
     try:
         train_lib.validate(config)
     except ValueError as e:
@@ -177,12 +214,22 @@ _reals = st.one_of(_plain, _plain, _plain, _plain, st.floats(1e-45, 1e-30), st.f
 
 
 @SETTINGS
-@given(temperatures=st.lists(_reals, min_size=1, max_size=2), couplings=st.lists(_reals, min_size=1, max_size=1),
-       field=st.just(0.0) | _reals, lattice_size=st.sampled_from([2, 4, 8]) | _numbers,
-       samples=st.integers(1, 8) | _numbers)
+@given(
+    temperatures=st.lists(_reals, min_size=1, max_size=2),
+    couplings=st.lists(_reals, min_size=1, max_size=1),
+    field=st.just(0.0) | _reals,
+    lattice_size=st.sampled_from([2, 4, 8]) | _numbers,
+    samples=st.integers(1, 8) | _numbers,
+)
 def test_generate_settings_are_accepted_only_when_storable(temperatures, couplings, field, lattice_size, samples):
-    config = GenerateConfig(lattice_size=lattice_size, temperatures=tuple(temperatures), couplings=tuple(couplings),
-                            field=field, samples_per_point=samples, n_shards=1)
+    config = GenerateConfig(
+        lattice_size=lattice_size,
+        temperatures=tuple(temperatures),
+        couplings=tuple(couplings),
+        field=field,
+        samples_per_point=samples,
+        n_shards=1,
+    )
     try:
         config.validate()
     except ValueError as e:
@@ -213,10 +260,26 @@ def test_flagfiles_expand_or_refuse_in_one_sentence(lines, raw, tmp_path_factory
 
 
 @SETTINGS
-@given(names=st.lists(st.sampled_from(["manifest.json", "notes.txt", "shard-00000-of-00001.tfrecord", "figures",
-                                       "summary.json", "report.md", ".betavae_tf.json", "1", "analysis"]),
-                      unique=True, max_size=5),
-       kind=st.sampled_from(places.KINDS))
+@given(
+    names=st.lists(
+        st.sampled_from(
+            [
+                "manifest.json",
+                "notes.txt",
+                "shard-00000-of-00001.tfrecord",
+                "figures",
+                "summary.json",
+                "report.md",
+                ".betavae_tf.json",
+                "1",
+                "analysis",
+            ]
+        ),
+        unique=True,
+        max_size=5,
+    ),
+    kind=st.sampled_from(places.KINDS),
+)
 def test_check_output_never_lets_a_foreign_entry_be_replaced(names, kind, tmp_path_factory):
     target = tmp_path_factory.mktemp("out") / "target"
     target.mkdir()

@@ -3,12 +3,12 @@ run in a tiny form (a small lattice, one or two steps), or, where it needs hardw
 does not have, checked for its inputs (the program exists, every flag is one it defines, every flagfile is
 found). Checked the same way, not run: betavae-reproduce (tests/test_reproduce.py runs Figs. 2-4, 5-6 and 7
 end to end in tiny form), and a command that repeats one run here with other inputs, outputs or epochs."""
+
 import os
 import re
 import shlex
 import subprocess
 import sys
-
 
 from conftest import REPO_ROOT, subprocess_env
 
@@ -32,8 +32,7 @@ def shell_commands(text):
 
 def test_first_block_is_what_ci_runs():
     first = README.split("```")[1]
-    assert [line.split("#")[0].strip() for line in first.splitlines()[1:] if line.strip()] == ["make demo",
-                                                                                                "make test"]
+    assert [line.split("#")[0].strip() for line in first.splitlines()[1:] if line.strip()] == ["make demo", "make test"]
     ci = open(os.path.join(REPO_ROOT, ".ci", "run")).read()
     assert "make test" in ci and "make test-env" in ci
     makefile = open(os.path.join(REPO_ROOT, "Makefile")).read()
@@ -48,9 +47,11 @@ def _check_only(words):
         env[key] = value
     program = words[0]
     assert os.path.isfile(os.path.join(BIN, program)), program
-    helpfull = subprocess.run([os.path.join(BIN, program), "--helpfull"], capture_output=True, text=True,
-                              env=subprocess_env(), timeout=120).stdout
+    helpfull = subprocess.run(
+        [os.path.join(BIN, program), "--helpfull"], capture_output=True, text=True, env=subprocess_env(), timeout=120
+    ).stdout
     from betavae_tf import flagfiles
+
     for word in words[1:]:
         if not word.startswith("--"):
             continue
@@ -64,15 +65,25 @@ def _check_only(words):
 
 def _needs_more_than_a_fresh_machine(words):
     text = " ".join(words)
-    return (words[0].startswith("TF_CONFIG=") or "--strategy=tpu" in text or "--mnist=" in text
-            or "--input=my_" in text or "runs/mine" in text or "--precision=mixed" in text)
+    return (
+        words[0].startswith("TF_CONFIG=")
+        or "--strategy=tpu" in text
+        or "--mnist=" in text
+        or "--input=my_" in text
+        or "runs/mine" in text
+        or "--precision=mixed" in text
+    )
 
 
 def _setting(words):
     """A command's program and flags, less where it reads and writes and for how long: two commands with the
     same setting run the same code."""
-    return (words[0], frozenset(w for w in words[1:] if w.split("=", 1)[0] not in (
-        "--workdir", "--out", "--data", "--data_dir", "--epochs")))
+    return (
+        words[0],
+        frozenset(
+            w for w in words[1:] if w.split("=", 1)[0] not in ("--workdir", "--out", "--data", "--data_dir", "--epochs")
+        ),
+    )
 
 
 def test_readme_commands_run_in_order_from_an_empty_directory(tmp_path):
@@ -82,8 +93,7 @@ def test_readme_commands_run_in_order_from_an_empty_directory(tmp_path):
         words = shlex.split(command)
         if words[0] in NOT_RUN:
             continue
-        if (_needs_more_than_a_fresh_machine(words) or words[0] == "betavae-reproduce"
-                or _setting(words) in done):
+        if _needs_more_than_a_fresh_machine(words) or words[0] == "betavae-reproduce" or _setting(words) in done:
             _check_only(list(words))
             checked.append(command)
             continue
@@ -96,8 +106,14 @@ def test_readme_commands_run_in_order_from_an_empty_directory(tmp_path):
         elif program == "betavae-sample":
             words += ["--n_chains=4", "--n_steps=8", "--burn_in=2"]
         assert program.startswith("betavae-") or program == "saved_model_cli", command
-        result = subprocess.run([os.path.join(BIN, program), *words[1:]], cwd=tmp_path, env=subprocess_env(),
-                                capture_output=True, text=True, timeout=600)
+        result = subprocess.run(
+            [os.path.join(BIN, program), *words[1:]],
+            cwd=tmp_path,
+            env=subprocess_env(),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert result.returncode == 0, f"{command}\n{result.stderr[-3000:]}"
         ran.append(command)
     assert len(ran) >= 8 and len(checked) >= 4, (ran, checked)

@@ -1,4 +1,5 @@
 """betavae-reproduce end to end on a tiny scale, and the figures from a tiny run."""
+
 import json
 import os
 import subprocess
@@ -6,24 +7,32 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import REPO_ROOT, subprocess_env
 
 REPRODUCE = os.path.join(os.path.dirname(sys.executable), "betavae-reproduce")
-TINY_DATA = ["--data_flag=--lattice_size=8", "--data_flag=--samples_per_point=8",
-             "--data_flag=--n_shards=2"]
-TINY_TRAIN = ["--train_flag=--epochs=1", "--train_flag=--steps_per_epoch=2",
-              "--train_flag=--batch_size=32", "--train_flag=--nosummary_images",
-              "--train_flag=--noexport", "--train_flag=--validation_fraction=0"]
+TINY_DATA = ["--data_flag=--lattice_size=8", "--data_flag=--samples_per_point=8", "--data_flag=--n_shards=2"]
+TINY_TRAIN = [
+    "--train_flag=--epochs=1",
+    "--train_flag=--steps_per_epoch=2",
+    "--train_flag=--batch_size=32",
+    "--train_flag=--nosummary_images",
+    "--train_flag=--noexport",
+    "--train_flag=--validation_fraction=0",
+]
 
 
 _env = subprocess_env
 
 
 def _reproduce(out, *extra):
-    return subprocess.run([REPRODUCE, f"--out={out}", "--betas=1,100", "--n_generated=64",
-                           *TINY_DATA, *TINY_TRAIN, *extra], cwd=REPO_ROOT, env=_env(),
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [REPRODUCE, f"--out={out}", "--betas=1,100", "--n_generated=64", *TINY_DATA, *TINY_TRAIN, *extra],
+        cwd=REPO_ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def test_reproduce_tiny_end_to_end(tmp_path):
@@ -31,8 +40,13 @@ def test_reproduce_tiny_end_to_end(tmp_path):
     result = _reproduce(out, "--finite_size=8,12", "--seeds=0,1")
     assert result.returncode == 0, result.stderr[-3000:]
     report = (out / "report.md").read_text()
-    for section in ("# Reproduction of the paper's results", "## The paper's claims", "## Per beta",
-                    "## beta = 100 in detail", "## Figures"):
+    for section in (
+        "# Reproduction of the paper's results",
+        "## The paper's claims",
+        "## Per beta",
+        "## beta = 100 in detail",
+        "## Figures",
+    ):
         assert section in report, section
     for name in ("fig2_generated", "fig3_latent", "fig4_traversal", "mmd"):
         for ext in ("png", "pdf"):
@@ -72,21 +86,33 @@ def test_reproduce_tiny_end_to_end(tmp_path):
     assert [h["epoch"] for h in history] == [1]
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--figures=8"], "figures must be among (2, 3, 4, 5, 6, 7), got [8]."),
-    (["--figures=6", "--mnist=/nonexistent/mnist"], "--mnist /nonexistent/mnist does not exist"),
-    (["--scale=huge"], "unknown scale 'huge'"),
-    (["--finite_size=16,30"], "finite_size needs at least two distinct lattice sizes, each a positive multiple of 4"),
-    (["--betas=1,10", "--figures=4"], "figure 4 is the beta = 100 model"),
-    (["--seeds=1"], "seeds needs at least two distinct seeds >= 0, got [1]."),
-    (["--seeds=0,x"], "--seeds must be a comma-separated list of integers"),
-    (["--seeds=0,1", "--figures=7"], "seeds repeats the beta = 100 run of figures 2-4"),
-    (["--flags_dir=/nonexistent"], "flagfile /nonexistent/data/ising_three_phase_quick.flags not found"),
-    (["--train_flag=--epochz=3"], "Unknown command line flag 'epochz'"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--figures=8"], "figures must be among (2, 3, 4, 5, 6, 7), got [8]."),
+        (["--figures=6", "--mnist=/nonexistent/mnist"], "--mnist /nonexistent/mnist does not exist"),
+        (["--scale=huge"], "unknown scale 'huge'"),
+        (
+            ["--finite_size=16,30"],
+            "finite_size needs at least two distinct lattice sizes, each a positive multiple of 4",
+        ),
+        (["--betas=1,10", "--figures=4"], "figure 4 is the beta = 100 model"),
+        (["--seeds=1"], "seeds needs at least two distinct seeds >= 0, got [1]."),
+        (["--seeds=0,x"], "--seeds must be a comma-separated list of integers"),
+        (["--seeds=0,1", "--figures=7"], "seeds repeats the beta = 100 run of figures 2-4"),
+        (["--flags_dir=/nonexistent"], "flagfile /nonexistent/data/ising_three_phase_quick.flags not found"),
+        (["--train_flag=--epochz=3"], "Unknown command line flag 'epochz'"),
+    ],
+)
 def test_reproduce_bad_flags(args, message, tmp_path):
-    result = subprocess.run([REPRODUCE, f"--out={tmp_path / 'r'}", *args], cwd=REPO_ROOT, env=_env(),
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [REPRODUCE, f"--out={tmp_path / 'r'}", *args],
+        cwd=REPO_ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("betavae-reproduce: error: ")
     assert message in result.stderr
@@ -96,14 +122,22 @@ def test_reproduce_bad_flags(args, message, tmp_path):
 def test_reproduce_fig7_tiny(tmp_path):
     out = tmp_path / "repro7"
     data = ["--data_flag=--lattice_size=8", "--data_flag=--samples_per_point=64", "--data_flag=--n_shards=2"]
-    result = subprocess.run([REPRODUCE, f"--out={out}", "--figures=7", "--n_generated=64", "--exact_steps=8", *data,
-                             *TINY_TRAIN],
-                            cwd=REPO_ROOT, env=_env(), capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [REPRODUCE, f"--out={out}", "--figures=7", "--n_generated=64", "--exact_steps=8", *data, *TINY_TRAIN],
+        cwd=REPO_ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.load(open(out / "summary.json"))
     fig7 = summary["fig7"]
-    assert fig7["temperatures"] == {"FM": {"T": 2.0, "J": 1.0}, "TC": {"T": 2.269, "J": 1.0},
-                                    "PM": {"T": 3.0, "J": 1.0}}
+    assert fig7["temperatures"] == {
+        "FM": {"T": 2.0, "J": 1.0},
+        "TC": {"T": 2.269, "J": 1.0},
+        "PM": {"T": 3.0, "J": 1.0},
+    }
     for phase in ("FM", "TC", "PM"):
         entries = fig7["one_phase"][phase]
         b2 = entries["beta^2-VAE"]
@@ -130,8 +164,13 @@ def test_reproduce_fig7_tiny(tmp_path):
     assert (out / "figures" / "fig7_beta2.pdf").exists() and (out / "figures" / "fig7_samples.pdf").exists()
     claims = {c["id"]: c for c in summary["claims"]}
     assert "larger inverse temperature" in claims["fig7.beta_k_fm_above_pm"]["claim"]
-    for key in ("fig7.autoregressive_energy", "fig7.autoregressive_nn", "fig7.exact_energy",
-                "fig7.exact_energy_with_sweeps", "fig7.autoregressive_latent"):
+    for key in (
+        "fig7.autoregressive_energy",
+        "fig7.autoregressive_nn",
+        "fig7.exact_energy",
+        "fig7.exact_energy_with_sweeps",
+        "fig7.autoregressive_latent",
+    ):
         assert claims[key]["verdict"] in ("holds", "does not hold")
 
 
@@ -143,6 +182,7 @@ def _write_idx(path, array):
 def test_reproduce_figures_5_and_6_tiny(tmp_path):
     """Figs. 5 (Z3 and Potts) and 6 (MNIST from IDX files the test writes, and XY) end to end."""
     import numpy as np
+
     mnist = tmp_path / "mnist"
     mnist.mkdir()
     rng = np.random.default_rng(0)
@@ -152,14 +192,32 @@ def test_reproduce_figures_5_and_6_tiny(tmp_path):
         _write_idx(mnist / f"{prefix}-images-idx3-ubyte", images)
         _write_idx(mnist / f"{prefix}-labels-idx1-ubyte", digits)
     out = tmp_path / "repro56"
-    result = subprocess.run([REPRODUCE, f"--out={out}", "--figures=5,6", f"--mnist={mnist}", "--n_generated=32",
-                             "--data_flag=--lattice_size=8", "--data_flag=--samples_per_point=12",
-                             "--data_flag=--n_temperatures=6", *TINY_TRAIN], cwd=REPO_ROOT, env=_env(),
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [
+            REPRODUCE,
+            f"--out={out}",
+            "--figures=5,6",
+            f"--mnist={mnist}",
+            "--n_generated=32",
+            "--data_flag=--lattice_size=8",
+            "--data_flag=--samples_per_point=12",
+            "--data_flag=--n_temperatures=6",
+            *TINY_TRAIN,
+        ],
+        cwd=REPO_ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     report = (out / "report.md").read_text()
-    for section in ("## Fig. 5: multinomial decoder on z3", "## Fig. 5: multinomial decoder on potts",
-                    "## Fig. 6: Gaussian decoder on mnist", "## Fig. 6: Gaussian decoder on xy"):
+    for section in (
+        "## Fig. 5: multinomial decoder on z3",
+        "## Fig. 5: multinomial decoder on potts",
+        "## Fig. 6: Gaussian decoder on mnist",
+        "## Fig. 6: Gaussian decoder on xy",
+    ):
         assert section in report, section
     for name in ("fig5_z3", "fig5_potts", "fig6_mnist", "fig6_xy"):
         for ext in ("png", "pdf"):
@@ -180,7 +238,14 @@ def test_reproduce_figures_5_and_6_tiny(tmp_path):
 
 def test_missing_mnist_is_reported_not_hidden():
     from betavae_tf.analysis import sec5
+
     claims = sec5.claims({"fig5": {}, "fig6": {"mnist_skipped": "no MNIST files given"}})
-    assert claims == [{"id": "sec5.mnist.not_tested", "claim": "MNIST (Fig. 6)", "source": "Fig. 6",
-                       "verdict": "not tested",
-                       "evidence": "no MNIST files given"}]
+    assert claims == [
+        {
+            "id": "sec5.mnist.not_tested",
+            "claim": "MNIST (Fig. 6)",
+            "source": "Fig. 6",
+            "verdict": "not tested",
+            "evidence": "no MNIST files given",
+        }
+    ]

@@ -4,6 +4,7 @@ The models here are untrained (a deliberately poor proposal: every site is close
 to a fair coin whatever z), so only the Metropolis-Hastings correction can make
 the chains Boltzmann distributed.
 """
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -18,6 +19,7 @@ L = 4
 @pytest.fixture(scope="module")
 def ising_model():
     from betavae_tf.models import BetaVAE
+
     return BetaVAE(lattice_size=L, channels=1, latent_dim=2, decoder="bernoulli", beta=1.0, seed=0)
 
 
@@ -52,8 +54,9 @@ def test_chain_matches_the_exact_energy_distribution_with_a_poor_proposal(ising_
     assert p_raw < 1e-6
     # ... while the independence Metropolis-Hastings chain on (x, z) passes it. At T = 6 the largest
     # Boltzmann / proposal ratio is about 130, so 300 burn-in steps forget the start.
-    result = sampling.exact_sample(ising_model, temperature=temperature, n_chains=128, n_steps=400, burn_in=300,
-                                   seed=3, keep_states=True)
+    result = sampling.exact_sample(
+        ising_model, temperature=temperature, n_chains=128, n_steps=400, burn_in=300, seed=3, keep_states=True
+    )
     statistic, dof, p_chain = _chi_square(result.states, temperature, 2 * result.tau_int["energy"])
     assert p_chain > 1e-3, (statistic, dof)
     exact = enumerate_ising(L, temperature)
@@ -69,8 +72,9 @@ def test_chain_matches_the_exact_energy_distribution_with_a_poor_proposal(ising_
 def test_local_sweeps_keep_the_chain_exact(ising_model):
     """Checkerboard Metropolis sweeps plus a Gibbs draw of z between proposals, at T = 2.5 (ordered side)."""
     temperature = 2.5
-    result = sampling.exact_sample(ising_model, temperature=temperature, n_chains=64, n_steps=120, burn_in=30,
-                                   local_sweeps=1, seed=4)
+    result = sampling.exact_sample(
+        ising_model, temperature=temperature, n_chains=64, n_steps=120, burn_in=30, local_sweeps=1, seed=4
+    )
     exact = enumerate_ising(L, temperature)
     for name, key in (("energy", "energy"), ("abs_order_parameter", "abs_magnetization")):
         value, error = result.observables[name]
@@ -81,9 +85,11 @@ def test_local_sweeps_keep_the_chain_exact(ising_model):
 
 def test_potts_chain_with_local_sweeps_matches_the_transfer_matrix():
     from betavae_tf.models import BetaVAE
+
     model = BetaVAE(lattice_size=L, channels=3, latent_dim=2, decoder="multinomial", beta=1.0, seed=1)
-    result = sampling.exact_sample(model, lattice_model="potts", temperature=1.0, n_chains=64, n_steps=100,
-                                   burn_in=30, local_sweeps=1, seed=5)
+    result = sampling.exact_sample(
+        model, lattice_model="potts", temperature=1.0, n_chains=64, n_steps=100, burn_in=30, local_sweeps=1, seed=5
+    )
     value, error = result.observables["energy"]
     assert abs(value - potts_finite_lattice_energy(L, 1.0, q=3)) < 4 * error
 
@@ -103,6 +109,7 @@ def test_metropolis_sweep_alone_is_boltzmann():
 
 def test_refusals(ising_model):
     from betavae_tf.models import BetaVAE
+
     with pytest.raises(ValueError, match="positive number"):
         sampling.exact_sample(ising_model, temperature=0.0)
     with pytest.raises(ValueError, match="n_steps must be an integer >= 4"):
@@ -112,8 +119,9 @@ def test_refusals(ising_model):
     with pytest.raises(ValueError, match="not the gaussian head"):
         sampling.exact_sample(BetaVAE(lattice_size=L, decoder="gaussian"), temperature=2.0)
     with pytest.raises(ValueError, match="defines none"):
-        sampling.exact_sample(BetaVAE(lattice_size=L, channels=2, decoder="gaussian"), lattice_model="xy",
-                              temperature=1.0)
+        sampling.exact_sample(
+            BetaVAE(lattice_size=L, channels=2, decoder="gaussian"), lattice_model="xy", temperature=1.0
+        )
 
 
 def test_sample_cli(train_data_dir, tmp_path):
@@ -122,17 +130,42 @@ def test_sample_cli(train_data_dir, tmp_path):
     import subprocess
     import sys
 
-    from betavae_tf import train_lib
     from conftest import subprocess_env
+
+    from betavae_tf import train_lib
+
     workdir = str(tmp_path / "run")
-    train_lib.train_and_evaluate(train_lib.TrainConfig(
-        data_dir=train_data_dir, batch_size=32, epochs=1, steps_per_epoch=2, verbose=0, summary_images=False,
-        export=False, shuffle_buffer=256), workdir)
+    train_lib.train_and_evaluate(
+        train_lib.TrainConfig(
+            data_dir=train_data_dir,
+            batch_size=32,
+            epochs=1,
+            steps_per_epoch=2,
+            verbose=0,
+            summary_images=False,
+            export=False,
+            shuffle_buffer=256,
+        ),
+        workdir,
+    )
     command = os.path.join(os.path.dirname(sys.executable), "betavae-sample")
     out = tmp_path / "exact"
-    result = subprocess.run([command, f"--workdir={workdir}", "--temperature=2.0,3.0", "--n_chains=8",
-                             "--n_steps=8", "--burn_in=2", "--local_sweeps=1", f"--out={out}"],
-                            env=subprocess_env(), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            command,
+            f"--workdir={workdir}",
+            "--temperature=2.0,3.0",
+            "--n_chains=8",
+            "--n_steps=8",
+            "--burn_in=2",
+            "--local_sweeps=1",
+            f"--out={out}",
+        ],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "T = 2: acceptance" in result.stdout and "T = 3: acceptance" in result.stdout
     summary = json.load(open(out / "summary.json"))
@@ -140,8 +173,14 @@ def test_sample_cli(train_data_dir, tmp_path):
     states = np.load(out / "samples_T2.npz")["states"]
     assert states.shape == (64, 8, 8) and set(np.unique(states)) <= {0, 1}
     assert [f for f in os.listdir(out) if f.startswith(".")] == [".betavae_tf.json"]  # its marker, no temporaries
-    bad = subprocess.run([command, f"--workdir={workdir}", "--temperature=hot"], env=subprocess_env(),
-                         capture_output=True, text=True, timeout=300)
+    bad = subprocess.run(
+        [command, f"--workdir={workdir}", "--temperature=hot"],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert bad.returncode == 2
-    assert bad.stderr.strip().splitlines()[-1] == ("betavae-sample: error: --temperature must be a "
-                                                   "comma-separated list of numbers, got 'hot'.")
+    assert bad.stderr.strip().splitlines()[-1] == (
+        "betavae-sample: error: --temperature must be a comma-separated list of numbers, got 'hot'."
+    )

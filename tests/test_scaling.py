@@ -1,4 +1,5 @@
 """Finite-size scaling: crossings, extrapolations, collapse, seeds (betavae_tf.analysis.scaling)."""
+
 import os
 
 import numpy as np
@@ -17,8 +18,8 @@ def _scaling_samples(tc=1.0, inverse_nu=1.2, y=2 / 15, sizes=(16, 32, 64), noise
     out = []
     for L in sizes:
         t = np.repeat(grid, 300)
-        x = (t / tc - 1) * L ** inverse_nu
-        m = L ** -y * (np.logaddexp(0, -2 * x) / 2 + 0.05) ** beta
+        x = (t / tc - 1) * L**inverse_nu
+        m = L**-y * (np.logaddexp(0, -2 * x) / 2 + 0.05) ** beta
         out.append((L, t, m + noise * rng.normal(size=t.size)))
     return out
 
@@ -38,7 +39,10 @@ def test_scaling_collapse_recovers_tc_and_the_exponents():
     # The quality is ~1 at the true parameters and far worse at a wrong Tc.
     curves = scaling._collapse_curves([(L, *transition.by_temperature(t, m)) for L, t, m in _scaling_samples()])
     assert scaling.collapse_quality((1.0, 1.2, 2 / 15), curves)[0] < 3
-    assert scaling.collapse_quality((1.02, 1.2, 2 / 15), curves)[0] > 10 * scaling.collapse_quality((1.0, 1.2, 2 / 15), curves)[0]
+    assert (
+        scaling.collapse_quality((1.02, 1.2, 2 / 15), curves)[0]
+        > 10 * scaling.collapse_quality((1.0, 1.2, 2 / 15), curves)[0]
+    )
     with pytest.raises(ValueError, match="at least two lattice sizes"):
         scaling.scaling_collapse(_scaling_samples(sizes=(32,)))
 
@@ -76,11 +80,14 @@ def test_binder_ratio_and_crossing():
 def test_combined_crossing_weights_drops_and_scales():
     def c(tc, error, found=1.0):
         return {"sizes": [0, 0], "tc": tc, "error": error, "found_in": found}
+
     # Inverse-variance weights: 2.0 +- 0.01 and 2.3 +- 0.03 -> (2.0 * 9 + 2.3) / 10.
     both = scaling.combined_crossing([c(2.0, 0.01), c(2.3, 0.03)])
     assert both["tc"] == pytest.approx(2.03)
     # They disagree by 9.5 combined errors: chi^2 = 90 over 1 degree of freedom scales the error by sqrt(90).
-    assert both["scale"] == pytest.approx(np.sqrt(90.0)) and both["error"] == pytest.approx(np.sqrt(90 / (1e4 + 1e4 / 9)))
+    assert both["scale"] == pytest.approx(np.sqrt(90.0)) and both["error"] == pytest.approx(
+        np.sqrt(90 / (1e4 + 1e4 / 9))
+    )
     agree = scaling.combined_crossing([c(2.0, 0.01), c(2.001, 0.01)])
     assert agree["error"] == pytest.approx(0.01 / np.sqrt(2))  # no scaling when they agree
     # A crossing that resampling often removes, or none at all, is not used.
@@ -91,13 +98,15 @@ def test_combined_crossing_weights_drops_and_scales():
 def test_seeds_combined_is_a_random_effects_mean():
     # Seeds that agree within their bootstrap errors: no between-seed variance, the inverse-variance mean,
     # and the error of the data not divided by the number of seeds (they share the data).
-    agree = scaling.seeds_combined([{"tc": 2.270, "error": 0.004}, None, {"tc": 2.272, "error": 0.004},
-                                      {"tc": float("nan"), "error": 0.1}])
+    agree = scaling.seeds_combined(
+        [{"tc": 2.270, "error": 0.004}, None, {"tc": 2.272, "error": 0.004}, {"tc": float("nan"), "error": 0.1}]
+    )
     assert agree["n_seeds"] == 2 and agree["tau"] == 0.0
     assert agree["tc"] == pytest.approx(2.271) and agree["error"] == pytest.approx(0.004)
     # A poorly determined seed counts little.
-    weak = scaling.seeds_combined([{"tc": 2.270, "error": 0.004}, {"tc": 2.272, "error": 0.004},
-                                     {"tc": 2.5, "error": 0.2}])
+    weak = scaling.seeds_combined(
+        [{"tc": 2.270, "error": 0.004}, {"tc": 2.272, "error": 0.004}, {"tc": 2.5, "error": 0.2}]
+    )
     assert weak["tc"] == pytest.approx((2.270 + 2.272 + 2.5 / 2500) / (2 + 1 / 2500)) and weak["tau"] == 0.0
     # Seeds 2.26, 2.27, 2.29, all +- 0.003: Q = sum (x - mean)^2 / b^2 = 46.7 / 9 over 2 degrees of freedom,
     # tau^2 = (Q - 2) / (3 / b^2 - 1 / b^2) = (Q - 2) b^2 / 2; equal weights; error^2 = b^2 + tau^2 / 3.
@@ -130,8 +139,13 @@ def test_finite_size_over_seeds_combines_the_sets():
             tc = 2.27 + seed_shift
             order = 1 / (1 + np.exp((t - tc) * L / 4))
             r = np.abs(order + rng.normal(0, 0.3, t.size) * (1 - order) + 0.05 * rng.normal(size=t.size))
-            runs.append({"lattice_size": L, "temperatures": grid.tolist(),
-                         "transition_latent": {"tc": tc + 1 / L, "error": 0.01}})
+            runs.append(
+                {
+                    "lattice_size": L,
+                    "temperatures": grid.tolist(),
+                    "transition_latent": {"tc": tc + 1 / L, "error": 0.01},
+                }
+            )
             arrays.append({"temperature": t, "r": r, "coupling": np.full(t.size, np.nan)})
     fs = scaling.finite_size(runs, arrays, n_bootstrap=20, seed=0)
     assert fs["seeds"] == 2 and len(fs["replicates"]) == 2
@@ -139,13 +153,15 @@ def test_finite_size_over_seeds_combines_the_sets():
     assert all(np.isfinite(per_set))
     assert fs["crossing_seeds"]["values"] == pytest.approx([rep["crossing"]["tc"] for rep in fs["replicates"]])
     assert fs["crossing_seeds"]["tc"] == pytest.approx(
-        scaling.seeds_combined([rep["crossing"] for rep in fs["replicates"]])["tc"])
+        scaling.seeds_combined([rep["crossing"] for rep in fs["replicates"]])["tc"]
+    )
     assert min(fs["crossing_seeds"]["values"]) <= fs["crossing_seeds"]["tc"] <= max(fs["crossing_seeds"]["values"])
     assert "crossing" not in fs and fs["tc_latent"] == pytest.approx([2.28 + 1 / 16, 2.28 + 1 / 32])
     # The data collapse of every set, combined the same way.
     assert fs["collapse_seeds"]["values"] == pytest.approx([rep["collapse"]["tc"] for rep in fs["replicates"]])
     assert fs["collapse_seeds"]["tc"] == pytest.approx(
-        scaling.seeds_combined([rep["collapse"] for rep in fs["replicates"]])["tc"])
+        scaling.seeds_combined([rep["collapse"] for rep in fs["replicates"]])["tc"]
+    )
     assert all(rep["collapse"]["n_points"] >= 4 for rep in fs["replicates"]) and "collapse" not in fs
     report = discovery_report.report_blocks({"runs": [], "finite_size": fs, "figures": {}})
     assert any("over the seeds" in str(block) for block in report)
@@ -160,12 +176,18 @@ def test_finite_size_collapse_in_the_study_the_report_and_the_figure(tmp_path):
     runs, arrays = [], []
     for L in (16, 32, 64):
         t = np.repeat(grid, 300)
-        x = (t - 1) * L ** 1.2
+        x = (t - 1) * L**1.2
         r = np.abs(L ** (-2 / 15) * (np.logaddexp(0, -2 * x) / 2 + 0.05) ** (1 / 9) + 0.05 * rng.normal(size=t.size))
         arrays.append({"temperature": t, "r": r, "coupling": np.full(t.size, np.nan)})
         tr = transition.transition(t, r, 2, 0)
-        runs.append({"lattice_size": L, "temperatures": grid.tolist(), "transition_latent": tr,
-                     "binder_latent": [transition.binder_ratio(r[t == g]) for g in grid]})
+        runs.append(
+            {
+                "lattice_size": L,
+                "temperatures": grid.tolist(),
+                "transition_latent": tr,
+                "binder_latent": [transition.binder_ratio(r[t == g]) for g in grid],
+            }
+        )
     fs = scaling.finite_size(runs, arrays, n_bootstrap=4, seed=0)
     c = fs["collapse"]
     assert c["tc"] == pytest.approx(1.0, abs=0.004) and c["inverse_nu"] == pytest.approx(1.2, abs=0.2)

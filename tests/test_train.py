@@ -1,5 +1,6 @@
 """train_and_evaluate and betavae-train: the workdir, resume (also after SIGKILL),
 NaN stop, repeatability, strategies, and one-sentence errors for bad flags."""
+
 import json
 import os
 import shutil
@@ -11,17 +12,25 @@ import time
 
 import numpy as np
 import pytest
+from conftest import REPO_ROOT, subprocess_env
 
 from betavae_tf import train_lib
-from conftest import REPO_ROOT, subprocess_env
 
 TRAIN = os.path.join(os.path.dirname(sys.executable), "betavae-train")
 EXPORT = os.path.join(os.path.dirname(sys.executable), "betavae-export")
 
 
 def _config(data_dir, **overrides):
-    base = dict(data_dir=data_dir, batch_size=32, epochs=2, steps_per_epoch=2, verbose=0,
-                summary_images=False, export=False, shuffle_buffer=256)
+    base = dict(
+        data_dir=data_dir,
+        batch_size=32,
+        epochs=2,
+        steps_per_epoch=2,
+        verbose=0,
+        summary_images=False,
+        export=False,
+        shuffle_buffer=256,
+    )
     base.update(overrides)
     return train_lib.TrainConfig(**base)
 
@@ -31,8 +40,7 @@ _env = subprocess_env
 
 def test_workdir_contents_and_resume(train_data_dir, tmp_path):
     workdir = str(tmp_path / "run")
-    result = train_lib.train_and_evaluate(
-        _config(train_data_dir, summary_images=True, export=True), workdir)
+    result = train_lib.train_and_evaluate(_config(train_data_dir, summary_images=True, export=True), workdir)
     assert result["epochs"] == 2 and result["resumed_from_epoch"] == 0
     assert [h["epoch"] for h in result["history"]] == [1, 2]
     final = result["final"]
@@ -43,11 +51,11 @@ def test_workdir_contents_and_resume(train_data_dir, tmp_path):
     with open(os.path.join(workdir, "config.json")) as f:
         effective = json.load(f)
     assert effective["model"]["lattice_size"] == 8 and effective["train"]["beta"] == 100.0
-    events = {d: os.listdir(os.path.join(workdir, "tensorboard", d))
-              for d in ("train", "validation", "images")}
+    events = {d: os.listdir(os.path.join(workdir, "tensorboard", d)) for d in ("train", "validation", "images")}
     assert all(events.values()), events
     # TensorBoard images: the 16-sample grid and the latent scatter.
     import tensorflow as tf
+
     tags = set()
     for name in events["images"]:
         for event in tf.compat.v1.train.summary_iterator(os.path.join(workdir, "tensorboard", "images", name)):
@@ -67,8 +75,7 @@ def test_workdir_contents_and_resume(train_data_dir, tmp_path):
 def test_same_seed_repeats_the_run(train_data_dir, tmp_path):
     losses = []
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):
-        result = train_lib.train_and_evaluate(_config(train_data_dir, seed=seed, epochs=1),
-                                              str(tmp_path / name))
+        result = train_lib.train_and_evaluate(_config(train_data_dir, seed=seed, epochs=1), str(tmp_path / name))
         losses.append(result["final"]["loss"])
     assert losses[0] == losses[1]
     assert losses[0] != losses[2]
@@ -79,8 +86,9 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(train_data_dir, tmp_p
     train_lib.train_and_evaluate(_config(train_data_dir, epochs=1), workdir)
     saved = open(os.path.join(workdir, "checkpoints", "ckpt-1.index"), "rb").read()
     # A learning rate of 1e30 sends the weights to inf within a step or two.
-    with pytest.raises(train_lib.TrainingDivergedError,
-                       match=r"NaN or infinite at epoch 2.*last good checkpoint \(epoch 1\)"):
+    with pytest.raises(
+        train_lib.TrainingDivergedError, match=r"NaN or infinite at epoch 2.*last good checkpoint \(epoch 1\)"
+    ):
         train_lib.train_and_evaluate(_config(train_data_dir, epochs=3, learning_rate=1e30), workdir)
     assert train_lib.latest_epoch(os.path.join(workdir, "checkpoints")) == 1
     assert open(os.path.join(workdir, "checkpoints", "ckpt-1.index"), "rb").read() == saved
@@ -91,11 +99,19 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(train_data_dir, tmp_p
 
 def test_sigkill_then_resume(train_data_dir, tmp_path):
     workdir = tmp_path / "run"
-    cmd = [TRAIN, f"--data_dir={train_data_dir}", f"--workdir={workdir}", "--batch_size=32",
-           "--epochs=4", "--steps_per_epoch=25", "--verbose=0", "--nosummary_images", "--noexport",
-           "--shuffle_buffer=256"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    cmd = [
+        TRAIN,
+        f"--data_dir={train_data_dir}",
+        f"--workdir={workdir}",
+        "--batch_size=32",
+        "--epochs=4",
+        "--steps_per_epoch=25",
+        "--verbose=0",
+        "--nosummary_images",
+        "--noexport",
+        "--shuffle_buffer=256",
+    ]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     checkpoints = workdir / "checkpoints"
     deadline = time.time() + 240
     # Wait for a complete checkpoint (its state file names it), not just its index file:
@@ -118,14 +134,25 @@ def test_export_cli_for_a_checkpoint(train_data_dir, tmp_path):
     workdir = str(tmp_path / "run")
     train_lib.train_and_evaluate(_config(train_data_dir, keep_checkpoints=3), workdir)
     out = tmp_path / "epoch1"
-    result = subprocess.run([EXPORT, f"--workdir={workdir}",
-                             f"--checkpoint={workdir}/checkpoints/ckpt-1", f"--export_dir={out}"],
-                            cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [EXPORT, f"--workdir={workdir}", f"--checkpoint={workdir}/checkpoints/ckpt-1", f"--export_dir={out}"],
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert f"exported epoch 1 of {workdir}" in result.stdout
     assert (out / "1" / "saved_model.pb").exists()
-    missing = subprocess.run([EXPORT, f"--workdir={workdir}", f"--checkpoint={workdir}/checkpoints/ckpt-9"],
-                             cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
+    missing = subprocess.run(
+        [EXPORT, f"--workdir={workdir}", f"--checkpoint={workdir}/checkpoints/ckpt-9"],
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert missing.returncode == 2
     assert missing.stderr.strip().splitlines()[-1].startswith("betavae-export: error: no checkpoint")
 
@@ -143,8 +170,14 @@ print("REPLICAS", result["replicas"], "LOSS", result["final"]["loss"])
 
 
 def test_mirrored_strategy_on_two_logical_cpus(train_data_dir, tmp_path):
-    result = subprocess.run([sys.executable, "-c", _MIRRORED, train_data_dir, str(tmp_path / "run")],
-                            cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", _MIRRORED, train_data_dir, str(tmp_path / "run")],
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     words = result.stdout.split()
     assert words[words.index("REPLICAS") + 1] == "2"
@@ -171,13 +204,28 @@ def test_multi_worker_mirrored_two_local_workers(train_data_dir, tmp_path):
     for index in range(2):
         env = _env()
         env["TF_CONFIG"] = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
-        procs.append(subprocess.Popen(
-            [TRAIN, f"--data_dir={train_data_dir}", f"--workdir={workdir}", "--batch_size=32",
-             "--epochs=1", "--steps_per_epoch=3", "--verbose=0", "--strategy=multi_worker",
-             "--summary_images"],
-            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        procs.append(
+            subprocess.Popen(
+                [
+                    TRAIN,
+                    f"--data_dir={train_data_dir}",
+                    f"--workdir={workdir}",
+                    "--batch_size=32",
+                    "--epochs=1",
+                    "--steps_per_epoch=3",
+                    "--verbose=0",
+                    "--strategy=multi_worker",
+                    "--summary_images",
+                ],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     outputs = [p.communicate(timeout=500) for p in procs]
-    for p, (out, err) in zip(procs, outputs):
+    for p, (_out, err) in zip(procs, outputs):
         assert p.returncode == 0, err[-3000:]
     assert "trained 1 epochs" in outputs[0][0]
     assert json.load(open(workdir / "result.json"))["replicas"] == 2
@@ -200,34 +248,37 @@ def three_channel_dir(train_data_dir, tmp_path_factory):
 @pytest.fixture(scope="module")
 def odd_size_dir(tmp_path_factory):
     from betavae_tf.data.generate import GenerateConfig, generate
-    config = GenerateConfig(lattice_size=6, couplings=(1.0,), temperatures=(2.0,),
-                            samples_per_point=40, n_shards=1)
+
+    config = GenerateConfig(lattice_size=6, couplings=(1.0,), temperatures=(2.0,), samples_per_point=40, n_shards=1)
     return generate(config, str(tmp_path_factory.mktemp("l6") / "data"), log=None)
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--beta=-1"], "beta must be a finite number >= 0, got -1.0."),
-    (["--latent_dim=0"], "the latent dimension must be at least 1, got 0."),
-    (["--data_dir={tmp}/nowhere"], "dataset directory {tmp}/nowhere does not exist."),
-    (["--data_dir={odd}"], "the lattice size must be a positive multiple of 4"),
-    (["--data_dir={c3}"], "the bernoulli decoder models one binary channel, but the data have 3"),
-    (["--decoder=multinomial"], "the multinomial decoder needs one-hot data with D >= 2 channels"),
-    (["--decoder=poisson"], "unknown decoder 'poisson'"),
-    (["--strategy=horovod"], "unknown strategy 'horovod'"),
-    (["--precision=float8"], "unknown precision 'float8'"),
-    (["--batch_size=0"], "the batch size must be at least 1, got 0."),
-    (["--batch_size=1000"], "fewer than one batch of 1000"),
-    (["--epochs=0"], "epochs must be at least 1, got 0."),
-    (["--learning_rate=0"], "the learning rate must be > 0"),
-    (["--strategy=multi_worker"], "strategy multi_worker needs the TF_CONFIG environment variable"),
-    (["--workdir="], "--workdir is required"),
-])
-def test_bad_flags_give_one_clear_error(args, message, train_data_dir, three_channel_dir,
-                                        odd_size_dir, tmp_path):
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--beta=-1"], "beta must be a finite number >= 0, got -1.0."),
+        (["--latent_dim=0"], "the latent dimension must be at least 1, got 0."),
+        (["--data_dir={tmp}/nowhere"], "dataset directory {tmp}/nowhere does not exist."),
+        (["--data_dir={odd}"], "the lattice size must be a positive multiple of 4"),
+        (["--data_dir={c3}"], "the bernoulli decoder models one binary channel, but the data have 3"),
+        (["--decoder=multinomial"], "the multinomial decoder needs one-hot data with D >= 2 channels"),
+        (["--decoder=poisson"], "unknown decoder 'poisson'"),
+        (["--strategy=horovod"], "unknown strategy 'horovod'"),
+        (["--precision=float8"], "unknown precision 'float8'"),
+        (["--batch_size=0"], "the batch size must be at least 1, got 0."),
+        (["--batch_size=1000"], "fewer than one batch of 1000"),
+        (["--epochs=0"], "epochs must be at least 1, got 0."),
+        (["--learning_rate=0"], "the learning rate must be > 0"),
+        (["--strategy=multi_worker"], "strategy multi_worker needs the TF_CONFIG environment variable"),
+        (["--workdir="], "--workdir is required"),
+    ],
+)
+def test_bad_flags_give_one_clear_error(args, message, train_data_dir, three_channel_dir, odd_size_dir, tmp_path):
     subst = dict(tmp=tmp_path, odd=odd_size_dir, c3=three_channel_dir)
     workdir = tmp_path / "run"
-    cmd = [TRAIN, f"--data_dir={train_data_dir}", f"--workdir={workdir}", "--epochs=1",
-           "--verbose=0"] + [a.format(**subst) for a in args]
+    cmd = [TRAIN, f"--data_dir={train_data_dir}", f"--workdir={workdir}", "--epochs=1", "--verbose=0"] + [
+        a.format(**subst) for a in args
+    ]
     result = subprocess.run(cmd, cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
     assert result.returncode == 2, result.stderr[-2000:]
     last = result.stderr.strip().splitlines()[-1]
@@ -239,9 +290,14 @@ def test_bad_flags_give_one_clear_error(args, message, train_data_dir, three_cha
 def test_training_flagfiles_parse(tmp_path):
     # The shipped flagfiles name only flags betavae-train defines.
     for name in ("ising_beta100.flags", "ising_beta100_quick.flags"):
-        result = subprocess.run([TRAIN, f"--flagfile=flags/train/{name}", "--workdir=",
-                                 "--verbose=0"], cwd=REPO_ROOT, env=_env(), capture_output=True,
-                                text=True, timeout=300)
+        result = subprocess.run(
+            [TRAIN, f"--flagfile=flags/train/{name}", "--workdir=", "--verbose=0"],
+            cwd=REPO_ROOT,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == 2 and "--workdir is required" in result.stderr, result.stderr
 
 
@@ -249,11 +305,14 @@ def test_training_flagfiles_parse(tmp_path):
 def test_precision_and_xla_runs_export_float32(precision, jit, train_data_dir, tmp_path):
     workdir = str(tmp_path / "run")
     result = train_lib.train_and_evaluate(
-        _config(train_data_dir, epochs=1, precision=precision, jit_compile=jit, export=True), workdir)
+        _config(train_data_dir, epochs=1, precision=precision, jit_compile=jit, export=True), workdir
+    )
     assert np.isfinite(result["final"]["loss"]) and result["precision"] == precision
     import keras
+
     assert keras.mixed_precision.dtype_policy().name == "float32"  # the global policy is restored
     from betavae_tf import export
+
     loaded = export.load(result["export_dir"])
     x = np.zeros((2, 8, 8, 1), np.float32)
     assert loaded.signatures["encode"](x=x)["mean"].dtype == "float32"

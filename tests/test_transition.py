@@ -1,4 +1,5 @@
 """Tc of one run from an order parameter against T (betavae_tf.analysis.transition)."""
+
 import numpy as np
 import pytest
 

@@ -5,8 +5,9 @@ id; judge() turns one experiment's metrics into verdicts. Rewording a claim
 changes its text, never its id, so studies that count verdicts (the seed
 study) stay keyed correctly.
 """
+
 import dataclasses
-from typing import Callable, Optional
+from collections.abc import Callable
 
 HOLDS, FAILS, NOT_TESTED, REPORTED = "holds", "does not hold", "not tested", "reported"
 
@@ -21,10 +22,11 @@ class Claim:
     evidence(m) -> the numbers that decide it. reported: a number that is
     shown but not judged.
     """
+
     id: str
     source: str
     reads: str
-    threshold: Optional[float]
+    threshold: float | None
     text: Callable
     holds: Callable
     evidence: Callable
@@ -43,8 +45,15 @@ def judge(claims, metrics):
         else:
             result = claim.holds(metrics)
             verdict = NOT_TESTED if result is None else (HOLDS if result else FAILS)
-        out.append({"id": claim.id, "claim": claim.text(metrics), "source": claim.source, "verdict": verdict,
-                    "evidence": claim.evidence(metrics)})
+        out.append(
+            {
+                "id": claim.id,
+                "claim": claim.text(metrics),
+                "source": claim.source,
+                "verdict": verdict,
+                "evidence": claim.evidence(metrics),
+            }
+        )
     return out
 
 

@@ -3,27 +3,31 @@
 Pure statistics on latent codes and temperatures, no model (see
 betavae_tf.analysis.discovery for how they are used).
 """
+
 import numpy as np
 
 from betavae_tf.analysis.transition import MAX_FIT_SAMPLES
-
 
 BRANCH_COSINE = 0.9
 INSIDE_DISORDERED = 2.0
 RING_GAP = 45.0
 RING_RESULTANT = 0.5
+
+
 def choose_mixture(z, max_clusters=8, seed=0):
     """Gaussian mixtures of 1..max_clusters full-covariance components; the BIC minimum.
 
     Returns (fitted GaussianMixture, {k: BIC}); z is standardised per coordinate first.
     """
     from sklearn.mixture import GaussianMixture
+
     rng = np.random.default_rng(seed)
     fit_on = z if len(z) <= MAX_FIT_SAMPLES else z[rng.choice(len(z), MAX_FIT_SAMPLES, replace=False)]
     bic, models = {}, {}
     for k in range(1, max_clusters + 1):
-        gm = GaussianMixture(n_components=k, covariance_type="full", random_state=seed, n_init=2,
-                             reg_covar=1e-4).fit(fit_on)
+        gm = GaussianMixture(n_components=k, covariance_type="full", random_state=seed, n_init=2, reg_covar=1e-4).fit(
+            fit_on
+        )
         bic[k], models[k] = float(gm.bic(fit_on)), gm
     best = min(bic, key=bic.get)
     return models[best], bic
@@ -43,8 +47,7 @@ def group_clusters(z, assign, temperature, centres, covariances):
     """
     k = len(centres)
     if np.isfinite(temperature).any():
-        mean_t = np.array([np.nanmean(temperature[assign == c]) if np.any(assign == c) else -np.inf
-                           for c in range(k)])
+        mean_t = np.array([np.nanmean(temperature[assign == c]) if np.any(assign == c) else -np.inf for c in range(k)])
         disordered = int(np.argmax(mean_t))
     else:  # no temperatures: the cluster nearest the prior's centre
         disordered = int(np.argmin(np.linalg.norm(centres, axis=1)))

@@ -48,8 +48,8 @@ and (for reporting only) any observables the dataset carries. For one run:
    of the data, not of the training: at L = 32 the Ising Tc of the beta = 100
    run moves by about 1% between seeds, well beyond its bootstrap error.
 """
+
 import dataclasses
-from typing import Optional
 import json
 import os
 
@@ -57,31 +57,44 @@ import numpy as np
 from absl import logging
 
 from betavae_tf import fileio
-from betavae_tf.config_flags import setting
 from betavae_tf.analysis import clusters as cl
-from betavae_tf.analysis import metrics as mt
 from betavae_tf.analysis import discovery_report as rep
+from betavae_tf.analysis import metrics as mt
 from betavae_tf.analysis import scaling as sc
 from betavae_tf.analysis import transition as tr
 from betavae_tf.analysis.text import fmt_number as f
+from betavae_tf.config_flags import setting
 
 
 @dataclasses.dataclass
 class AnalyzeConfig:
     """betavae-analyze's settings (its flags are made from them)."""
-    workdirs: tuple = setting((), "A betavae-train workdir (repeat for runs at several lattice sizes, and for several "
-                              "training seeds per size).", kind="multi", flag="workdir")
-    out: Optional[str] = setting(None, "Output directory: summary.json, figures, report.md / report.html.")
+
+    workdirs: tuple = setting(
+        (),
+        "A betavae-train workdir (repeat for runs at several lattice sizes, and for several training seeds per size).",
+        kind="multi",
+        flag="workdir",
+    )
+    out: str | None = setting(None, "Output directory: summary.json, figures, report.md / report.html.")
     # one per workdir, one for all, or none (each workdir's training data)
-    data_dirs: tuple = setting((), "Dataset to analyse: one for every run, or one per --workdir (default: each "
-                               "run's training data).", kind="multi", flag="data")
+    data_dirs: tuple = setting(
+        (),
+        "Dataset to analyse: one for every run, or one per --workdir (default: each run's training data).",
+        kind="multi",
+        flag="data",
+    )
     max_clusters: int = setting(8, "Largest number of mixture components tried (BIC picks one).")
     n_bootstrap: int = setting(200, "Bootstrap resamples for the errors of Tc.")
-    n_components_pca: int = setting(0, "Principal components of the PCA baseline (0: the latent dimension).",
-                                    flag="pca_components")
+    n_components_pca: int = setting(
+        0, "Principal components of the PCA baseline (0: the latent dimension).", flag="pca_components"
+    )
     seed: int = setting(0, "Seed of the clustering and the bootstrap.")
-    collapse_window: float = setting(sc.COLLAPSE_WINDOW, "Several sizes: the data collapse compares the points with "
-                                     "|T / Tc - 1| L^(1/nu) at most this (the critical region).")
+    collapse_window: float = setting(
+        sc.COLLAPSE_WINDOW,
+        "Several sizes: the data collapse compares the points with "
+        "|T / Tc - 1| L^(1/nu) at most this (the critical region).",
+    )
     overwrite: bool = setting(False, "Replace an earlier betavae-analyze output in --out (never other files).")
 
     def validate(self):
@@ -93,15 +106,19 @@ class AnalyzeConfig:
             if not os.path.isfile(os.path.join(w, "config.json")):
                 raise FileNotFoundError(f"{w} is not a training workdir: it has no config.json.")
         if self.data_dirs and len(self.data_dirs) not in (1, len(self.workdirs)):
-            raise ValueError(f"give one --data for all runs or one per --workdir, got {len(self.data_dirs)} for "
-                             f"{len(self.workdirs)}.")
+            raise ValueError(
+                f"give one --data for all runs or one per --workdir, got {len(self.data_dirs)} for "
+                f"{len(self.workdirs)}."
+            )
         if not 2 <= self.max_clusters <= 20:
             raise ValueError(f"max_clusters must be in [2, 20], got {self.max_clusters}.")
         if self.n_bootstrap < 10:
             raise ValueError(f"n_bootstrap must be at least 10, got {self.n_bootstrap}.")
         if not 0.5 <= self.collapse_window <= 10:
-            raise ValueError(f"collapse_window must be in [0.5, 10] (|T / Tc - 1| L^(1/nu) at most this), got "
-                             f"{self.collapse_window}.")
+            raise ValueError(
+                f"collapse_window must be in [0.5, 10] (|T / Tc - 1| L^(1/nu) at most this), got "
+                f"{self.collapse_window}."
+            )
         return self
 
 
@@ -111,9 +128,9 @@ class AnalyzeConfig:
 # -- one run ---------------------------------------------------------------------------
 def analyze_run(model, data, manifest, *, max_clusters=8, n_bootstrap=200, n_components_pca=0, seed=0):
     """Every measure of steps 1-6 for one model on its data. Returns (summary of plain numbers, arrays)."""
-    from betavae_tf.models import inference
     from betavae_tf.data import format as fmt
     from betavae_tf.data.pipeline import model_input
+    from betavae_tf.models import inference
 
     x = model_input(data["samples"], manifest)
     temperature = np.asarray(data["temperature"], float)
@@ -131,24 +148,45 @@ def analyze_run(model, data, manifest, *, max_clusters=8, n_bootstrap=200, n_com
     for b, members in enumerate(branches):
         branch_of[np.isin(assign, members)] = b
     t_grid = np.unique(temperature[np.isfinite(temperature)])
-    out = {"n_samples": int(len(z)), "latent_dim": int(z.shape[1]), "lattice_size": int(manifest["lattice_size"]),
-           "model": manifest.get("model"), "bic": {str(k): v for k, v in bic.items()}, "n_clusters": len(centres),
-           "disordered_cluster": disordered, "n_ordered_branches": len(branches),
-           "temperatures": t_grid.tolist(), "clusters": []}
+    out = {
+        "n_samples": int(len(z)),
+        "latent_dim": int(z.shape[1]),
+        "lattice_size": int(manifest["lattice_size"]),
+        "model": manifest.get("model"),
+        "bic": {str(k): v for k, v in bic.items()},
+        "n_clusters": len(centres),
+        "disordered_cluster": disordered,
+        "n_ordered_branches": len(branches),
+        "temperatures": t_grid.tolist(),
+        "clusters": [],
+    }
     for c in range(len(centres)):
         members = assign == c
-        role = ("disordered" if c == disordered else
-                next((f"ordered branch {b}" for b, m in enumerate(branches) if c in m), "disordered (inside)"))
-        out["clusters"].append({
-            "cluster": c, "role": role, "n": int(members.sum()), "centre": centres[c].tolist(),
-            "mean_temperature": float(np.nanmean(temperature[members])) if members.any() else float("nan"),
-            "share_by_temperature": [float(np.mean(members[temperature == t])) for t in t_grid]})
+        role = (
+            "disordered"
+            if c == disordered
+            else next((f"ordered branch {b}" for b, m in enumerate(branches) if c in m), "disordered (inside)")
+        )
+        out["clusters"].append(
+            {
+                "cluster": c,
+                "role": role,
+                "n": int(members.sum()),
+                "centre": centres[c].tolist(),
+                "mean_temperature": float(np.nanmean(temperature[members])) if members.any() else float("nan"),
+                "share_by_temperature": [float(np.mean(members[temperature == t])) for t in t_grid],
+            }
+        )
     ordered = branch_of >= 0
     if ordered.sum() >= 3:
         gap, resultant = cl.ring_measure(z[ordered], c0)
         # A ring: no wide angular gap, and around the disordered centre (not one lopsided arc).
-        out["ordered_set"] = {"max_angular_gap_deg": gap, "mean_resultant_length": resultant,
-                              "ring": bool(gap <= cl.RING_GAP and resultant <= cl.RING_RESULTANT), "n": int(ordered.sum())}
+        out["ordered_set"] = {
+            "max_angular_gap_deg": gap,
+            "mean_resultant_length": resultant,
+            "ring": bool(gap <= cl.RING_GAP and resultant <= cl.RING_RESULTANT),
+            "n": int(ordered.sum()),
+        }
     # The latent order parameter and its projections on each branch.
     projections = []
     for members in branches:
@@ -157,16 +195,20 @@ def analyze_run(model, data, manifest, *, max_clusters=8, n_bootstrap=200, n_com
     out["transition_latent"] = tr.transition(temperature, r, n_bootstrap, seed)
     n_pca = n_components_pca or z.shape[1]
     r_pca, explained = tr.pca_radius(x, temperature, n_pca, seed)
-    out["transition_pca"] = dict(tr.transition(temperature, r_pca, n_bootstrap, seed), n_components=n_pca,
-                                 explained_variance=explained)
+    out["transition_pca"] = dict(
+        tr.transition(temperature, r_pca, n_bootstrap, seed), n_components=n_pca, explained_variance=explained
+    )
     # Data made at several couplings: each coupling's transition on its own (Tc scales with |J|).
     coupling = np.asarray(data.get("coupling", np.full(len(z), np.nan)), float)
     values = np.unique(coupling[np.isfinite(coupling)])
     if len(values) > 1:
-        out["by_coupling"] = {f"{j:g}": {"latent": tr.transition(temperature[coupling == j], r[coupling == j],
-                                                              n_bootstrap, seed),
-                                         "pca": tr.transition(temperature[coupling == j], r_pca[coupling == j],
-                                                           n_bootstrap, seed)} for j in values}
+        out["by_coupling"] = {
+            f"{j:g}": {
+                "latent": tr.transition(temperature[coupling == j], r[coupling == j], n_bootstrap, seed),
+                "pca": tr.transition(temperature[coupling == j], r_pca[coupling == j], n_bootstrap, seed),
+            }
+            for j in values
+        }
     out["binder_latent"] = [tr.binder_ratio(r[temperature == t]) for t in t_grid]
     out["binder_pca"] = [tr.binder_ratio(r_pca[temperature == t]) for t in t_grid]
     # Correlations with whatever the data carry besides configurations and T (reporting only).
@@ -175,14 +217,27 @@ def analyze_run(model, data, manifest, *, max_clusters=8, n_bootstrap=200, n_com
         if name in data and np.isfinite(data[name]).all() and name not in given:
             given[f"label:{name}"] = np.asarray(data[name], float)
     out["correlations"] = {
-        name: {"radius": mt.pearson(r, v), "radius_pca": mt.pearson(r_pca, v),
-               **{f"branch {b}": mt.pearson(np.abs(p), np.abs(v)) for b, p in enumerate(projections)}}
-        for name, v in given.items()}
-    decoded = inference.mean_of(model, {k: np.asarray(v) for k, v in
-                                        model.decoder(centres.astype(np.float32), training=False).items()})
-    arrays = {"z": z, "assign": assign, "branch_of": branch_of, "temperature": temperature, "r": r, "r_pca": r_pca,
-              "coupling": coupling,
-              "decoded_centres": decoded, "centres": centres}
+        name: {
+            "radius": mt.pearson(r, v),
+            "radius_pca": mt.pearson(r_pca, v),
+            **{f"branch {b}": mt.pearson(np.abs(p), np.abs(v)) for b, p in enumerate(projections)},
+        }
+        for name, v in given.items()
+    }
+    decoded = inference.mean_of(
+        model, {k: np.asarray(v) for k, v in model.decoder(centres.astype(np.float32), training=False).items()}
+    )
+    arrays = {
+        "z": z,
+        "assign": assign,
+        "branch_of": branch_of,
+        "temperature": temperature,
+        "r": r,
+        "r_pca": r_pca,
+        "coupling": coupling,
+        "decoded_centres": decoded,
+        "centres": centres,
+    }
     return out, arrays
 
 
@@ -205,21 +260,26 @@ def analyze(config, log=logging.info):
     from betavae_tf import places
     from betavae_tf.analysis.render import to_html, to_markdown
     from betavae_tf.data.format import read_manifest
+
     config.validate()
     out = places.resolve(config.out)
-    data_dirs = [(config.data_dirs[i] if len(config.data_dirs) > 1 else config.data_dirs[0]) if config.data_dirs
-                 else fileio.read_json(os.path.join(w, "config.json"), "workdir config")["train"]["data_dir"]
-                 for i, w in enumerate(config.workdirs)]
-    places.check_apart(out, "analysis output", [(w, "workdir") for w in config.workdirs]
-                       + [(d, "dataset") for d in data_dirs])
+    data_dirs = [
+        (config.data_dirs[i] if len(config.data_dirs) > 1 else config.data_dirs[0])
+        if config.data_dirs
+        else fileio.read_json(os.path.join(w, "config.json"), "workdir config")["train"]["data_dir"]
+        for i, w in enumerate(config.workdirs)
+    ]
+    places.check_apart(
+        out, "analysis output", [(w, "workdir") for w in config.workdirs] + [(d, "dataset") for d in data_dirs]
+    )
     out, _ = places.check_output(out, "analysis", config.overwrite)
     manifests = [read_manifest(d) for d in data_dirs]
-    sc.replicate_groups([m["lattice_size"] for m in manifests])   # refused before any work
-    with fileio.staged_directory(out, replace=os.path.lexists(out),
-                                 before_replace=lambda: places.check_output(out, "analysis", config.overwrite)) as tmp:
+    sc.replicate_groups([m["lattice_size"] for m in manifests])  # refused before any work
+    with fileio.staged_directory(
+        out, replace=os.path.lexists(out), before_replace=lambda: places.check_output(out, "analysis", config.overwrite)
+    ) as tmp:
         result = _analyze_into(config, tmp, data_dirs, manifests, log)
-        fileio.write_text_atomic(os.path.join(tmp, "summary.json"),
-                                 json.dumps(result, indent=2, default=float) + "\n")
+        fileio.write_text_atomic(os.path.join(tmp, "summary.json"), json.dumps(result, indent=2, default=float) + "\n")
         items = rep.report_blocks(result)
         fileio.write_text_atomic(os.path.join(tmp, "report.md"), to_markdown(items))
         fileio.write_text_atomic(os.path.join(tmp, "report.html"), to_html(items, title="betavae_tf phase discovery"))
@@ -232,6 +292,7 @@ def _analyze_into(config, out, data_dirs, manifests, log):
     """Every run analysed, its figures drawn into out; returns the summary (written by analyze)."""
     from betavae_tf import checkpoints, export
     from betavae_tf.data.pipeline import load_numpy
+
     runs, arrays, figures, warnings = [], [], {}, []
     for i, workdir in enumerate(config.workdirs):
         data_dir, manifest = data_dirs[i], manifests[i]
@@ -241,26 +302,51 @@ def _analyze_into(config, out, data_dirs, manifests, log):
             warnings.append(unfinished)
             log("warning: %s", unfinished)
         if manifest["lattice_size"] != model.config.lattice_size:
-            raise ValueError(f"{data_dir} has L = {manifest['lattice_size']}, but {workdir} was trained at "
-                             f"L = {model.config.lattice_size}.")
+            raise ValueError(
+                f"{data_dir} has L = {manifest['lattice_size']}, but {workdir} was trained at "
+                f"L = {model.config.lattice_size}."
+            )
         log("analyzing %s (epoch %d) on %s", workdir, epoch, data_dir)
-        summary, arr = analyze_run(model, load_numpy(data_dir), manifest, max_clusters=config.max_clusters,
-                                   n_bootstrap=config.n_bootstrap, n_components_pca=config.n_components_pca,
-                                   seed=config.seed)
-        summary.update(workdir=os.path.basename(os.path.abspath(workdir)), data_dir=os.path.abspath(data_dir),
-                       epoch=epoch, training=info)
-        log("%s: %d clusters, %d ordered branches, Tc from the latent %s +- %s, from PCA %s +- %s",
-            summary["workdir"], summary["n_clusters"], summary["n_ordered_branches"],
-            f(summary["transition_latent"]["tc"]), f(summary["transition_latent"]["error"]),
-            f(summary["transition_pca"]["tc"]), f(summary["transition_pca"]["error"]))
+        summary, arr = analyze_run(
+            model,
+            load_numpy(data_dir),
+            manifest,
+            max_clusters=config.max_clusters,
+            n_bootstrap=config.n_bootstrap,
+            n_components_pca=config.n_components_pca,
+            seed=config.seed,
+        )
+        summary.update(
+            workdir=os.path.basename(os.path.abspath(workdir)),
+            data_dir=os.path.abspath(data_dir),
+            epoch=epoch,
+            training=info,
+        )
+        log(
+            "%s: %d clusters, %d ordered branches, Tc from the latent %s +- %s, from PCA %s +- %s",
+            summary["workdir"],
+            summary["n_clusters"],
+            summary["n_ordered_branches"],
+            f(summary["transition_latent"]["tc"]),
+            f(summary["transition_latent"]["error"]),
+            f(summary["transition_pca"]["tc"]),
+            f(summary["transition_pca"]["error"]),
+        )
         name = f"run{i}_{summary['workdir']}"
         figures[f"{summary['workdir']}: latent, clusters, decoded centres, order parameter"] = rep.figure_run(
-            summary, arr, os.path.join(out, "figures", name), f"{summary['workdir']} (L = {summary['lattice_size']})")
+            summary, arr, os.path.join(out, "figures", name), f"{summary['workdir']} (L = {summary['lattice_size']})"
+        )
         runs.append(summary)
         arrays.append(arr)
     fs = sc.finite_size(runs, arrays, config.n_bootstrap, config.seed, config.collapse_window)
     if fs:
         figures["Binder ratio of the latent order parameter, Tc(L) and the data collapse"] = rep.figure_sizes(
-            fs, runs, os.path.join(out, "figures", "sizes"))
-    return {"config": dataclasses.asdict(config), "warnings": warnings, "runs": runs, "finite_size": fs,
-            "figures": {k: os.path.relpath(v, out) for k, v in figures.items()}}
+            fs, runs, os.path.join(out, "figures", "sizes")
+        )
+    return {
+        "config": dataclasses.asdict(config),
+        "warnings": warnings,
+        "runs": runs,
+        "finite_size": fs,
+        "figures": {k: os.path.relpath(v, out) for k, v in figures.items()},
+    }

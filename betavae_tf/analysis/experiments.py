@@ -17,8 +17,9 @@ models (betavae_tf.lattice) are records. A record says
 
 Records run in the order listed; a new experiment is a module plus one record here.
 """
+
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 from betavae_tf.analysis import fig7, finite_size, ising, sec5, seed_study
 
@@ -66,28 +67,63 @@ def _fig7_run(ctx, shared):
 
 
 EXPERIMENTS = (
-    Experiment(key="runs", title="Figs. 2-4: the beta sweep on the Ising three-phase set",
-               applies=lambda config: bool(ising.sweep_betas(config)),
-               flagfiles=lambda config: list(ising.SCALES[config.scale]),
-               planned_runs=lambda config: [ising.beta_name(b) for b in ising.sweep_betas(config)],
-               run=_sweep_run, claims=lambda result: ising.claims({float(b): r for b, r in result.items()}),
-               blocks=ising.blocks, needs_three_phase=True, report_order=0),
-    Experiment(key="sec5", title="Figs. 5-6: multinomial and Gaussian decoders",
-               applies=lambda config: 5 in config.figures or 6 in config.figures,
-               flagfiles=_sec5_flagfiles, planned_runs=sec5.planned_runs,
-               run=lambda ctx, shared: sec5.run(ctx), claims=sec5.claims, blocks=sec5.blocks, report_order=1),
-    Experiment(key="finite_size", title="Tc(L) at several lattice sizes",
-               applies=lambda config: bool(config.finite_size), flagfiles=lambda config: [],
-               planned_runs=finite_size.planned_runs, run=lambda ctx, shared: finite_size.run(ctx),
-               claims=finite_size.claims, blocks=finite_size.blocks, report_order=3),
-    Experiment(key="seed_study", title="beta = 100 at other training seeds",
-               applies=lambda config: bool(config.seeds), flagfiles=lambda config: [],
-               planned_runs=seed_study.planned_runs,
-               run=lambda ctx, shared: seed_study.run(ctx, *shared["three_phase"], shared.get("runs", {})),
-               blocks=seed_study.blocks, needs_three_phase=True, report_order=4),
-    Experiment(key="fig7", title="Fig. 7: the beta^2-VAE", applies=lambda config: 7 in config.figures,
-               flagfiles=_fig7_flagfiles, planned_runs=fig7.planned_runs, run=_fig7_run, claims=fig7.claims,
-               blocks=fig7.blocks, needs_three_phase=True, report_order=2),
+    Experiment(
+        key="runs",
+        title="Figs. 2-4: the beta sweep on the Ising three-phase set",
+        applies=lambda config: bool(ising.sweep_betas(config)),
+        flagfiles=lambda config: list(ising.SCALES[config.scale]),
+        planned_runs=lambda config: [ising.beta_name(b) for b in ising.sweep_betas(config)],
+        run=_sweep_run,
+        claims=lambda result: ising.claims({float(b): r for b, r in result.items()}),
+        blocks=ising.blocks,
+        needs_three_phase=True,
+        report_order=0,
+    ),
+    Experiment(
+        key="sec5",
+        title="Figs. 5-6: multinomial and Gaussian decoders",
+        applies=lambda config: 5 in config.figures or 6 in config.figures,
+        flagfiles=_sec5_flagfiles,
+        planned_runs=sec5.planned_runs,
+        run=lambda ctx, shared: sec5.run(ctx),
+        claims=sec5.claims,
+        blocks=sec5.blocks,
+        report_order=1,
+    ),
+    Experiment(
+        key="finite_size",
+        title="Tc(L) at several lattice sizes",
+        applies=lambda config: bool(config.finite_size),
+        flagfiles=lambda config: [],
+        planned_runs=finite_size.planned_runs,
+        run=lambda ctx, shared: finite_size.run(ctx),
+        claims=finite_size.claims,
+        blocks=finite_size.blocks,
+        report_order=3,
+    ),
+    Experiment(
+        key="seed_study",
+        title="beta = 100 at other training seeds",
+        applies=lambda config: bool(config.seeds),
+        flagfiles=lambda config: [],
+        planned_runs=seed_study.planned_runs,
+        run=lambda ctx, shared: seed_study.run(ctx, *shared["three_phase"], shared.get("runs", {})),
+        blocks=seed_study.blocks,
+        needs_three_phase=True,
+        report_order=4,
+    ),
+    Experiment(
+        key="fig7",
+        title="Fig. 7: the beta^2-VAE",
+        applies=lambda config: 7 in config.figures,
+        flagfiles=_fig7_flagfiles,
+        planned_runs=fig7.planned_runs,
+        run=_fig7_run,
+        claims=fig7.claims,
+        blocks=fig7.blocks,
+        needs_three_phase=True,
+        report_order=2,
+    ),
 )
 
 

@@ -6,6 +6,7 @@ distributions: energy per site e, |m|, the nearest-neighbour correlation,
 and the fluctuation estimates of the specific heat and susceptibility
   c = N (<e^2> - <e>^2) / T^2,   chi = N (<m^2> - <|m|>^2) / T   (per site, k_B = 1).
 """
+
 import numpy as np
 from scipy import stats
 
@@ -28,9 +29,13 @@ def observables(configurations, temperature, coupling=1.0):
     n_sites = x.shape[-1] * x.shape[-2]
     e = energy_per_site(x, coupling=coupling)
     m = magnetization(x)
-    return {"energy": e, "abs_m": np.abs(m), "nn_correlation": nearest_neighbour_correlation(x),
-            "specific_heat": float(n_sites * e.var() / temperature**2),
-            "susceptibility": float(n_sites * (np.mean(m**2) - np.mean(np.abs(m)) ** 2) / temperature)}
+    return {
+        "energy": e,
+        "abs_m": np.abs(m),
+        "nn_correlation": nearest_neighbour_correlation(x),
+        "specific_heat": float(n_sites * e.var() / temperature**2),
+        "susceptibility": float(n_sites * (np.mean(m**2) - np.mean(np.abs(m)) ** 2) / temperature),
+    }
 
 
 def compare(generated, data, temperature, coupling=1.0):
@@ -43,11 +48,15 @@ def compare(generated, data, temperature, coupling=1.0):
     g, d = observables(generated, temperature, coupling), observables(data, temperature, coupling)
     out = {}
     for name in ("energy", "abs_m", "nn_correlation"):
-        out[name] = {"w1": float(stats.wasserstein_distance(g[name], d[name])),
-                     "mean_diff": float(g[name].mean() - d[name].mean()),
-                     "std_diff": float(g[name].std() - d[name].std()),
-                     "generated_mean": float(g[name].mean()), "data_mean": float(d[name].mean()),
-                     "generated_std": float(g[name].std()), "data_std": float(d[name].std())}
+        out[name] = {
+            "w1": float(stats.wasserstein_distance(g[name], d[name])),
+            "mean_diff": float(g[name].mean() - d[name].mean()),
+            "std_diff": float(g[name].std() - d[name].std()),
+            "generated_mean": float(g[name].mean()),
+            "data_mean": float(d[name].mean()),
+            "generated_std": float(g[name].std()),
+            "data_std": float(d[name].std()),
+        }
     for name in ("specific_heat", "susceptibility"):
         rel = (g[name] - d[name]) / d[name] if d[name] else float("nan")
         out[name] = {"generated": g[name], "data": d[name], "relative_diff": float(rel)}

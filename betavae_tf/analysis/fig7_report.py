@@ -1,4 +1,5 @@
 """Fig. 7's claims and report blocks, and the settings and thresholds they share with the experiment (fig7.py)."""
+
 import numpy as np
 
 from betavae_tf.analysis import claims as cl
@@ -7,29 +8,43 @@ from betavae_tf.analysis.text import fractions
 
 MEASURES = ("energy", "abs_m", "nn_correlation", "specific_heat", "susceptibility")
 SCALES = {
-    "quick": ({"FM": "data/ising_fm_only_quick.flags", "TC": "data/ising_tc_only_quick.flags",
-               "PM": "data/ising_pm_only_quick.flags"}, "repro/fig7_quick.flags"),
-    "paper": ({"FM": "data/ising_fm_only.flags", "TC": "data/ising_tc_only.flags",
-               "PM": "data/ising_pm_only.flags"}, "repro/fig7_paper.flags"),
+    "quick": (
+        {
+            "FM": "data/ising_fm_only_quick.flags",
+            "TC": "data/ising_tc_only_quick.flags",
+            "PM": "data/ising_pm_only_quick.flags",
+        },
+        "repro/fig7_quick.flags",
+    ),
+    "paper": (
+        {"FM": "data/ising_fm_only.flags", "TC": "data/ising_tc_only.flags", "PM": "data/ising_pm_only.flags"},
+        "repro/fig7_paper.flags",
+    ),
 }
 # The autoregressive heads' one-phase runs (more steps at quick scale: see the flagfile).
 AR_TRAIN = {"quick": "repro/fig7_autoregressive_quick.flags", "paper": "repro/fig7_paper.flags"}
-MODELS = (("beta-VAE", "bernoulli"), ("beta^2-VAE", "temperature"), ("autoregressive", "autoregressive"),
-          ("autoregressive_wide", "autoregressive_wide"))
+MODELS = (
+    ("beta-VAE", "bernoulli"),
+    ("beta^2-VAE", "temperature"),
+    ("autoregressive", "autoregressive"),
+    ("autoregressive_wide", "autoregressive_wide"),
+)
 # Fidelity is judged on the wide head (the one built for samples), the latent on the nearest-neighbour head
 # (the one built to keep it); the exact correction uses the wide head as its proposal.
 AR, ARW = "autoregressive", "autoregressive_wide"
 EXACT, SWEEP = "autoregressive_wide + exact", "autoregressive_wide + exact + sweep"
-EXACT_VARIANTS = ((EXACT, 0), (SWEEP, 1))   # (row, Metropolis sweeps between the model's proposals)
+EXACT_VARIANTS = ((EXACT, 0), (SWEEP, 1))  # (row, Metropolis sweeps between the model's proposals)
 # The exact correction: chains x measured steps (one batch of model proposals per step), unmeasured steps.
-EXACT_SETTINGS = {"quick": dict(n_chains=64, n_steps=200, burn_in=50),  # --exact_steps changes n_steps
-                  "paper": dict(n_chains=256, n_steps=1000, burn_in=100)}
+EXACT_SETTINGS = {
+    "quick": dict(n_chains=64, n_steps=200, burn_in=50),  # --exact_steps changes n_steps
+    "paper": dict(n_chains=256, n_steps=1000, burn_in=100),
+}
 AXIS_CORR = 0.95
-AR_ENERGY_TOLERANCE = 0.01      # relative, generated vs data energy per site (FM and PM)
-AR_NN_TOLERANCE = 0.02          # absolute, nearest-neighbour correlation (PM)
-EXACT_SIGMAS = 3.0              # exact chain's energy vs the exact finite-torus value
-LATENT_RATE = 0.5               # nat: the autoregressive head must still use z on the three-phase data
-LATENT_TC_TOLERANCE = 0.03      # relative deviation of Tc from the latent
+AR_ENERGY_TOLERANCE = 0.01  # relative, generated vs data energy per site (FM and PM)
+AR_NN_TOLERANCE = 0.02  # absolute, nearest-neighbour correlation (PM)
+EXACT_SIGMAS = 3.0  # exact chain's energy vs the exact finite-torus value
+LATENT_RATE = 0.5  # nat: the autoregressive head must still use z on the three-phase data
+LATENT_TC_TOLERANCE = 0.03  # relative deviation of Tc from the latent
 
 
 def distance(entry, measure):
@@ -54,36 +69,59 @@ def _counts(result):
 
 def _three_phase_evidence(result):
     t, ref = result["three_phase_beta2"], result.get("beta100_bernoulli")
-    text = (f"|corr(z{t['axis_m']}, m)| = {t['best_abs_corr_m']:.3f}, |corr(z{t['axis_ms']}, m_s)| = "
-            f"{t['best_abs_corr_ms']:.3f}; generated {fractions(t['generated_fractions'])}")
+    text = (
+        f"|corr(z{t['axis_m']}, m)| = {t['best_abs_corr_m']:.3f}, |corr(z{t['axis_ms']}, m_s)| = "
+        f"{t['best_abs_corr_ms']:.3f}; generated {fractions(t['generated_fractions'])}"
+    )
     if ref:
         text += f"; the beta-VAE: {ref['best_abs_corr_m']:.3f} / {ref['best_abs_corr_ms']:.3f}"
     return text
 
 
 CLAIMS = (
-    cl.Claim(id="fig7.beta_k_fm_above_pm", source="Fig. 7(b), Sec. VI",
-             reads="one_phase.*.beta^2-VAE.inverse_temperature",
-             threshold=None, applies=lambda r: {"FM", "PM"} <= set(r["one_phase"]),
-             text=cl.fixed("The beta^2-VAE learns a larger inverse temperature beta_k in FM than in PM."),
-             holds=lambda r: _beta_k(r, "FM")["mean"] > _beta_k(r, "PM")["mean"],
-             evidence=lambda r: (f"mean beta_k FM {_beta_k(r, 'FM')['mean']:.3f} (site spread "
-                                 f"{_beta_k(r, 'FM')['std_over_sites']:.3f}), PM {_beta_k(r, 'PM')['mean']:.3f} "
-                                 f"(site spread {_beta_k(r, 'PM')['std_over_sites']:.3f})")),
-    cl.Claim(id="fig7.fluctuations", source="Sec. VI (the paper shows this only qualitatively)",
-             reads="one_phase.*.beta2_closer_on", threshold=None,
-             text=cl.fixed("The beta^2-VAE's samples have the data's thermal fluctuations better than the "
-                           "beta-VAE's (closer on most of e, |m|, nn correlation, c, chi in every phase)."),
-             holds=lambda r: all(c > len(MEASURES) / 2 for c in _counts(r).values()),
-             evidence=lambda r: "; ".join(f"{p}: closer on {c} of {len(MEASURES)}" for p, c in _counts(r).items())),
-    cl.Claim(id="fig7.three_phase_axes", source="Sec. VI", reads="three_phase_beta2.best_abs_corr_m / _ms",
-             threshold=AXIS_CORR, applies=lambda r: "three_phase_beta2" in r,
-             text=cl.fixed(f"On the three-phase data at beta = 100 the beta^2 head keeps one latent axis for m "
-                           f"and another for m_s (|corr| >= {AXIS_CORR})."),
-             holds=lambda r: (r["three_phase_beta2"]["best_abs_corr_m"] >= AXIS_CORR
-                              and r["three_phase_beta2"]["best_abs_corr_ms"] >= AXIS_CORR
-                              and r["three_phase_beta2"]["axis_m"] != r["three_phase_beta2"]["axis_ms"]),
-             evidence=_three_phase_evidence),
+    cl.Claim(
+        id="fig7.beta_k_fm_above_pm",
+        source="Fig. 7(b), Sec. VI",
+        reads="one_phase.*.beta^2-VAE.inverse_temperature",
+        threshold=None,
+        applies=lambda r: {"FM", "PM"} <= set(r["one_phase"]),
+        text=cl.fixed("The beta^2-VAE learns a larger inverse temperature beta_k in FM than in PM."),
+        holds=lambda r: _beta_k(r, "FM")["mean"] > _beta_k(r, "PM")["mean"],
+        evidence=lambda r: (
+            f"mean beta_k FM {_beta_k(r, 'FM')['mean']:.3f} (site spread "
+            f"{_beta_k(r, 'FM')['std_over_sites']:.3f}), PM {_beta_k(r, 'PM')['mean']:.3f} "
+            f"(site spread {_beta_k(r, 'PM')['std_over_sites']:.3f})"
+        ),
+    ),
+    cl.Claim(
+        id="fig7.fluctuations",
+        source="Sec. VI (the paper shows this only qualitatively)",
+        reads="one_phase.*.beta2_closer_on",
+        threshold=None,
+        text=cl.fixed(
+            "The beta^2-VAE's samples have the data's thermal fluctuations better than the "
+            "beta-VAE's (closer on most of e, |m|, nn correlation, c, chi in every phase)."
+        ),
+        holds=lambda r: all(c > len(MEASURES) / 2 for c in _counts(r).values()),
+        evidence=lambda r: "; ".join(f"{p}: closer on {c} of {len(MEASURES)}" for p, c in _counts(r).items()),
+    ),
+    cl.Claim(
+        id="fig7.three_phase_axes",
+        source="Sec. VI",
+        reads="three_phase_beta2.best_abs_corr_m / _ms",
+        threshold=AXIS_CORR,
+        applies=lambda r: "three_phase_beta2" in r,
+        text=cl.fixed(
+            f"On the three-phase data at beta = 100 the beta^2 head keeps one latent axis for m "
+            f"and another for m_s (|corr| >= {AXIS_CORR})."
+        ),
+        holds=lambda r: (
+            r["three_phase_beta2"]["best_abs_corr_m"] >= AXIS_CORR
+            and r["three_phase_beta2"]["best_abs_corr_ms"] >= AXIS_CORR
+            and r["three_phase_beta2"]["axis_m"] != r["three_phase_beta2"]["axis_ms"]
+        ),
+        evidence=_three_phase_evidence,
+    ),
 )
 
 
@@ -107,16 +145,19 @@ def _exact_evidence(result, variant=EXACT, phases=None):
         e = models.get(variant)
         if e and (phases is None or phase in phases):
             energy, error = e["observables"]["energy"]
-            parts.append(f"{phase} (T = {e['temperature']:g}): {energy:.4f} +- {error:.4f} vs {e['exact_energy']:.4f}, "
-                         f"acceptance {e['acceptance']:.3f}, ESS {e['ess']:.1f} of {e['n_proposals']}")
+            parts.append(
+                f"{phase} (T = {e['temperature']:g}): {energy:.4f} +- {error:.4f} vs {e['exact_energy']:.4f}, "
+                f"acceptance {e['acceptance']:.3f}, ESS {e['ess']:.1f} of {e['n_proposals']}"
+            )
     return "; ".join(parts)
 
 
 def _exact_holds(result, variant=EXACT, phases=None):
     entries = [m[variant] for p, m in result["one_phase"].items() if variant in m and (phases is None or p in phases)]
-    return bool(entries) and all(e["energy_deviation_in_errors"] is not None
-                                 and abs(e["energy_deviation_in_errors"]) <= EXACT_SIGMAS
-               for e in entries)
+    return bool(entries) and all(
+        e["energy_deviation_in_errors"] is not None and abs(e["energy_deviation_in_errors"]) <= EXACT_SIGMAS
+        for e in entries
+    )
 
 
 def _latent(result):
@@ -127,6 +168,7 @@ def _latent_tc(entry):
     """(Tc, the largest relative deviation over the couplings) from the distance to the disordered codes
     (latent_transition): every coupling's transition must be within the tolerance, not only their mean."""
     from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
+
     t = entry.get("latent_transition") or {}
     per = [v["tc"] for v in t.get("by_coupling", {}).values()] or [t.get("tc", np.nan)]
     if not per or not all(np.isfinite(per)):
@@ -140,67 +182,110 @@ def _logistic_text(v):
 
 def _latent_text(entry):
     t = entry.get("latent_transition") or {}
-    parts = [f"J = {j}: {_f(v['tc'])} +- {_f(v['error'])}{_logistic_text(v)}"
-             for j, v in t.get("by_coupling", {}).items()]
+    parts = [
+        f"J = {j}: {_f(v['tc'])} +- {_f(v['error'])}{_logistic_text(v)}" for j, v in t.get("by_coupling", {}).items()
+    ]
     axis = entry.get("tc", {}).get("combined", entry.get("tc_combined"))
-    return (f"{_f(t.get('tc'))} (mean; " + ", ".join(parts)
-            + f"; from |z| on the m / m_s axes {_f(axis)})")
+    return f"{_f(t.get('tc'))} (mean; " + ", ".join(parts) + f"; from |z| on the m / m_s axes {_f(axis)})"
 
 
 CLAIMS += (
-    cl.Claim(id="fig7.autoregressive_energy", source="this package (autoregressive head)",
-             reads="one_phase.FM/PM.autoregressive_wide.fidelity.energy", threshold=AR_ENERGY_TOLERANCE,
-             applies=_has_ar,
-             text=cl.fixed(f"The wide autoregressive head's samples have the data's energy per site within "
-                           f"{100 * AR_ENERGY_TOLERANCE:g}% in FM (T = 2) and PM (T = 3)."),
-             holds=lambda r: all(_relative_energy(r, p) <= AR_ENERGY_TOLERANCE for p in ("FM", "PM")),
-             evidence=lambda r: "; ".join(
-                 f"{p}: {r['one_phase'][p][ARW]['fidelity']['energy']['generated_mean']:.4f} vs "
-                 f"{r['one_phase'][p][ARW]['fidelity']['energy']['data_mean']:.4f} "
-                 f"({100 * _relative_energy(r, p):.2f}%; nearest-neighbour head "
-                 f"{100 * _relative_energy(r, p, AR):.2f}%)" for p in ("FM", "PM"))),
-    cl.Claim(id="fig7.autoregressive_nn", source="this package (autoregressive head)",
-             reads="one_phase.PM.autoregressive_wide.fidelity.nn_correlation", threshold=AR_NN_TOLERANCE,
-             applies=_has_ar,
-             text=cl.fixed(f"In PM (T = 3) the wide autoregressive head's nearest-neighbour correlation is within "
-                           f"{AR_NN_TOLERANCE:g} of the data's (the factorised heads give 0)."),
-             holds=lambda r: _nn_gap(r, "PM") <= AR_NN_TOLERANCE,
-             evidence=lambda r: "; ".join(
-                 f"{name} {r['one_phase']['PM'][name]['fidelity']['nn_correlation']['generated_mean']:.4f}"
-                 for name in (ARW, AR, "beta-VAE")) + (
-                 f" (data {r['one_phase']['PM'][ARW]['fidelity']['nn_correlation']['data_mean']:.4f})")),
-    cl.Claim(id="fig7.exact_energy", source="this package (exact sampling with the model as proposal)",
-             reads="one_phase.FM/PM.autoregressive + exact", threshold=EXACT_SIGMAS,
-             applies=lambda r: all(EXACT in r["one_phase"].get(p, {}) for p in ("FM", "PM")),
-             text=cl.fixed(f"With the wide autoregressive model as the proposal of an independence Metropolis-Hastings "
-                           f"chain, the energy per site agrees with the exact finite-torus value within "
-                           f"{EXACT_SIGMAS:g} standard errors at T = 2 and T = 3."),
-             holds=lambda r: _exact_holds(r, EXACT, ("FM", "PM")),
-             evidence=lambda r: _exact_evidence(r, EXACT, ("FM", "PM"))),
-    cl.Claim(id="fig7.exact_energy_with_sweeps", source="this package (exact sampling with the model as proposal)",
-             reads="one_phase.*.autoregressive + exact + sweep", threshold=EXACT_SIGMAS,
-             applies=lambda r: any(SWEEP in m for m in r["one_phase"].values()),
-             text=cl.fixed(f"With one Metropolis sweep between the model's proposals, the chain's energy per site "
-                           f"agrees with the exact finite-torus value within {EXACT_SIGMAS:g} standard errors at "
-                           f"every temperature, T = 2.269 included."),
-             holds=lambda r: _exact_holds(r, SWEEP), evidence=lambda r: _exact_evidence(r, SWEEP)),
-    cl.Claim(id="fig7.autoregressive_latent", source="this package (autoregressive head)",
-             reads="three_phase_autoregressive.rate / latent_transition.tc", threshold=LATENT_RATE,
-             applies=lambda r: "three_phase_autoregressive" in r,
-             text=cl.fixed(f"On the three-phase data at beta = 100 the (nearest-neighbour) autoregressive head still "
-                           f"uses its latent (rate > {LATENT_RATE:g} nat) and Tc from the latent (the steepest "
-                           f"slope of the mean distance from the disordered codes against T, as betavae-analyze) "
-                           f"is within {100 * LATENT_TC_TOLERANCE:g}% of Onsager's for J = +1 and for J = -1."),
-             holds=lambda r: (_latent(r)["rate"] > LATENT_RATE
-                              and _latent_tc(_latent(r))[1] <= LATENT_TC_TOLERANCE),
-             evidence=lambda r: (f"rate {_latent(r)['rate']:.2f} nat, Tc {_latent_text(_latent(r))}; "
-                                 f"|corr| with m {_latent(r)['best_abs_corr_m']:.3f}, m_s "
-                                 f"{_latent(r)['best_abs_corr_ms']:.3f}" + (
-                                     f"; the wide head: rate {r['three_phase_autoregressive_wide']['rate']:.2f}"
-                                     if "three_phase_autoregressive_wide" in r else "") + (
-                                     f"; the Bernoulli head: rate {r['beta100_bernoulli']['rate']:.2f}, Tc "
-                                     f"{_latent_text(r['beta100_bernoulli'])}"
-                                     if "rate" in r.get("beta100_bernoulli", {}) else ""))),
+    cl.Claim(
+        id="fig7.autoregressive_energy",
+        source="this package (autoregressive head)",
+        reads="one_phase.FM/PM.autoregressive_wide.fidelity.energy",
+        threshold=AR_ENERGY_TOLERANCE,
+        applies=_has_ar,
+        text=cl.fixed(
+            f"The wide autoregressive head's samples have the data's energy per site within "
+            f"{100 * AR_ENERGY_TOLERANCE:g}% in FM (T = 2) and PM (T = 3)."
+        ),
+        holds=lambda r: all(_relative_energy(r, p) <= AR_ENERGY_TOLERANCE for p in ("FM", "PM")),
+        evidence=lambda r: "; ".join(
+            f"{p}: {r['one_phase'][p][ARW]['fidelity']['energy']['generated_mean']:.4f} vs "
+            f"{r['one_phase'][p][ARW]['fidelity']['energy']['data_mean']:.4f} "
+            f"({100 * _relative_energy(r, p):.2f}%; nearest-neighbour head "
+            f"{100 * _relative_energy(r, p, AR):.2f}%)"
+            for p in ("FM", "PM")
+        ),
+    ),
+    cl.Claim(
+        id="fig7.autoregressive_nn",
+        source="this package (autoregressive head)",
+        reads="one_phase.PM.autoregressive_wide.fidelity.nn_correlation",
+        threshold=AR_NN_TOLERANCE,
+        applies=_has_ar,
+        text=cl.fixed(
+            f"In PM (T = 3) the wide autoregressive head's nearest-neighbour correlation is within "
+            f"{AR_NN_TOLERANCE:g} of the data's (the factorised heads give 0)."
+        ),
+        holds=lambda r: _nn_gap(r, "PM") <= AR_NN_TOLERANCE,
+        evidence=lambda r: (
+            "; ".join(
+                f"{name} {r['one_phase']['PM'][name]['fidelity']['nn_correlation']['generated_mean']:.4f}"
+                for name in (ARW, AR, "beta-VAE")
+            )
+            + (f" (data {r['one_phase']['PM'][ARW]['fidelity']['nn_correlation']['data_mean']:.4f})")
+        ),
+    ),
+    cl.Claim(
+        id="fig7.exact_energy",
+        source="this package (exact sampling with the model as proposal)",
+        reads="one_phase.FM/PM.autoregressive + exact",
+        threshold=EXACT_SIGMAS,
+        applies=lambda r: all(EXACT in r["one_phase"].get(p, {}) for p in ("FM", "PM")),
+        text=cl.fixed(
+            f"With the wide autoregressive model as the proposal of an independence Metropolis-Hastings "
+            f"chain, the energy per site agrees with the exact finite-torus value within "
+            f"{EXACT_SIGMAS:g} standard errors at T = 2 and T = 3."
+        ),
+        holds=lambda r: _exact_holds(r, EXACT, ("FM", "PM")),
+        evidence=lambda r: _exact_evidence(r, EXACT, ("FM", "PM")),
+    ),
+    cl.Claim(
+        id="fig7.exact_energy_with_sweeps",
+        source="this package (exact sampling with the model as proposal)",
+        reads="one_phase.*.autoregressive + exact + sweep",
+        threshold=EXACT_SIGMAS,
+        applies=lambda r: any(SWEEP in m for m in r["one_phase"].values()),
+        text=cl.fixed(
+            f"With one Metropolis sweep between the model's proposals, the chain's energy per site "
+            f"agrees with the exact finite-torus value within {EXACT_SIGMAS:g} standard errors at "
+            f"every temperature, T = 2.269 included."
+        ),
+        holds=lambda r: _exact_holds(r, SWEEP),
+        evidence=lambda r: _exact_evidence(r, SWEEP),
+    ),
+    cl.Claim(
+        id="fig7.autoregressive_latent",
+        source="this package (autoregressive head)",
+        reads="three_phase_autoregressive.rate / latent_transition.tc",
+        threshold=LATENT_RATE,
+        applies=lambda r: "three_phase_autoregressive" in r,
+        text=cl.fixed(
+            f"On the three-phase data at beta = 100 the (nearest-neighbour) autoregressive head still "
+            f"uses its latent (rate > {LATENT_RATE:g} nat) and Tc from the latent (the steepest "
+            f"slope of the mean distance from the disordered codes against T, as betavae-analyze) "
+            f"is within {100 * LATENT_TC_TOLERANCE:g}% of Onsager's for J = +1 and for J = -1."
+        ),
+        holds=lambda r: _latent(r)["rate"] > LATENT_RATE and _latent_tc(_latent(r))[1] <= LATENT_TC_TOLERANCE,
+        evidence=lambda r: (
+            f"rate {_latent(r)['rate']:.2f} nat, Tc {_latent_text(_latent(r))}; "
+            f"|corr| with m {_latent(r)['best_abs_corr_m']:.3f}, m_s "
+            f"{_latent(r)['best_abs_corr_ms']:.3f}"
+            + (
+                f"; the wide head: rate {r['three_phase_autoregressive_wide']['rate']:.2f}"
+                if "three_phase_autoregressive_wide" in r
+                else ""
+            )
+            + (
+                f"; the Bernoulli head: rate {r['beta100_bernoulli']['rate']:.2f}, Tc "
+                f"{_latent_text(r['beta100_bernoulli'])}"
+                if "rate" in r.get("beta100_bernoulli", {})
+                else ""
+            )
+        ),
+    ),
 )
 
 
@@ -209,16 +294,21 @@ def claims(result):
 
 
 def blocks(fig7):
-    out = [("h2", "Fig. 7: beta-VAE, beta^2-VAE and the autoregressive head, one-phase learning at beta = 100"),
-           ("p", "Each model is trained on one phase alone (" + ", ".join(
-               f"{p}: J = {v['J']:g}, T = {v['T']:g}" for p, v in fig7["temperatures"].items()) +
-            "); configurations sigma are drawn from its decoder at z ~ N(0, I) and compared with the "
+    out = [
+        ("h2", "Fig. 7: beta-VAE, beta^2-VAE and the autoregressive head, one-phase learning at beta = 100"),
+        (
+            "p",
+            "Each model is trained on one phase alone ("
+            + ", ".join(f"{p}: J = {v['J']:g}, T = {v['T']:g}" for p, v in fig7["temperatures"].items())
+            + "); configurations sigma are drawn from its decoder at z ~ N(0, I) and compared with the "
             "Monte Carlo data: Wasserstein-1 distance (W1) and means of the energy per site e, |m| and "
             "the nearest-neighbour correlation; specific heat c = N var(e) / T^2 and susceptibility "
             "chi = N (<m^2> - <|m|>^2) / T of each set. The rows 'autoregressive_wide + exact' hold the "
             "states of Metropolis-Hastings chains that use the wide autoregressive model as their proposal "
             "(exact Boltzmann samples whatever the model's quality; '+ sweep': one Metropolis sweep between "
-            "proposals).")]
+            "proposals).",
+        ),
+    ]
     rows = []
     for phase, models in fig7["one_phase"].items():
         for name in [n for n, _ in MODELS] + [v for v, _ in EXACT_VARIANTS]:
@@ -227,18 +317,41 @@ def blocks(fig7):
             e = models[name]
             f = e["fidelity"]
             beta = e.get("inverse_temperature")
-            rows.append([phase, name, _f(f["energy"]["w1"], 4),
-                         f"{_f(f['energy']['generated_mean'])} / {_f(f['energy']['data_mean'])}",
-                         _f(f["abs_m"]["w1"], 4), f"{_f(f['abs_m']['generated_mean'])} / {_f(f['abs_m']['data_mean'])}",
-                         f"{_f(f['nn_correlation']['generated_mean'])} / {_f(f['nn_correlation']['data_mean'])}",
-                         f"{_f(f['specific_heat']['generated'], 2)} / {_f(f['specific_heat']['data'], 2)}",
-                         f"{_f(f['susceptibility']['generated'], 2)} / {_f(f['susceptibility']['data'], 2)}",
-                         f"{_f(beta['mean'])} ± {_f(beta['std_over_sites'])}" if beta else "-"])
-        rows.append([phase, "beta^2 closer on", f"{models['beta2_closer_on']} of {len(MEASURES)}", "", "", "", "",
-                     "", "", ""])
-    out.append(("table", ["phase", "model", "W1 e", "mean e gen / data", "W1 |m|", "mean |m| gen / data",
-                          "nn corr gen / data", "c gen / data", "chi gen / data", "beta_k mean ± site spread"],
-                rows))
+            rows.append(
+                [
+                    phase,
+                    name,
+                    _f(f["energy"]["w1"], 4),
+                    f"{_f(f['energy']['generated_mean'])} / {_f(f['energy']['data_mean'])}",
+                    _f(f["abs_m"]["w1"], 4),
+                    f"{_f(f['abs_m']['generated_mean'])} / {_f(f['abs_m']['data_mean'])}",
+                    f"{_f(f['nn_correlation']['generated_mean'])} / {_f(f['nn_correlation']['data_mean'])}",
+                    f"{_f(f['specific_heat']['generated'], 2)} / {_f(f['specific_heat']['data'], 2)}",
+                    f"{_f(f['susceptibility']['generated'], 2)} / {_f(f['susceptibility']['data'], 2)}",
+                    f"{_f(beta['mean'])} ± {_f(beta['std_over_sites'])}" if beta else "-",
+                ]
+            )
+        rows.append(
+            [phase, "beta^2 closer on", f"{models['beta2_closer_on']} of {len(MEASURES)}", "", "", "", "", "", "", ""]
+        )
+    out.append(
+        (
+            "table",
+            [
+                "phase",
+                "model",
+                "W1 e",
+                "mean e gen / data",
+                "W1 |m|",
+                "mean |m| gen / data",
+                "nn corr gen / data",
+                "c gen / data",
+                "chi gen / data",
+                "beta_k mean ± site spread",
+            ],
+            rows,
+        )
+    )
     exact_rows = []
     for phase, models in fig7["one_phase"].items():
         for variant, sweeps in EXACT_VARIANTS:
@@ -248,65 +361,153 @@ def blocks(fig7):
             energy, error = e["observables"]["energy"]
             m, m_error = e["observables"]["abs_order_parameter"]
             is_energy, is_error = e["importance"]["energy"]
-            exact_rows.append([
-                phase, f"{e['temperature']:g}", str(sweeps), f"{e['acceptance']:.4f}",
-                f"{e['ess']:.1f} / {e['n_proposals']}",
-                f"{e['tau_int']['energy']:.1f}", f"{energy:.4f} ± {error:.4f}", f"{e['exact_energy']:.4f}",
-                f"{is_energy:.4f} ± {is_error:.4f}", f"{m:.4f} ± {m_error:.4f}",
-                f"{ref['abs_m'][0]:.4f} ± {ref['abs_m'][1]:.4f}" if ref else "-",
-                f"{e['independent_per_second']:.3g}",
-                f"{ref['independent_per_second']:.3g} ({ref['algorithm']})" if ref else "-"])
+            exact_rows.append(
+                [
+                    phase,
+                    f"{e['temperature']:g}",
+                    str(sweeps),
+                    f"{e['acceptance']:.4f}",
+                    f"{e['ess']:.1f} / {e['n_proposals']}",
+                    f"{e['tau_int']['energy']:.1f}",
+                    f"{energy:.4f} ± {error:.4f}",
+                    f"{e['exact_energy']:.4f}",
+                    f"{is_energy:.4f} ± {is_error:.4f}",
+                    f"{m:.4f} ± {m_error:.4f}",
+                    f"{ref['abs_m'][0]:.4f} ± {ref['abs_m'][1]:.4f}" if ref else "-",
+                    f"{e['independent_per_second']:.3g}",
+                    f"{ref['independent_per_second']:.3g} ({ref['algorithm']})" if ref else "-",
+                ]
+            )
     if exact_rows:
-        out.append(("p", "Exact sampling with the wide autoregressive model as the proposal (independence "
-                         "Metropolis-Hastings on (x, z), target exp(-E/T) q(z|x); betavae_tf.sampling), without and "
-                         "with one checkerboard Metropolis sweep (and a fresh z ~ q(z|x)) between the model's "
-                         "proposals: acceptance "
-                         "of the model's proposals, the importance weights' effective sample size (ESS) over all "
-                         "proposals, the chains' tau_int of e in steps, e from the chains and from importance "
-                         "sampling against the exact finite-torus energy (Kaufman), |m| against the compiled "
-                         "sampler's decorrelated samples, and independent samples per "
-                         "second (chains x steps / 2 tau_int / seconds) against the compiled Monte Carlo sampler "
-                         "making decorrelated samples in the same run."))
-        out.append(("table", ["phase", "T", "sweeps", "acceptance", "ESS / proposals", "tau_int(e)", "e chain",
-                              "e exact", "e importance", "|m| chain", "|m| compiled", "indep./s model",
-                              "indep./s compiled"], exact_rows))
+        out.append(
+            (
+                "p",
+                "Exact sampling with the wide autoregressive model as the proposal (independence "
+                "Metropolis-Hastings on (x, z), target exp(-E/T) q(z|x); betavae_tf.sampling), without and "
+                "with one checkerboard Metropolis sweep (and a fresh z ~ q(z|x)) between the model's "
+                "proposals: acceptance "
+                "of the model's proposals, the importance weights' effective sample size (ESS) over all "
+                "proposals, the chains' tau_int of e in steps, e from the chains and from importance "
+                "sampling against the exact finite-torus energy (Kaufman), |m| against the compiled "
+                "sampler's decorrelated samples, and independent samples per "
+                "second (chains x steps / 2 tau_int / seconds) against the compiled Monte Carlo sampler "
+                "making decorrelated samples in the same run.",
+            )
+        )
+        out.append(
+            (
+                "table",
+                [
+                    "phase",
+                    "T",
+                    "sweeps",
+                    "acceptance",
+                    "ESS / proposals",
+                    "tau_int(e)",
+                    "e chain",
+                    "e exact",
+                    "e importance",
+                    "|m| chain",
+                    "|m| compiled",
+                    "indep./s model",
+                    "indep./s compiled",
+                ],
+                exact_rows,
+            )
+        )
     t = fig7.get("three_phase_beta2")
     if t:
         g = t["generated_fractions"]
-        out.append(("p", f"beta^2 head on the three-phase data, beta = 100, {t['epochs']} epochs: |corr| with m "
-                         f"{t['best_abs_corr_m']:.3f} (z{t['axis_m']}), with m_s {t['best_abs_corr_ms']:.3f} "
-                         f"(z{t['axis_ms']}), FM-AFM |cos| {_f(t['fm_afm_cos'])}, generated " +
-                         ", ".join(f"{k} {100 * v:.1f}%" for k, v in g.items()) + f", rate {t['rate']:.2f}."))
+        out.append(
+            (
+                "p",
+                f"beta^2 head on the three-phase data, beta = 100, {t['epochs']} epochs: |corr| with m "
+                f"{t['best_abs_corr_m']:.3f} (z{t['axis_m']}), with m_s {t['best_abs_corr_ms']:.3f} "
+                f"(z{t['axis_ms']}), FM-AFM |cos| {_f(t['fm_afm_cos'])}, generated "
+                + ", ".join(f"{k} {100 * v:.1f}%" for k, v in g.items())
+                + f", rate {t['rate']:.2f}.",
+            )
+        )
     ref = fig7.get("beta100_bernoulli", {})
+
     def distance_tc(entry):
         t = entry.get("latent_transition")
         if not t:
             return "-"
-        return f"{_f(t['tc'])} (" + ", ".join(f"J = {j}: {_f(v['tc'])} ± {_f(v['error'])}{_logistic_text(v)}"
-                                             for j, v in t["by_coupling"].items()) + ")"
+        return (
+            f"{_f(t['tc'])} ("
+            + ", ".join(
+                f"J = {j}: {_f(v['tc'])} ± {_f(v['error'])}{_logistic_text(v)}" for j, v in t["by_coupling"].items()
+            )
+            + ")"
+        )
 
-    rows = [["bernoulli (Figs. 2-4)", _f(ref.get("rate")), _f(ref.get("best_abs_corr_m")),
-             _f(ref.get("best_abs_corr_ms")), "-", _f(ref.get("tc_combined")), distance_tc(ref)]] if ref else []
+    rows = (
+        [
+            [
+                "bernoulli (Figs. 2-4)",
+                _f(ref.get("rate")),
+                _f(ref.get("best_abs_corr_m")),
+                _f(ref.get("best_abs_corr_ms")),
+                "-",
+                _f(ref.get("tc_combined")),
+                distance_tc(ref),
+            ]
+        ]
+        if ref
+        else []
+    )
     for head, key in ((AR, "three_phase_autoregressive"), (ARW, "three_phase_autoregressive_wide")):
         t = fig7.get(key)
         if t:
-            rows.append([f"{head} ({t['epochs']} epochs)", _f(t["rate"]), _f(t["best_abs_corr_m"]),
-                         _f(t["best_abs_corr_ms"]), _f(t["fm_afm_cos"]), _f(t["tc"].get("combined")),
-                         distance_tc(t)])
+            rows.append(
+                [
+                    f"{head} ({t['epochs']} epochs)",
+                    _f(t["rate"]),
+                    _f(t["best_abs_corr_m"]),
+                    _f(t["best_abs_corr_ms"]),
+                    _f(t["fm_afm_cos"]),
+                    _f(t["tc"].get("combined")),
+                    distance_tc(t),
+                ]
+            )
     if len(rows) > 1:
-        out.append(("p", "The autoregressive heads on the three-phase data at beta = 100: does the latent keep "
-                         "its meaning? The nearest-neighbour head's conditionals are linear in the two neighbours "
-                         "drawn before, with couplings from z, so the phase must come from z; the wide head sees "
-                         "sites of the same sublattice, which are aligned in FM and AFM alike, and needs no z."))
-        out.append(("p", "Tc from the latent, two ways: from |z| on the axes that track m and m_s (Figs. 2-4; it "
-                         "assumes a latent axis signed like m) and from the distance to the disordered cluster's "
-                         "centre (betavae-analyze, per J: the steepest slope of its mean against T, the logistic "
-                         "step's midpoint in brackets). A head whose couplings come from z needs no sign of m "
-                         "in z, so only the second measures every head on an equal footing; its codes track the "
-                         "nearest-neighbour coupling, which grows over the whole range of T, and a logistic step "
-                         "fitted to that puts its midpoint too high."))
-        out.append(("table", ["head", "rate (nat)", "|corr| z-m", "|corr| z-m_s", "FM-AFM |cos|",
-                              "Tc, |z| on the m / m_s axes", "Tc, distance from the disordered codes"], rows))
+        out.append(
+            (
+                "p",
+                "The autoregressive heads on the three-phase data at beta = 100: does the latent keep "
+                "its meaning? The nearest-neighbour head's conditionals are linear in the two neighbours "
+                "drawn before, with couplings from z, so the phase must come from z; the wide head sees "
+                "sites of the same sublattice, which are aligned in FM and AFM alike, and needs no z.",
+            )
+        )
+        out.append(
+            (
+                "p",
+                "Tc from the latent, two ways: from |z| on the axes that track m and m_s (Figs. 2-4; it "
+                "assumes a latent axis signed like m) and from the distance to the disordered cluster's "
+                "centre (betavae-analyze, per J: the steepest slope of its mean against T, the logistic "
+                "step's midpoint in brackets). A head whose couplings come from z needs no sign of m "
+                "in z, so only the second measures every head on an equal footing; its codes track the "
+                "nearest-neighbour coupling, which grows over the whole range of T, and a logistic step "
+                "fitted to that puts its midpoint too high.",
+            )
+        )
+        out.append(
+            (
+                "table",
+                [
+                    "head",
+                    "rate (nat)",
+                    "|corr| z-m",
+                    "|corr| z-m_s",
+                    "FM-AFM |cos|",
+                    "Tc, |z| on the m / m_s axes",
+                    "Tc, distance from the disordered codes",
+                ],
+                rows,
+            )
+        )
     return out
 
 

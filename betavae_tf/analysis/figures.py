@@ -3,6 +3,7 @@
 Each function takes arrays, writes PNG and PDF next to each other and returns
 the PNG path. Gray scale as in the paper: m_k = 0 white, 1 black, 1/2 gray.
 """
+
 import os
 
 import numpy as np
@@ -12,13 +13,18 @@ from betavae_tf import phases as ph
 from betavae_tf.images import tile
 from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
 
-PHASE_STYLE = {ph.FM: ("FM", "tab:blue"), ph.AFM: ("AFM", "tab:red"), ph.PM: ("PM", "tab:gray"),
-               ph.UNKNOWN: ("unknown", "k")}
+PHASE_STYLE = {
+    ph.FM: ("FM", "tab:blue"),
+    ph.AFM: ("AFM", "tab:red"),
+    ph.PM: ("PM", "tab:gray"),
+    ph.UNKNOWN: ("unknown", "k"),
+}
 
 
 def subplots(nrows=1, ncols=1, figsize=None, squeeze=True):
     """A Figure without pyplot: the caller's matplotlib backend (e.g. a notebook's) is left alone."""
     from matplotlib.figure import Figure
+
     fig = Figure(figsize=figsize)
     return fig, fig.subplots(nrows, ncols, squeeze=squeeze)
 
@@ -60,12 +66,14 @@ def figure3(latent_by_beta, phase, temperature, path):
         ax.set_title(_panel("abcdefgh"[k], beta))
         ax.set_xlabel("$z_0$")
         ax.set_ylabel("$z_1$")
-        sc = axes[1, k].scatter(z[:, 0], y, s=2, c=temperature[order], cmap="coolwarm", alpha=0.6,
-                                linewidths=0)
+        sc = axes[1, k].scatter(z[:, 0], y, s=2, c=temperature[order], cmap="coolwarm", alpha=0.6, linewidths=0)
         axes[1, k].set_xlabel("$z_0$")
         axes[1, k].set_ylabel("$z_1$")
-    handles = [Line2D([], [], marker="o", ls="", color=c, label=n) for code, (n, c) in PHASE_STYLE.items()
-               if code in set(np.unique(phase).tolist())]
+    handles = [
+        Line2D([], [], marker="o", ls="", color=c, label=n)
+        for code, (n, c) in PHASE_STYLE.items()
+        if code in set(np.unique(phase).tolist())
+    ]
     axes[0, -1].legend(handles=handles, loc="upper right", fontsize=7)
     fig.colorbar(sc, ax=axes[1, :].tolist(), label="T / |J|", shrink=0.8)
     return save_figure(fig, path)
@@ -86,11 +94,11 @@ def figure4(decode_fn, axis_m, axis_ms, latent_dim, path, corr_m=None, corr_ms=N
     maps = np.asarray(decode_fn(z))
     grid = tile(maps[..., None], columns=n, gap=2, fill=np.nan)[..., 0]
     fig, ax = subplots(figsize=(5.2, 5.2))
-    ax.imshow(grid, cmap="gray_r", vmin=0, vmax=1, extent=(-extent, extent, -extent, extent),
-              interpolation="nearest")
+    ax.imshow(grid, cmap="gray_r", vmin=0, vmax=1, extent=(-extent, extent, -extent, extent), interpolation="nearest")
     label_m = f"$z_{axis_m}$: magnetization m" + (f" (corr {corr_m:+.2f})" if corr_m is not None else "")
     label_ms = f"$z_{axis_ms}$: staggered magnetization $m_s$" + (
-        f" (corr {corr_ms:+.2f})" if corr_ms is not None else "")
+        f" (corr {corr_ms:+.2f})" if corr_ms is not None else ""
+    )
     ax.set_xlabel(label_m)
     ax.set_ylabel(label_ms)
     ax.set_title("decoded $m_k$ across the latent plane, $\\beta$ = 100")
@@ -109,8 +117,12 @@ def mmd_chart(mmd_by_beta, path):
         ax.bar(x, [base[p]["input"] / base["+,PM"]["input"] for p in pairs], width, label="input", color="k")
     for k, beta in enumerate(betas):
         d = mmd_by_beta[beta]
-        ax.bar(x + (k + 1) * width, [d[p]["latent"] / d["+,PM"]["latent"] for p in pairs], width,
-               label=f"latent, $\\beta$ = {beta:g}")
+        ax.bar(
+            x + (k + 1) * width,
+            [d[p]["latent"] / d["+,PM"]["latent"] for p in pairs],
+            width,
+            label=f"latent, $\\beta$ = {beta:g}",
+        )
     ax.set_xticks(x + width * len(betas) / 2, [f"({p})" for p in pairs])
     ax.set_ylabel("MMD / MMD(+, PM)")
     ax.legend(fontsize=7)
@@ -120,12 +132,19 @@ def mmd_chart(mmd_by_beta, path):
 def order_parameter_vs_temperature(tc_by_name, path, beta=100):
     """Mean |z| on the m axis (J > 0 samples) and on the m_s axis (J < 0) against T, with Tc."""
     fig, ax = subplots(figsize=(4.6, 3.2))
-    for (name, entry), colour in zip(((k, v) for k, v in tc_by_name.items() if isinstance(v, dict)),
-                                     ("tab:blue", "tab:red")):
+    for (name, entry), colour in zip(
+        ((k, v) for k, v in tc_by_name.items() if isinstance(v, dict)), ("tab:blue", "tab:red")
+    ):
         curve = entry["curve"]
         label = {"from_m_axis": "|z| on the m axis, J = +1", "from_ms_axis": "|z| on the m_s axis, J = -1"}[name]
-        ax.plot(curve["temperatures"], curve["mean"], "o-", color=colour, ms=3,
-                label=f"{label}: Tc = {entry['tc']:.3f} ± {entry['error']:.3f}")
+        ax.plot(
+            curve["temperatures"],
+            curve["mean"],
+            "o-",
+            color=colour,
+            ms=3,
+            label=f"{label}: Tc = {entry['tc']:.3f} ± {entry['error']:.3f}",
+        )
         ax.axvline(entry["tc"], color=colour, ls=":", lw=1)
     ax.axvline(ISING_CRITICAL_TEMPERATURE, color="k", ls="--", lw=1, label="exact Tc = 2.269")
     ax.set_xlabel("T / |J|")
@@ -139,10 +158,14 @@ def figure7(arrays_by_phase, path):
     """Fig. 7(b): per phase, generated samples, local fields h_k and inverse temperatures beta_k."""
     phases = list(arrays_by_phase)
     n = len(next(iter(arrays_by_phase.values()))["samples"])
-    rows = [("samples", "generated $\\sigma$", "gray_r", (0, 1)), ("local_field", "$h_k$", "RdBu_r", None),
-            ("inverse_temperature", "$\\beta_k$", "viridis", (0, 1))]
-    fig, axes = subplots(len(rows) * len(phases), n, figsize=(1.5 * n + 0.8, 1.5 * len(rows) * len(phases)),
-                             squeeze=False)
+    rows = [
+        ("samples", "generated $\\sigma$", "gray_r", (0, 1)),
+        ("local_field", "$h_k$", "RdBu_r", None),
+        ("inverse_temperature", "$\\beta_k$", "viridis", (0, 1)),
+    ]
+    fig, axes = subplots(
+        len(rows) * len(phases), n, figsize=(1.5 * n + 0.8, 1.5 * len(rows) * len(phases)), squeeze=False
+    )
     for p, phase in enumerate(phases):
         arr = arrays_by_phase[phase]
         for r, (key, label, cmap, lim) in enumerate(rows):
@@ -166,8 +189,9 @@ def figure7_samples(samples_by_phase, path):
     """One row per phase: two data configurations, then two from each model (sigma in {0, 1})."""
     phases = list(samples_by_phase)
     columns = [(name, k) for name in samples_by_phase[phases[0]] for k in range(2)]
-    fig, axes = subplots(len(phases), len(columns), figsize=(1.3 * len(columns) + 0.5, 1.5 * len(phases)),
-                          squeeze=False)
+    fig, axes = subplots(
+        len(phases), len(columns), figsize=(1.3 * len(columns) + 0.5, 1.5 * len(phases)), squeeze=False
+    )
     for p, phase in enumerate(phases):
         for c, (name, k) in enumerate(columns):
             ax = axes[p, c]
@@ -202,6 +226,7 @@ def display_images(params):
     """Decoder means as images: 3 channels as RGB (m_kd), 2 channels (cos, sin) as hue = angle and
     value = length, 1 channel gray."""
     from matplotlib.colors import hsv_to_rgb
+
     p = np.asarray(params, float)
     if p.shape[-1] == 2:
         hue = (np.arctan2(p[..., 1], p[..., 0]) / (2 * np.pi)) % 1.0

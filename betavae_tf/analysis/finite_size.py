@@ -5,14 +5,14 @@ fraction of the energy gap |J| L^2 / 2 as beta = 100 at L = 32 (Sec. IV-B).
 Tc(L) is the latent order parameter's logistic midpoint; Tc(L) = Tc + a/L
 (nu = 1) is fitted with the bootstrap errors as weights.
 """
+
 import os
 
 import numpy as np
 
 from betavae_tf.analysis import claims as cl
 from betavae_tf.analysis import figures as fig_lib
-from betavae_tf.analysis import ising
-from betavae_tf.analysis import scaling
+from betavae_tf.analysis import ising, scaling
 from betavae_tf.analysis.text import fmt_number as f
 from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
 
@@ -29,32 +29,51 @@ def fit(per_size):
     """{axis: fit} of Tc(L) = Tc + a/L from {L: {"tc": evaluate()'s tc dict}}."""
     fits = {}
     for key in AXES:
-        pts = [(L, e["tc"][key]["tc"], e["tc"][key]["error"]) for L, e in per_size.items()
-               if key in e["tc"] and np.isfinite(e["tc"][key]["tc"])]
+        pts = [
+            (L, e["tc"][key]["tc"], e["tc"][key]["error"])
+            for L, e in per_size.items()
+            if key in e["tc"] and np.isfinite(e["tc"][key]["tc"])
+        ]
         if len(pts) >= 2:
             sizes, tcs, errs = (np.array(v, float) for v in zip(*pts))
             errs = np.where(np.isfinite(errs) & (errs > 0), errs, 0.01)
             tc, err, a = scaling.finite_size_extrapolation(sizes, tcs, errs)
-            fits[key] = {"tc_inf": tc, "error": err, "slope": a, "sizes": sizes.tolist(), "tc": tcs.tolist(),
-                         "tc_error": errs.tolist(),
-                         "relative_deviation": abs(tc - ISING_CRITICAL_TEMPERATURE) / ISING_CRITICAL_TEMPERATURE}
+            fits[key] = {
+                "tc_inf": tc,
+                "error": err,
+                "slope": a,
+                "sizes": sizes.tolist(),
+                "tc": tcs.tolist(),
+                "tc_error": errs.tolist(),
+                "relative_deviation": abs(tc - ISING_CRITICAL_TEMPERATURE) / ISING_CRITICAL_TEMPERATURE,
+            }
     return fits
 
 
 def _axis_claim(key):
     def fitted(result):
         return result["fits"][key]
+
     return cl.Claim(
-        id=f"finite_size.{key}", source="(extension of Sec. III)", reads=f"fits.{key}.tc_inf", threshold=TOLERANCE,
+        id=f"finite_size.{key}",
+        source="(extension of Sec. III)",
+        reads=f"fits.{key}.tc_inf",
+        threshold=TOLERANCE,
         applies=lambda result: key in result["fits"],
-        text=lambda result: (f"Tc from the latent ({key.replace('_', ' ')}), extrapolated from L = "
-                             f"{', '.join(str(int(L)) for L in fitted(result)['sizes'])} with Tc(L) = Tc + a/L, is "
-                             f"within {100 * TOLERANCE:.0f}% of Onsager's 2.269."),
+        text=lambda result: (
+            f"Tc from the latent ({key.replace('_', ' ')}), extrapolated from L = "
+            f"{', '.join(str(int(L)) for L in fitted(result)['sizes'])} with Tc(L) = Tc + a/L, is "
+            f"within {100 * TOLERANCE:.0f}% of Onsager's 2.269."
+        ),
         holds=lambda result: fitted(result)["relative_deviation"] <= TOLERANCE,
-        evidence=lambda result: ("Tc(L) " + ", ".join(f"{t:.3f}" for t in fitted(result)["tc"])
-                                 + f"; Tc(inf) = {fitted(result)['tc_inf']:.3f} +- {fitted(result)['error']:.3f} "
-                                 f"({100 * fitted(result)['relative_deviation']:.1f}% off), "
-                                 f"a = {fitted(result)['slope']:.2f}"))
+        evidence=lambda result: (
+            "Tc(L) "
+            + ", ".join(f"{t:.3f}" for t in fitted(result)["tc"])
+            + f"; Tc(inf) = {fitted(result)['tc_inf']:.3f} +- {fitted(result)['error']:.3f} "
+            f"({100 * fitted(result)['relative_deviation']:.1f}% off), "
+            f"a = {fitted(result)['slope']:.2f}"
+        ),
+    )
 
 
 CLAIMS = tuple(_axis_claim(k) for k in AXES)
@@ -65,19 +84,38 @@ def claims(result):
 
 
 def blocks(result):
-    return [("h2", "Tc at several lattice sizes"),
-            ("table", ["L", "beta", "epochs", "Tc from m axis", "Tc from m_s axis", "|corr| m / m_s"],
-             [[L, f"{e['beta']:g}", e["epochs"], f(e["tc"].get("from_m_axis", {}).get("tc")),
-               f(e["tc"].get("from_ms_axis", {}).get("tc")),
-               f"{f(e['best_abs_corr_m'])} / {f(e['best_abs_corr_ms'])}"] for L, e in result["sizes"].items()]),
-            ("table", ["axis", "Tc(inf)", "error", "a (Tc + a/L)", "deviation from 2.269"],
-             [[k, f(v["tc_inf"]), f(v["error"]), f(v["slope"], 2), f"{100 * v['relative_deviation']:.1f}%"]
-              for k, v in result["fits"].items()])]
+    return [
+        ("h2", "Tc at several lattice sizes"),
+        (
+            "table",
+            ["L", "beta", "epochs", "Tc from m axis", "Tc from m_s axis", "|corr| m / m_s"],
+            [
+                [
+                    L,
+                    f"{e['beta']:g}",
+                    e["epochs"],
+                    f(e["tc"].get("from_m_axis", {}).get("tc")),
+                    f(e["tc"].get("from_ms_axis", {}).get("tc")),
+                    f"{f(e['best_abs_corr_m'])} / {f(e['best_abs_corr_ms'])}",
+                ]
+                for L, e in result["sizes"].items()
+            ],
+        ),
+        (
+            "table",
+            ["axis", "Tc(inf)", "error", "a (Tc + a/L)", "deviation from 2.269"],
+            [
+                [k, f(v["tc_inf"]), f(v["error"]), f(v["slope"], 2), f"{100 * v['relative_deviation']:.1f}%"]
+                for k, v in result["fits"].items()
+            ],
+        ),
+    ]
 
 
 def run(ctx):
     """Train and evaluate one run per lattice size (L = 32 is the sweep's own); fit and draw Tc(L)."""
     from betavae_tf.data.pipeline import load_numpy
+
     config = ctx.config
     data_flags, train_flags = ising.SCALES[config.scale]
     per_size = {}
@@ -87,18 +125,22 @@ def run(ctx):
             data_dir = ctx.dataset("data", data_flags, ctx.path("data"))
             workdir = ctx.path(ising.beta_name(100.0))
         else:
-            data_dir = ctx.dataset(f"data_L{L}", data_flags, ctx.path("finite_size", f"data_L{L}"),
-                                   lattice_size=L)
+            data_dir = ctx.dataset(f"data_L{L}", data_flags, ctx.path("finite_size", f"data_L{L}"), lattice_size=L)
             workdir = ctx.path("finite_size", f"L{L}_beta{beta:g}")
-        model, epochs = ctx.train(os.path.basename(workdir), [train_flags], data_dir, workdir,
-                                  beta=float(beta))
+        model, epochs = ctx.train(os.path.basename(workdir), [train_flags], data_dir, workdir, beta=float(beta))
         metrics, _ = ising.evaluate(model, load_numpy(data_dir), n_generated=config.n_generated, seed=config.seed)
-        per_size[L] = {"beta": beta, "epochs": epochs, "tc": metrics["tc"],
-                       "best_abs_corr_m": metrics["best_abs_corr_m"], "best_abs_corr_ms": metrics["best_abs_corr_ms"]}
+        per_size[L] = {
+            "beta": beta,
+            "epochs": epochs,
+            "tc": metrics["tc"],
+            "best_abs_corr_m": metrics["best_abs_corr_m"],
+            "best_abs_corr_ms": metrics["best_abs_corr_ms"],
+        }
         ctx.log("finite size L = %d (beta %g): Tc %.3f", L, beta, metrics["tc"].get("combined", float("nan")))
     result = {"sizes": {str(L): e for L, e in per_size.items()}, "fits": fit(per_size)}
     ctx.figures["Tc(L) from the latent and its extrapolation"] = fig_lib.finite_size_figure(
-        result["fits"], ctx.path("figures", "tc_finite_size"))
+        result["fits"], ctx.path("figures", "tc_finite_size")
+    )
     return result
 
 

@@ -98,8 +98,7 @@ def axis_alignment(corr_m, corr_ms):
     d = len(cm)
     if d == 1:
         return 0, 0, 0.0
-    best = max(((a, b) for a in range(d) for b in range(d) if a != b),
-               key=lambda ab: cm[ab[0]] + cs[ab[1]])
+    best = max(((a, b) for a in range(d) for b in range(d) if a != b), key=lambda ab: cm[ab[0]] + cs[ab[1]])
     a, b = best
     return a, b, float(((cm[a] - cm[b]) + (cs[b] - cs[a])) / 2)
 
@@ -217,9 +216,12 @@ def local_field_stats(maps, eps=1e-6):
     for name, code in PHASE_CODES.items():
         sel = phases == code
         if sel.any():
-            out[name] = {"n": int(sel.sum()), "mean_h": float(h[sel].mean()),
-                         "mean_abs_h": float(np.abs(h[sel]).mean()),
-                         "spatial_std_h": float(h[sel].std(axis=(1, 2)).mean())}
+            out[name] = {
+                "n": int(sel.sum()),
+                "mean_h": float(h[sel].mean()),
+                "mean_abs_h": float(np.abs(h[sel]).mean()),
+                "spatial_std_h": float(h[sel].std(axis=(1, 2)).mean()),
+            }
     return out
 
 
@@ -258,8 +260,7 @@ def kmeans_purity(latent, labels, n_clusters=None, seed=0, n_init=10):
     per_class = {}
     for cls in classes:
         sel = labels == cls
-        per_class[cls.item() if hasattr(cls, "item") else cls] = float(
-            np.mean([majority[c] == cls for c in best[sel]]))
+        per_class[cls.item() if hasattr(cls, "item") else cls] = float(np.mean([majority[c] == cls for c in best[sel]]))
     return float(correct / len(labels)), per_class, best
 
 
@@ -317,8 +318,7 @@ def classify_categorical(probs, polarized=0.6, disordered=0.45):
     disordered (ph.PM) when every f_d < disordered, else ph.MIXED."""
     f = np.asarray(probs, float).mean(axis=(1, 2))
     top, arg = f.max(axis=1), f.argmax(axis=1)
-    return np.where(top >= polarized, ph.ordered_state(arg),
-                    np.where(top < disordered, ph.PM, ph.MIXED)).astype(int)
+    return np.where(top >= polarized, ph.ordered_state(arg), np.where(top < disordered, ph.PM, ph.MIXED)).astype(int)
 
 
 def angle_alignment(latent_2d, vectors_2d, centre=None):
@@ -344,5 +344,3 @@ def angle_alignment(latent_2d, vectors_2d, centre=None):
         if abs(m) > best[0]:
             best = (float(abs(m)), s, float(np.angle(m)))
     return best
-
-

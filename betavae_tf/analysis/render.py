@@ -3,6 +3,7 @@
 A block is ("h1" | "h2" | "p", text), ("table", header, rows) or ("img", path,
 caption); a table cell written **like this** is shown bold.
 """
+
 import html
 
 
@@ -42,9 +43,15 @@ def to_html(items, title="betavae_tf reproduction"):
             rows = "".join("<tr>" + "".join(f"<td>{cell(c)}</td>" for c in row) + "</tr>" for row in item[2])
             body.append(f"<table><tr>{head}</tr>{rows}</table>")
         elif kind == "img":
-            body.append(f'<figure><img src="{html.escape(item[1])}" style="max-width:100%">'
-                        f"<figcaption>{html.escape(item[2])}</figcaption></figure>")
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse;"
-             "margin:1em 0}td,th{border:1px solid #999;padding:3px 6px;font-size:13px}")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")
+            body.append(
+                f'<figure><img src="{html.escape(item[1])}" style="max-width:100%">'
+                f"<figcaption>{html.escape(item[2])}</figcaption></figure>"
+            )
+    style = (
+        "body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse;"
+        "margin:1em 0}td,th{border:1px solid #999;padding:3px 6px;font-size:13px}"
+    )
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n"
+    )

@@ -9,11 +9,11 @@ the package's flags directory (betavae_tf.analysis.context), evaluates every
 model on its whole dataset and writes OUT/report.md, OUT/report.html and
 OUT/summary.json.
 """
+
 import dataclasses
 import json
 import os
 import shutil
-from typing import Optional
 
 from absl import logging
 
@@ -33,28 +33,49 @@ SCALES = tuple(ising.SCALES)
 @dataclasses.dataclass
 class ReproduceConfig:
     """betavae-reproduce's settings (its flags are made from them)."""
-    out: Optional[str] = setting(None, "Output directory: data, one workdir per beta, figures, report.")
+
+    out: str | None = setting(None, "Output directory: data, one workdir per beta, figures, report.")
     figures: tuple = setting((2, 3, 4), "Figures to reproduce: any of 2, 3, 4, 5, 6, 7.", kind="ints")
     scale: str = setting("quick", "quick (12,800 samples, 8 epochs) or paper (100,000 samples).")
     betas: tuple = setting(BETAS, "The beta sweep of Figs. 2-3.", kind="floats")
-    flags_dir: str = setting("", "A flags directory with the data/, train/, repro/ layout (default: the flagfiles "
-                             "shipped with the package).")
-    data_flags: tuple = setting((), "Extra betavae-generate flag for every dataset (repeatable).", kind="multi",
-                                flag="data_flag")
-    train_flags: tuple = setting((), "Extra betavae-train flag for every run (repeatable).", kind="multi",
-                                 flag="train_flag")
+    flags_dir: str = setting(
+        "", "A flags directory with the data/, train/, repro/ layout (default: the flagfiles shipped with the package)."
+    )
+    data_flags: tuple = setting(
+        (), "Extra betavae-generate flag for every dataset (repeatable).", kind="multi", flag="data_flag"
+    )
+    train_flags: tuple = setting(
+        (), "Extra betavae-train flag for every run (repeatable).", kind="multi", flag="train_flag"
+    )
     n_generated: int = setting(1000, "Maps decoded from the prior for the phase fractions.")
     seed: int = setting(0, "Seed of training and evaluation.")
-    mnist: str = setting("", "For figure 6: a directory with the four MNIST IDX files, or mnist.npz (nothing is "
-                         "downloaded; without it the MNIST runs are skipped and reported so).")
-    finite_size: tuple = setting((), "Lattice sizes (e.g. 16,32,64) for the Tc(L) extrapolation: the quick grid at "
-                                 "each L, beta = 100 (L/32)^2, Tc from the latent, fitted with Tc + a/L.", kind="ints")
-    seeds: tuple = setting((), "Training seeds (e.g. 0,1,2,3,4) for repeating the beta = 100 run on the same data; "
-                           "the report says at how many seeds each beta = 100 claim holds.", kind="ints")
-    exact_steps: int = setting(0, "Figure 7: measured steps of the exact-sampling chains (0: the scale's default, "
-                               "200 quick, 1000 paper; a quarter of them more are burn-in).")
-    overwrite: bool = setting(False, "Start over: replace what an earlier betavae-reproduce wrote in --out (refused "
-                              "if it holds anything else). Without it, finished steps there are reused.")
+    mnist: str = setting(
+        "",
+        "For figure 6: a directory with the four MNIST IDX files, or mnist.npz (nothing is "
+        "downloaded; without it the MNIST runs are skipped and reported so).",
+    )
+    finite_size: tuple = setting(
+        (),
+        "Lattice sizes (e.g. 16,32,64) for the Tc(L) extrapolation: the quick grid at "
+        "each L, beta = 100 (L/32)^2, Tc from the latent, fitted with Tc + a/L.",
+        kind="ints",
+    )
+    seeds: tuple = setting(
+        (),
+        "Training seeds (e.g. 0,1,2,3,4) for repeating the beta = 100 run on the same data; "
+        "the report says at how many seeds each beta = 100 claim holds.",
+        kind="ints",
+    )
+    exact_steps: int = setting(
+        0,
+        "Figure 7: measured steps of the exact-sampling chains (0: the scale's default, "
+        "200 quick, 1000 paper; a quarter of them more are burn-in).",
+    )
+    overwrite: bool = setting(
+        False,
+        "Start over: replace what an earlier betavae-reproduce wrote in --out (refused "
+        "if it holds anything else). Without it, finished steps there are reused.",
+    )
 
     def validate(self):
         if not self.out:
@@ -71,16 +92,20 @@ class ReproduceConfig:
         if self.finite_size:
             bad = [L for L in self.finite_size if L < 4 or L % 4]
             if bad or len(set(self.finite_size)) < 2:
-                raise ValueError(f"finite_size needs at least two distinct lattice sizes, each a positive multiple "
-                                 f"of 4, got {list(self.finite_size)}.")
+                raise ValueError(
+                    f"finite_size needs at least two distinct lattice sizes, each a positive multiple "
+                    f"of 4, got {list(self.finite_size)}."
+                )
         if self.seeds and (len(set(self.seeds)) < 2 or any(s < 0 for s in self.seeds)):
             raise ValueError(f"seeds needs at least two distinct seeds >= 0, got {list(self.seeds)}.")
         if self.seeds and (not any(f in self.figures for f in (2, 3, 4)) or 100.0 not in self.betas):
-            raise ValueError("seeds repeats the beta = 100 run of figures 2-4; include one of those figures "
-                             "and beta 100.")
+            raise ValueError(
+                "seeds repeats the beta = 100 run of figures 2-4; include one of those figures and beta 100."
+            )
         if self.mnist and not os.path.exists(self.mnist):
-            raise FileNotFoundError(f"--mnist {self.mnist} does not exist: give the directory with the four "
-                                    "MNIST IDX files or mnist.npz.")
+            raise FileNotFoundError(
+                f"--mnist {self.mnist} does not exist: give the directory with the four MNIST IDX files or mnist.npz."
+            )
         if self.exact_steps and self.exact_steps < 4:
             raise ValueError(f"exact_steps must be 0 (the default) or at least 4, got {self.exact_steps}.")
         if self.n_generated < 16:
@@ -92,8 +117,10 @@ class ReproduceConfig:
         for name in self.flagfiles():
             path = os.path.join(root, name)
             if not os.path.isfile(path):
-                raise FileNotFoundError(f"flagfile {path} not found; pass --flags_dir=DIR with the flags/ layout "
-                                        "(data/, train/, repro/), or leave it unset for the package's own.")
+                raise FileNotFoundError(
+                    f"flagfile {path} not found; pass --flags_dir=DIR with the flags/ layout "
+                    "(data/, train/, repro/), or leave it unset for the package's own."
+                )
         return self
 
     def flagfiles(self):
@@ -117,9 +144,9 @@ def prepare_output(path, overwrite=False):
     figures and the report only) and marked.
     """
     out = places.resolve(path)
-    if os.path.isdir(out) and os.listdir(out) and places.marker_kind(out) is None and places.kind_of(out) is None:
-        if places.first_foreign(out, "reproduction") is None:
-            places.write_marker(out, "reproduction")
+    unmarked = os.path.isdir(out) and os.listdir(out) and places.marker_kind(out) is None
+    if unmarked and places.kind_of(out) is None and places.first_foreign(out, "reproduction") is None:
+        places.write_marker(out, "reproduction")
     out, existing = places.check_output(out, "reproduction", overwrite, reuse=True)
     if existing and overwrite:
         aside = fileio.temp_sibling(out, "old")
@@ -145,15 +172,26 @@ def reproduce(config, log=logging.info):
     planned = config.planned_runs()
     ctx = Context(config=config, out=out, log=log, progress=Progress(len(planned), "reproduce: run", log=log))
     log("reproduce: %d training runs planned (%s)", len(planned), ", ".join(planned))
-    summary = {"config": dataclasses.asdict(config), "runs": {}, "claims": [], "fig7": None, "sec5": None,
-               "finite_size": None, "seed_study": None, "dataset": None}
+    summary = {
+        "config": dataclasses.asdict(config),
+        "runs": {},
+        "claims": [],
+        "fig7": None,
+        "sec5": None,
+        "finite_size": None,
+        "seed_study": None,
+        "dataset": None,
+    }
     chosen = experiments.chosen(config)
     shared = {}
     if any(e.needs_three_phase for e in chosen):
         data_dir, data = ising.three_phase_data(ctx)
         shared["three_phase"] = (data_dir, data)
-        summary["dataset"] = {"dir": data_dir, "n_samples": int(len(data["samples"])),
-                              "lattice_size": int(data["samples"].shape[1])}
+        summary["dataset"] = {
+            "dir": data_dir,
+            "n_samples": int(len(data["samples"])),
+            "lattice_size": int(data["samples"].shape[1]),
+        }
     for experiment in chosen:
         summary[experiment.key] = experiment.run(ctx, shared)
         summary["claims"] += experiment.claims(summary[experiment.key])

@@ -11,8 +11,9 @@ import numpy as np
 
 from betavae_tf.analysis import transition as tr
 
-
 COLLAPSE_WINDOW = 2.0  # |T / Tc - 1| L^(1/nu) at most this: the critical region a collapse compares
+
+
 def _collapse_curves(grouped, rng=None):
     """Per size of grouped [(L, temperatures, samples at each)]: (L, temperatures, mean / its value at the
     lowest T, standard error likewise), the samples at each temperature optionally resampled."""
@@ -39,19 +40,23 @@ def collapse_quality(params, curves, window=COLLAPSE_WINDOW):
         return np.inf, 0
     scaled = []
     for L, grid, mean, sem in curves:
-        x = (grid / tc - 1.0) * L ** inverse_nu
+        x = (grid / tc - 1.0) * L**inverse_nu
         keep = np.abs(x) <= window
         if keep.sum() < 3:
             return np.inf, 0
-        scaled.append((x[keep], mean[keep] * L ** y, sem[keep] * L ** y))
+        scaled.append((x[keep], mean[keep] * L**y, sem[keep] * L**y))
     total, n = 0.0, 0
     for i, (x, v, e) in enumerate(scaled):
         for j, (x2, v2, e2) in enumerate(scaled):
             inside = (x >= x2[0]) & (x <= x2[-1])
             if i == j or not inside.any():
                 continue
-            total += float(np.sum((v[inside] - np.interp(x[inside], x2, v2)) ** 2
-                                  / (e[inside] ** 2 + np.interp(x[inside], x2, e2) ** 2)))
+            total += float(
+                np.sum(
+                    (v[inside] - np.interp(x[inside], x2, v2)) ** 2
+                    / (e[inside] ** 2 + np.interp(x[inside], x2, e2) ** 2)
+                )
+            )
             n += int(inside.sum())
     return (total / n, n) if n >= 2 * len(scaled) else (np.inf, n)
 
@@ -71,6 +76,7 @@ def scaling_collapse(samples, window=COLLAPSE_WINDOW, tc_start=None, n_bootstrap
     samples: [(L, temperatures, order parameter)] per size (two or more sizes). Returns {"tc", "error",
     "inverse_nu", "inverse_nu_error", "y", "y_error", "quality", "n_points", "window"}."""
     from scipy.optimize import minimize
+
     if len({L for L, _, _ in samples}) < 2:
         raise ValueError(f"a collapse needs at least two lattice sizes, got {sorted({L for L, _, _ in samples})}.")
     grouped = [(L, *tr.by_temperature(temperature, order)) for L, temperature, order in samples]
@@ -87,15 +93,23 @@ def scaling_collapse(samples, window=COLLAPSE_WINDOW, tc_start=None, n_bootstrap
         return q if np.isfinite(q) else 1e12
 
     def fit(curves, start):
-        res = minimize(objective, start, args=(curves,), method="Nelder-Mead",
-                       options={"xatol": 1e-4, "fatol": 1e-4, "maxiter": 2000})
+        res = minimize(
+            objective,
+            start,
+            args=(curves,),
+            method="Nelder-Mead",
+            options={"xatol": 1e-4, "fatol": 1e-4, "maxiter": 2000},
+        )
         return res.x, float(res.fun) if res.fun < 1e12 else np.inf
 
     # A coarse search first (the quality has several local minima), then Nelder-Mead from its five best.
     tcs = np.union1d(np.linspace(grid[1], grid[-2], 40), tc_start * (1 + np.linspace(-0.03, 0.03, 31)))
-    coarse = sorted((objective((tc, inverse_nu, y), curves), tc, inverse_nu, y) for tc in tcs
-                    for inverse_nu in (0.4, 0.55, 0.7, 0.85, 1.0, 1.2, 1.45, 1.75, 2.1, 2.5)
-                    for y in np.linspace(-0.1, 0.6, 15))
+    coarse = sorted(
+        (objective((tc, inverse_nu, y), curves), tc, inverse_nu, y)
+        for tc in tcs
+        for inverse_nu in (0.4, 0.55, 0.7, 0.85, 1.0, 1.2, 1.45, 1.75, 2.1, 2.5)
+        for y in np.linspace(-0.1, 0.6, 15)
+    )
     starts = [start[1:] for start in coarse[:5]]
 
     def best_fit(curves):
@@ -104,15 +118,33 @@ def scaling_collapse(samples, window=COLLAPSE_WINDOW, tc_start=None, n_bootstrap
     best, quality = best_fit(curves)
     nan = float("nan")
     if not np.isfinite(quality):
-        return {"tc": nan, "error": nan, "inverse_nu": nan, "inverse_nu_error": nan, "y": nan, "y_error": nan,
-                "quality": nan, "n_points": 0, "window": window}
+        return {
+            "tc": nan,
+            "error": nan,
+            "inverse_nu": nan,
+            "inverse_nu_error": nan,
+            "y": nan,
+            "y_error": nan,
+            "quality": nan,
+            "n_points": 0,
+            "window": window,
+        }
     rng = np.random.default_rng(seed)
-    boots = np.array([p for p, q in (best_fit(_collapse_curves(grouped, rng)) for _ in range(n_bootstrap))
-                      if np.isfinite(q)]).reshape(-1, 3)
+    boots = np.array(
+        [p for p, q in (best_fit(_collapse_curves(grouped, rng)) for _ in range(n_bootstrap)) if np.isfinite(q)]
+    ).reshape(-1, 3)
     spread = boots.std(axis=0) if len(boots) > 1 else np.full(3, nan)
-    return {"tc": float(best[0]), "error": float(spread[0]), "inverse_nu": float(best[1]),
-            "inverse_nu_error": float(spread[1]), "y": float(best[2]), "y_error": float(spread[2]),
-            "quality": quality, "n_points": collapse_quality(best, curves, window)[1], "window": window}
+    return {
+        "tc": float(best[0]),
+        "error": float(spread[0]),
+        "inverse_nu": float(best[1]),
+        "inverse_nu_error": float(spread[1]),
+        "y": float(best[2]),
+        "y_error": float(spread[2]),
+        "quality": quality,
+        "n_points": collapse_quality(best, curves, window)[1],
+        "window": window,
+    }
 
 
 def finite_size_extrapolation(sizes, tcs, errors=None, nu=1.0):
@@ -138,7 +170,9 @@ def finite_size_extrapolation(sizes, tcs, errors=None, nu=1.0):
     return float(tc_inf), float(np.sqrt(cov[1, 1])), float(a)
 
 
-CROSSING_FOUND = 0.95   # share of bootstrap resamples in which a Binder-ratio crossing must exist to be used
+CROSSING_FOUND = 0.95  # share of bootstrap resamples in which a Binder-ratio crossing must exist to be used
+
+
 def crossing(t_grid, u_small, u_large):
     """Where the Binder ratio of the larger lattice falls below the smaller one's as T rises, by linear
     interpolation of their difference; NaN if it never does. Below Tc the larger lattice is the more
@@ -178,11 +212,23 @@ def _crossings(by_size, grids, arrays, n_bootstrap, rng, subset=None):
         sel1 = subset(arrays[i1]) if subset else None
         sel2 = subset(arrays[i2]) if subset else None
         tc = crossing(common, _binder_curves(arrays[i1], common, sel1), _binder_curves(arrays[i2], common, sel2))
-        boots = np.array([crossing(common, _binder_curves(arrays[i1], common, sel1, rng),
-                                   _binder_curves(arrays[i2], common, sel2, rng)) for _ in range(n_bootstrap)])
+        boots = np.array(
+            [
+                crossing(
+                    common, _binder_curves(arrays[i1], common, sel1, rng), _binder_curves(arrays[i2], common, sel2, rng)
+                )
+                for _ in range(n_bootstrap)
+            ]
+        )
         boots = boots[np.isfinite(boots)]
-        out.append({"sizes": [L1, L2], "tc": tc, "error": float(boots.std()) if len(boots) > 1 else float("nan"),
-                    "found_in": float(len(boots) / n_bootstrap)})
+        out.append(
+            {
+                "sizes": [L1, L2],
+                "tc": tc,
+                "error": float(boots.std()) if len(boots) > 1 else float("nan"),
+                "found_in": float(len(boots) / n_bootstrap),
+            }
+        )
     return out
 
 
@@ -206,16 +252,23 @@ def combined_crossing(crossings, min_found=CROSSING_FOUND):
     crossings found in at least min_found of the bootstrap resamples (a crossing that resampling often
     removes is noise, not the transition). When they disagree beyond their errors the error is scaled by
     sqrt(chi^2 / (n - 1)) (the Particle Data Group's rule). Returns {"tc", "error", "used", "scale"} or None."""
-    used = [c for c in crossings if np.isfinite(c["tc"]) and np.isfinite(c["error"]) and c["error"] > 0
-            and c["found_in"] >= min_found]
+    used = [
+        c
+        for c in crossings
+        if np.isfinite(c["tc"]) and np.isfinite(c["error"]) and c["error"] > 0 and c["found_in"] >= min_found
+    ]
     if not used:
         return None
     tc = np.array([c["tc"] for c in used])
     w = 1.0 / np.square([c["error"] for c in used])
     mean = float(np.sum(w * tc) / np.sum(w))
     scale = float(np.sqrt(np.sum(w * (tc - mean) ** 2) / (len(used) - 1))) if len(used) > 1 else 1.0
-    return {"tc": mean, "error": float(max(scale, 1.0) / np.sqrt(np.sum(w))), "scale": scale,
-            "used": [c["sizes"] for c in used]}
+    return {
+        "tc": mean,
+        "error": float(max(scale, 1.0) / np.sqrt(np.sum(w))),
+        "scale": scale,
+        "used": [c["sizes"] for c in used],
+    }
 
 
 def three_size_extrapolation(sizes, tcs, errors, n_draws=2000, seed=0):
@@ -263,9 +316,15 @@ def seeds_combined(estimates, key="tc"):
     ws = 1.0 / (b2 + tau2)
     bootstrap2 = float(np.sum(ws * b2) / np.sum(ws))
     n_eff = float(np.sum(ws) ** 2 / np.sum(ws**2))
-    return {"tc": float(np.sum(ws * x) / np.sum(ws)), "error": float(np.sqrt(bootstrap2 + tau2 / n_eff)),
-            "tau": float(np.sqrt(tau2)), "bootstrap_error": float(np.sqrt(bootstrap2)), "values": x.tolist(),
-            "errors": np.sqrt(b2).tolist(), "n_seeds": len(x)}
+    return {
+        "tc": float(np.sum(ws * x) / np.sum(ws)),
+        "error": float(np.sqrt(bootstrap2 + tau2 / n_eff)),
+        "tau": float(np.sqrt(tau2)),
+        "bootstrap_error": float(np.sqrt(bootstrap2)),
+        "values": x.tolist(),
+        "errors": np.sqrt(b2).tolist(),
+        "n_seeds": len(x),
+    }
 
 
 def replicate_groups(sizes):
@@ -276,9 +335,12 @@ def replicate_groups(sizes):
         groups.setdefault(int(L), []).append(i)
     counts = sorted({len(v) for v in groups.values()})
     if len(counts) > 1:
-        raise ValueError("every lattice size needs the same number of runs (one per training seed, in the same "
-                         "seed order at every size), got " + ", ".join(f"{len(v)} at L = {L}"
-                                                                        for L, v in sorted(groups.items())) + ".")
+        raise ValueError(
+            "every lattice size needs the same number of runs (one per training seed, in the same "
+            "seed order at every size), got "
+            + ", ".join(f"{len(v)} at L = {L}" for L, v in sorted(groups.items()))
+            + "."
+        )
     return [[groups[L][k] for L in sorted(groups)] for k in range(counts[0])]
 
 
@@ -295,8 +357,12 @@ def finite_size(runs, arrays, n_bootstrap=200, seed=0, window=COLLAPSE_WINDOW):
     out["tc_latent_error"] = [float(np.std(v, ddof=1)) for v in zip(*(r["tc_latent"] for r in reps))]
 
     def combine(entries, into):
-        for key, value in (("crossing", "tc"), ("three_size", "tc_inf"), ("extrapolation", "tc_inf"),
-                           ("collapse", "tc")):
+        for key, value in (
+            ("crossing", "tc"),
+            ("three_size", "tc_inf"),
+            ("extrapolation", "tc_inf"),
+            ("collapse", "tc"),
+        ):
             into.pop(key, None)
             combined = seeds_combined([e.get(key) for e in entries], value)
             if combined:
@@ -318,8 +384,11 @@ def finite_size_one(runs, arrays, n_bootstrap=200, seed=0, window=COLLAPSE_WINDO
     sizes = [L for L, _ in by_size]
     if len(set(sizes)) < 2:
         return None
-    out = {"sizes": sizes, "tc_latent": [runs[i]["transition_latent"]["tc"] for _, i in by_size],
-           "tc_latent_error": [runs[i]["transition_latent"]["error"] for _, i in by_size]}
+    out = {
+        "sizes": sizes,
+        "tc_latent": [runs[i]["transition_latent"]["tc"] for _, i in by_size],
+        "tc_latent_error": [runs[i]["transition_latent"]["error"] for _, i in by_size],
+    }
     grids = {i: np.asarray(runs[i]["temperatures"]) for _, i in by_size}
     rng = np.random.default_rng(seed)
     out["crossings"] = _crossings(by_size, grids, arrays, n_bootstrap, rng)
@@ -331,15 +400,19 @@ def finite_size_one(runs, arrays, n_bootstrap=200, seed=0, window=COLLAPSE_WINDO
         out["by_coupling"] = {}
         for j in couplings:
             value = float(j)
-            entry = {"tc_latent": [runs[i]["by_coupling"][j]["latent"]["tc"] for _, i in by_size],
-                     "tc_latent_error": [runs[i]["by_coupling"][j]["latent"]["error"] for _, i in by_size],
-                     "crossings": _crossings(by_size, grids, arrays, n_bootstrap, rng,
-                                             subset=lambda a, v=value: a["coupling"] == v)}
+            entry = {
+                "tc_latent": [runs[i]["by_coupling"][j]["latent"]["tc"] for _, i in by_size],
+                "tc_latent_error": [runs[i]["by_coupling"][j]["latent"]["error"] for _, i in by_size],
+                "crossings": _crossings(
+                    by_size, grids, arrays, n_bootstrap, rng, subset=lambda a, v=value: a["coupling"] == v
+                ),
+            }
             three = three_size_extrapolation(sizes, entry["tc_latent"], entry["tc_latent_error"], seed=seed)
             if three:
                 entry["three_size"] = three
-            collapsed = _collapse(by_size, arrays, n_bootstrap, seed, subset=lambda a, v=value: a["coupling"] == v,
-                                  window=window)
+            collapsed = _collapse(
+                by_size, arrays, n_bootstrap, seed, subset=lambda a, v=value: a["coupling"] == v, window=window
+            )
             if collapsed:
                 entry["collapse"] = collapsed
             combined = combined_crossing(entry["crossings"])

@@ -1,4 +1,5 @@
 """The figures of Sec. V (Figs. 5 and 6): latent scatter, generated maps and the cosine-similarity matrix."""
+
 import numpy as np
 
 from betavae_tf.analysis.figures import display_images, save_figure, subplots
@@ -38,26 +39,41 @@ def _similarity(ax, fig, sim, labels, names, title):
 def figure5(arrays_by_panel, metrics_by_panel, title, path):
     """(b) d_z = 2 scatter and generated m_kd, (c) d_z = 3 scatter in 3-D, (d) d_z = 4 cosine matrix."""
     from matplotlib.figure import Figure
+
     fig = Figure(figsize=(17, 4))
-    axes = [fig.add_subplot(1, 4, 1), fig.add_subplot(1, 4, 2), fig.add_subplot(1, 4, 3, projection="3d"),
-            fig.add_subplot(1, 4, 4)]
+    axes = [
+        fig.add_subplot(1, 4, 1),
+        fig.add_subplot(1, 4, 2),
+        fig.add_subplot(1, 4, 3, projection="3d"),
+        fig.add_subplot(1, 4, 4),
+    ]
     b, c, d = (arrays_by_panel.get(k) for k in ("b", "c", "d"))
     if b:
         _scatter(axes[0], b["latent"], b["phase"], b["names"])
         axes[0].set_xlabel("z0")
         axes[0].set_ylabel("z1")
-        axes[0].set_title(f"(b) d_z = 2, beta = {metrics_by_panel['b']['beta']:g}: purity "
-                          f"{metrics_by_panel['b']['kmeans_purity']:.3f}", fontsize=9)
+        axes[0].set_title(
+            f"(b) d_z = 2, beta = {metrics_by_panel['b']['beta']:g}: purity "
+            f"{metrics_by_panel['b']['kmeans_purity']:.3f}",
+            fontsize=9,
+        )
         _grid(axes[1], b["generated"], "(b) generated m_kd (RGB = states 0, 1, 2)")
     if c:
         _scatter(axes[2], c["latent"], c["phase"], c["names"], dims=(0, 1, 2))
         m = metrics_by_panel["c"]
-        axes[2].set_title(f"(c) d_z = 3, beta = {m['beta']:g}: edge ratio {m.get('tetrahedron_ratio', np.nan):.2f}",
-                          fontsize=9)
+        axes[2].set_title(
+            f"(c) d_z = 3, beta = {m['beta']:g}: edge ratio {m.get('tetrahedron_ratio', np.nan):.2f}", fontsize=9
+        )
     if d:
         m = metrics_by_panel["d"]
-        _similarity(axes[3], fig, d["similarity"], d["similarity_labels"], d["names"],
-                    f"(d) d_z = 4, beta = {m['beta']:g}: contrast {m['block_contrast']:.2f}")
+        _similarity(
+            axes[3],
+            fig,
+            d["similarity"],
+            d["similarity_labels"],
+            d["names"],
+            f"(d) d_z = 4, beta = {m['beta']:g}: contrast {m['block_contrast']:.2f}",
+        )
     fig.suptitle(title)
     return save_figure(fig, path)
 
@@ -68,12 +84,21 @@ def figure6(arrays_by_run, metrics_by_run, title, path):
     a, c = arrays_by_run.get("dz2"), arrays_by_run.get("dz16")
     if a:
         _scatter(axes[0], a["latent"], a["phase"], a["names"])
-        axes[0].set_title(f"(a) d_z = 2, beta = {metrics_by_run['dz2']['beta']:g}: purity "
-                          f"{metrics_by_run['dz2']['kmeans_purity']:.3f}", fontsize=9)
+        axes[0].set_title(
+            f"(a) d_z = 2, beta = {metrics_by_run['dz2']['beta']:g}: purity "
+            f"{metrics_by_run['dz2']['kmeans_purity']:.3f}",
+            fontsize=9,
+        )
         _grid(axes[1], a["generated"], "(b) generated, d_z = 2")
     if c:
-        _similarity(axes[2], fig, c["similarity"], c["similarity_labels"], c["names"],
-                    f"(c) d_z = 16: contrast {metrics_by_run['dz16']['block_contrast']:.2f}")
+        _similarity(
+            axes[2],
+            fig,
+            c["similarity"],
+            c["similarity_labels"],
+            c["names"],
+            f"(c) d_z = 16: contrast {metrics_by_run['dz16']['block_contrast']:.2f}",
+        )
         _grid(axes[3], c["generated"], "(d) generated, d_z = 16")
     fig.suptitle(title)
     return save_figure(fig, path)

@@ -1,4 +1,5 @@
 """How numbers are written in reports and logs."""
+
 import math
 
 

@@ -5,6 +5,7 @@ midpoint of a logistic step fitted to the mean against T, the steepest slope
 between successive temperatures (no fitted shape), the latent Binder ratio,
 and the classic PCA baseline of the raw configurations.
 """
+
 import warnings
 
 import numpy as np
@@ -29,8 +30,12 @@ def critical_temperature(temperature, order, n_bootstrap=200, seed=0):
     grid, groups = by_temperature(temperature, order)
 
     def fit(means):
-        p0 = [means.max(), means.min(), grid[np.argmax(-np.diff(means))] + np.diff(grid).mean() / 2,
-              np.diff(grid).mean()]
+        p0 = [
+            means.max(),
+            means.min(),
+            grid[np.argmax(-np.diff(means))] + np.diff(grid).mean() / 2,
+            np.diff(grid).mean(),
+        ]
         try:
             params, _ = curve_fit(_logistic, grid, means, p0=p0, maxfev=10000)
         except RuntimeError:
@@ -88,15 +93,20 @@ def steepest_change(temperature, order, n_bootstrap=200, seed=0):
         k = int(np.argmax(s))
         if k == 0 or k == len(s) - 1:
             return np.nan
-        a, b, _ = np.polyfit(mid[k - 1:k + 2], s[k - 1:k + 2], 2)
+        a, b, _ = np.polyfit(mid[k - 1 : k + 2], s[k - 1 : k + 2], 2)
         return float(np.clip(-b / (2 * a), mid[k - 1], mid[k + 1])) if a < 0 else float(mid[k])
 
     means = np.array([g.mean() for g in groups])
-    return (locate(means), _bootstrap_spread(locate, groups, n_bootstrap, seed),
-            {"temperatures": mid.tolist(), "slope": slopes(means).tolist()})
+    return (
+        locate(means),
+        _bootstrap_spread(locate, groups, n_bootstrap, seed),
+        {"temperatures": mid.tolist(), "slope": slopes(means).tolist()},
+    )
 
 
 MAX_FIT_SAMPLES = 20000
+
+
 def binder_ratio(r):
     """U = 1 - <r^4> / (3 <r^2>^2) of a set of radii."""
     r2 = np.mean(np.square(r))
@@ -107,6 +117,7 @@ def pca_radius(x, temperature, n_components, seed=0):
     """The classic baseline: distance from the high-temperature centroid in the first principal components of
     the raw configurations (flattened model inputs)."""
     from sklearn.decomposition import PCA
+
     flat = np.asarray(x, np.float32).reshape(len(x), -1)
     rng = np.random.default_rng(seed)
     fit_on = flat if len(flat) <= MAX_FIT_SAMPLES else flat[rng.choice(len(flat), MAX_FIT_SAMPLES, replace=False)]
@@ -120,10 +131,13 @@ def transition(temperature, order, n_bootstrap, seed):
     """Tc from an order parameter's mean against T (logistic midpoint, bootstrap error), or n/a."""
     ok = np.isfinite(temperature)
     if len(np.unique(temperature[ok])) < 4:
-        return {"tc": float("nan"), "error": float("nan"), "curve": None,
-                "steepest": {"tc": float("nan"), "error": float("nan"), "slope": None},
-                "note": "fewer than 4 temperatures: no transition can be located"}
+        return {
+            "tc": float("nan"),
+            "error": float("nan"),
+            "curve": None,
+            "steepest": {"tc": float("nan"), "error": float("nan"), "slope": None},
+            "note": "fewer than 4 temperatures: no transition can be located",
+        }
     tc, err, curve = critical_temperature(temperature[ok], order[ok], n_bootstrap=n_bootstrap, seed=seed)
     steep, steep_err, slope = steepest_change(temperature[ok], order[ok], n_bootstrap=n_bootstrap, seed=seed)
-    return {"tc": tc, "error": err, "curve": curve,
-            "steepest": {"tc": steep, "error": steep_err, "slope": slope}}
+    return {"tc": tc, "error": err, "curve": curve, "steepest": {"tc": steep, "error": steep_err, "slope": slope}}

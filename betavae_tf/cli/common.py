@@ -1,4 +1,5 @@
 """What every entry point shares: flagfiles found anywhere, readable logging, one-sentence errors."""
+
 import logging as std_logging
 import os
 import sys
@@ -35,6 +36,7 @@ def run(main, program):
     for flag in flags.FLAGS.get_flags_for_module(main.__module__):
         flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
     from betavae_tf import flagfiles
+
     try:
         argv = [sys.argv[0]] + flagfiles.expand(sys.argv[1:])
     except (FileNotFoundError, ValueError) as e:
@@ -58,20 +60,28 @@ def run(main, program):
         except USER_ERRORS as e:
             fail(program, _sentence(e))
         except KeyboardInterrupt:
-            fail(program, "interrupted; nothing half-written was kept (run the same command again to resume "
-                          "where that is possible).", code=130)
+            fail(
+                program,
+                "interrupted; nothing half-written was kept (run the same command again to resume "
+                "where that is possible).",
+                code=130,
+            )
         except MemoryError:
             fail(program, "ran out of memory; use smaller settings (lattice size, samples, batch size).", code=1)
         except OSError as e:
             from betavae_tf import fileio
+
             fail(program, fileio.describe_os_error(e), code=1)
-        except Exception as e:  # noqa: BLE001 - only TensorFlow's runtime errors are turned into a sentence
+        except Exception as e:
             if not _is_tf_error(e):
                 raise
             text = (getattr(e, "message", "") or str(e)).strip().splitlines()
             if any("No space left on device" in line for line in text):
-                fail(program, "the disk is full; free some space and run again (the last complete checkpoint "
-                              "is kept).", code=1)
+                fail(
+                    program,
+                    "the disk is full; free some space and run again (the last complete checkpoint is kept).",
+                    code=1,
+                )
             fail(program, f"TensorFlow failed: {text[0] if text else type(e).__name__}", code=1)
 
     app.run(guarded, argv=argv)
@@ -80,6 +90,7 @@ def run(main, program):
 def _sentence(e):
     if isinstance(e, OSError) and e.errno is not None:  # '[Errno 17] File exists' says nothing to a user
         from betavae_tf import fileio
+
         return fileio.describe_os_error(e)
     return e.args[0] if e.args and isinstance(e.args[0], str) else str(e)
 
@@ -91,6 +102,7 @@ NON_FINITE_ALLOWED = ()
 def check_finite_flags(flag_values, module_name):
     """ValueError naming the first real-valued flag of module_name that is NaN or infinite, before any work."""
     import math
+
     for flag in flag_values.get_flags_for_module(module_name):
         if flag.name in NON_FINITE_ALLOWED:
             continue

@@ -5,6 +5,7 @@
 
 Every flag is a setting of betavae_tf.commands.ExportRequest.
 """
+
 from absl import flags
 
 from betavae_tf import commands, config_flags

@@ -4,6 +4,7 @@
 --samples_per_point per class, --polarization; temperatures and couplings unused).
 Every flag is a setting of betavae_tf.data.generate.GenerateRequest.
 """
+
 from absl import flags
 
 from betavae_tf import config_flags
@@ -20,6 +21,7 @@ def main(argv):
         raise ValueError("--out is required: the dataset directory to write.")
     from betavae_tf.data import verify
     from betavae_tf.data.generate import generate
+
     path = generate(request.config(), request.out, overwrite=request.overwrite)
     print(verify.summarize(path))
 

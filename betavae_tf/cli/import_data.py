@@ -12,6 +12,7 @@ locate a transition), couplings, fields, lattice_size, and any other named
 1-D array, kept as an observable for the reports. Every flag is a setting of
 betavae_tf.commands.ImportRequest.
 """
+
 from absl import flags
 
 from betavae_tf import commands, config_flags

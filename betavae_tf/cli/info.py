@@ -4,6 +4,7 @@
 
 Every flag is a setting of betavae_tf.commands.InfoRequest.
 """
+
 from absl import flags
 
 from betavae_tf import commands, config_flags

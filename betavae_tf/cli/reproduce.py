@@ -5,6 +5,7 @@ set and q = 3 Potts data; 6: the Gaussian decoder on MNIST (with --mnist) and XY
 data; 7: the beta^2-VAE. Every flag is a setting of
 betavae_tf.analysis.reproduce.ReproduceConfig.
 """
+
 from absl import flags
 
 from betavae_tf import config_flags
@@ -17,6 +18,7 @@ FLAGS = flags.FLAGS
 def main(argv):
     common.reject_extra_args(argv)
     from betavae_tf.analysis.reproduce import reproduce
+
     try:
         summary = reproduce(config_flags.from_flags(ReproduceConfig, FLAGS))
     except RuntimeError as e:  # e.g. a run that diverged

@@ -9,6 +9,7 @@ errors, and the same from importance sampling with its effective sample size.
 With --out: summary.json and one samples_T<T>.npz of integer states per temperature.
 Every flag is a setting of betavae_tf.sample_run.SampleConfig.
 """
+
 from absl import flags
 
 from betavae_tf import config_flags
@@ -21,6 +22,7 @@ FLAGS = flags.FLAGS
 def main(argv):
     common.reject_extra_args(argv)
     from betavae_tf import sample_run
+
     sample_run.sample(config_flags.from_flags(SampleConfig, FLAGS).validate())
 
 

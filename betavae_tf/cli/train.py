@@ -3,6 +3,7 @@
 Every flag but --workdir is a setting of train_lib.TrainConfig (defaults and
 help are defined there once; betavae_tf.config_flags makes the flags).
 """
+
 from absl import flags
 
 from betavae_tf import config_flags
@@ -13,8 +14,13 @@ FLAGS = flags.FLAGS
 
 
 def define_flags(flag_values):
-    flags.DEFINE_string("workdir", None, "Run directory: config, checkpoints, TensorBoard, export.",
-                        flag_values=flag_values, module_name=__name__)
+    flags.DEFINE_string(
+        "workdir",
+        None,
+        "Run directory: config, checkpoints, TensorBoard, export.",
+        flag_values=flag_values,
+        module_name=__name__,
+    )
     config_flags.define(TrainConfig, flag_values, module_name=__name__)
 
 
@@ -23,17 +29,21 @@ def main(argv):
     if not FLAGS.workdir:
         raise ValueError("--workdir is required: the run directory to create or resume.")
     from betavae_tf import train_lib
+
     config = config_flags.from_flags(TrainConfig, FLAGS)
     train_lib.validate(config)  # before TensorFlow starts: a bad flag costs nothing
     try:
-        result = train_lib.train_and_evaluate(config, FLAGS.workdir,
-                                              flags_text=train_lib.flagfile_of(config, FLAGS.workdir))
+        result = train_lib.train_and_evaluate(
+            config, FLAGS.workdir, flags_text=train_lib.flagfile_of(config, FLAGS.workdir)
+        )
     except train_lib.TrainingDivergedError as e:
         common.fail("betavae-train", str(e), code=1)
     final = result["final"]
-    print(f"trained {result['epochs']} epochs (resumed from epoch {result['resumed_from_epoch']}) in "
-          f"{result['workdir']}: " + ", ".join(f"{k} {final[k]:.4g}" for k in
-                                               ("loss", "distortion", "rate", "val_loss") if k in final))
+    print(
+        f"trained {result['epochs']} epochs (resumed from epoch {result['resumed_from_epoch']}) in "
+        f"{result['workdir']}: "
+        + ", ".join(f"{k} {final[k]:.4g}" for k in ("loss", "distortion", "rate", "val_loss") if k in final)
+    )
     if "export_dir" in result:
         print(f"SavedModel: {result['export_dir']}")
 

@@ -23,6 +23,7 @@ Directories are written atomically (betavae_tf.fileio): everything goes to a
 hidden temporary sibling that is fsynced and renamed into place once
 complete, so a reader never sees a half-written dataset.
 """
+
 import datetime
 import errno
 import hashlib
@@ -32,8 +33,9 @@ import re
 
 import numpy as np
 
-from betavae_tf import __version__, fileio
+from betavae_tf import fileio
 from betavae_tf import phases as ph
+from betavae_tf.version import __version__
 
 FORMAT_VERSION = 2
 READ_VERSIONS = (1, 2)  # version 1 lacks per-shard sizes and checksums; they are checked when present
@@ -56,8 +58,12 @@ def observables_of(manifest):
 def check_observable_names(names):
     for name in names:
         if not isinstance(name, str) or not _OBSERVABLE_NAME.match(name) or name in LABELS + ("samples",):
-            raise ValueError(f"observable name {name!r} must be a letter followed by letters, digits or _ "
-                             f"(at most 64) and not one of {', '.join(LABELS + ('samples',))}.")
+            raise ValueError(
+                f"observable name {name!r} must be a letter followed by letters, digits or _ "
+                f"(at most 64) and not one of {', '.join(LABELS + ('samples',))}."
+            )
+
+
 ENCODINGS = ("bits", "categorical", "uint8", "float32")
 
 
@@ -75,12 +81,16 @@ def check_float32(name, values, tiny=True):
     v = np.asarray(values, dtype=np.float64).reshape(-1)
     finite = np.abs(v[np.isfinite(v)])
     if finite.size and finite.max() > _FLOAT32.max:
-        raise ValueError(f"{name} holds {finite.max():g}, beyond the float32 range (|x| <= {_FLOAT32.max:.3g}) "
-                         "in which it is stored.")
+        raise ValueError(
+            f"{name} holds {finite.max():g}, beyond the float32 range (|x| <= {_FLOAT32.max:.3g}) "
+            "in which it is stored."
+        )
     small = finite[(finite > 0) & (finite < _FLOAT32.tiny)]
     if tiny and small.size:
-        raise ValueError(f"{name} holds {small.min():g}, below the smallest normal float32 ({_FLOAT32.tiny:.3g}) "
-                         "in which it is stored; it would be stored as 0 or lose its digits.")
+        raise ValueError(
+            f"{name} holds {small.min():g}, below the smallest normal float32 ({_FLOAT32.tiny:.3g}) "
+            "in which it is stored; it would be stored as 0 or lose its digits."
+        )
 
 
 def shard_name(k, n_shards):
@@ -129,8 +139,9 @@ class DatasetError(ValueError):
 def sample_bytes(encoding, lattice_size, channels):
     """Bytes of one stored sample (the "spins" feature) for an encoding and geometry."""
     sites = lattice_size * lattice_size
-    return {"bits": (sites + 7) // 8, "categorical": sites, "uint8": sites * channels,
-            "float32": 4 * sites * channels}[encoding]
+    return {"bits": (sites + 7) // 8, "categorical": sites, "uint8": sites * channels, "float32": 4 * sites * channels}[
+        encoding
+    ]
 
 
 def sha256_of(path):
@@ -153,8 +164,9 @@ def dataset_fingerprint(data_dir, manifest=None):
     manifest = manifest or read_manifest(data_dir)
     if manifest.get("fingerprint"):
         return manifest["fingerprint"]
-    hashed = dict(manifest, shards=[dict(s, sha256=sha256_of(os.path.join(data_dir, s["file"])))
-                                    for s in manifest["shards"]])
+    hashed = dict(
+        manifest, shards=[dict(s, sha256=sha256_of(os.path.join(data_dir, s["file"]))) for s in manifest["shards"]]
+    )
     return fingerprint_of(hashed)
 
 
@@ -169,11 +181,13 @@ def check_output_dir(out_dir, overwrite):
     (betavae_tf.places).
     """
     from betavae_tf import places
+
     return places.check_output(out_dir, "dataset", overwrite)[0]
 
 
-def write_shards(directory, spins, labels, manifest, *, n_shards=8, encoding="bits", channels=None,
-                 phases=None, observables=()):
+def write_shards(
+    directory, spins, labels, manifest, *, n_shards=8, encoding="bits", channels=None, phases=None, observables=()
+):
     """Write samples, labels and manifest.json into an existing (temporary) directory.
 
     Arguments as write_dataset; returns the manifest written.
@@ -209,17 +223,27 @@ def write_shards(directory, spins, labels, manifest, *, n_shards=8, encoding="bi
                     }
                     for label in FLOAT_LABELS:
                         feature[label] = tf.train.Feature(
-                            float_list=tf.train.FloatList(value=[float(labels[label][i])]))
+                            float_list=tf.train.FloatList(value=[float(labels[label][i])])
+                        )
                     for observable in observables:
                         feature[OBSERVABLE_PREFIX + observable] = tf.train.Feature(
-                            float_list=tf.train.FloatList(value=[float(labels[observable][i])]))
+                            float_list=tf.train.FloatList(value=[float(labels[observable][i])])
+                        )
                     writer.write(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
         except tf.errors.OpError as e:  # TensorFlow's file errors, as the OSError they are
             no_space = "No space left on device" in (e.message or "")
-            raise OSError(errno.ENOSPC if no_space else errno.EIO, "No space left on device" if no_space
-                          else first_line(e), path) from None
-        shards.append({"file": name, "n_samples": int(bounds[k + 1] - bounds[k]), "first_index": int(bounds[k]),
-                       "bytes": os.path.getsize(path), "sha256": sha256_of(path)})
+            raise OSError(
+                errno.ENOSPC if no_space else errno.EIO, "No space left on device" if no_space else first_line(e), path
+            ) from None
+        shards.append(
+            {
+                "file": name,
+                "n_samples": int(bounds[k + 1] - bounds[k]),
+                "first_index": int(bounds[k]),
+                "bytes": os.path.getsize(path),
+                "sha256": sha256_of(path),
+            }
+        )
     full = {
         "format_version": FORMAT_VERSION,
         "lattice_size": int(L),
@@ -233,7 +257,7 @@ def write_shards(directory, spins, labels, manifest, *, n_shards=8, encoding="bi
         "phases": phases,
         "phase_counts": {phase_names[c]: int(np.sum(labels["phase"] == c)) for c in sorted(phase_names)},
         "package_version": __version__,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     full.update(manifest)
     full["shards"] = shards
@@ -243,8 +267,19 @@ def write_shards(directory, spins, labels, manifest, *, n_shards=8, encoding="bi
     return full
 
 
-def write_dataset(out_dir, spins, labels, manifest, *, n_shards=8, overwrite=False,
-                  encoding="bits", channels=None, phases=None, observables=()):
+def write_dataset(
+    out_dir,
+    spins,
+    labels,
+    manifest,
+    *,
+    n_shards=8,
+    overwrite=False,
+    encoding="bits",
+    channels=None,
+    phases=None,
+    observables=(),
+):
     """Write samples and per-sample labels atomically.
 
     Args:
@@ -266,10 +301,20 @@ def write_dataset(out_dir, spins, labels, manifest, *, n_shards=8, overwrite=Fal
     """
     out_dir = check_output_dir(out_dir, overwrite)
     encode_samples(spins, encoding, channels)  # bad samples fail before anything is created
-    with fileio.staged_directory(out_dir, replace=os.path.lexists(out_dir),
-                                 before_replace=lambda: check_output_dir(out_dir, overwrite)) as tmp:
-        write_shards(tmp, spins, labels, manifest, n_shards=n_shards, encoding=encoding, channels=channels,
-                     phases=phases, observables=observables)
+    with fileio.staged_directory(
+        out_dir, replace=os.path.lexists(out_dir), before_replace=lambda: check_output_dir(out_dir, overwrite)
+    ) as tmp:
+        write_shards(
+            tmp,
+            spins,
+            labels,
+            manifest,
+            n_shards=n_shards,
+            encoding=encoding,
+            channels=channels,
+            phases=phases,
+            observables=observables,
+        )
     return out_dir
 
 
@@ -295,8 +340,14 @@ _PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SHARD_NAME = re.compile(r"^shard-(\d+)-of-(\d+)\.tfrecord$")
 # Keys every manifest must have, and the JSON types they must be.
 _REQUIRED = {"format_version": int, "lattice_size": int, "n_samples": int, "shards": list}
-_OPTIONAL = {"channels": int, "encoding": str, "phases": dict, "phase_counts": dict, "sample_bytes": int,
-             "fingerprint": str}
+_OPTIONAL = {
+    "channels": int,
+    "encoding": str,
+    "phases": dict,
+    "phase_counts": dict,
+    "sample_bytes": int,
+    "fingerprint": str,
+}
 _SHARD_KEYS = {"file": str, "n_samples": int, "first_index": int}
 _SHARD_OPTIONAL = {"bytes": int, "sha256": str}
 _TYPE_NAMES = {int: "an integer", str: "a string", list: "a list", dict: "an object"}
@@ -335,8 +386,10 @@ def read_manifest(data_dir):
         if key in manifest and manifest[key] is not None:
             _check_type(where, key, manifest[key], kind)
     if manifest["format_version"] not in READ_VERSIONS:
-        raise DatasetError(f"{path} has format_version {manifest['format_version']!r}; this package reads "
-                           f"versions {', '.join(map(str, READ_VERSIONS))}.")
+        raise DatasetError(
+            f"{path} has format_version {manifest['format_version']!r}; this package reads "
+            f"versions {', '.join(map(str, READ_VERSIONS))}."
+        )
     encoding = encoding_of(manifest)
     if encoding not in ENCODINGS:
         raise DatasetError(f"{path} has encoding {encoding!r}; this package reads {', '.join(ENCODINGS)}.")
@@ -344,9 +397,11 @@ def read_manifest(data_dir):
     if L < 1 or channels < 1 or n < 1:
         raise DatasetError(f"{where}: lattice_size, channels and n_samples must be positive, got {L}, {channels}, {n}.")
     if "sample_bytes" in manifest and manifest["sample_bytes"] != sample_bytes(encoding, L, channels):
-        raise DatasetError(f"{where} declares L = {L}, {channels} channel(s) ({encoding}), which is "
-                           f"{sample_bytes(encoding, L, channels)} bytes a sample, but its samples have "
-                           f"{manifest['sample_bytes']} bytes; the manifest was edited or damaged.")
+        raise DatasetError(
+            f"{where} declares L = {L}, {channels} channel(s) ({encoding}), which is "
+            f"{sample_bytes(encoding, L, channels)} bytes a sample, but its samples have "
+            f"{manifest['sample_bytes']} bytes; the manifest was edited or damaged."
+        )
     _check_shards(data_dir, manifest, where)
     return manifest
 
@@ -367,8 +422,9 @@ def _check_shards(data_dir, manifest, where):
                 _check_type(where, f"shards[].{key}", shard[key], kind)
         name = shard["file"]
         if not _PLAIN_NAME.match(name):
-            raise DatasetError(f"{where} names the shard {name!r}; shard names must be plain file names inside "
-                               "the dataset directory.")
+            raise DatasetError(
+                f"{where} names the shard {name!r}; shard names must be plain file names inside the dataset directory."
+            )
         names.append(name)
     if len(set(names)) != len(names):
         twice = sorted({n for n in names if names.count(n) > 1})
@@ -377,25 +433,30 @@ def _check_shards(data_dir, manifest, where):
     if all(numbered):
         totals = {int(m[2]) for m in numbered}
         if totals != {len(names)}:
-            raise DatasetError(f"{where} lists {len(names)} shards, but their names say there are "
-                               f"{', '.join(map(str, sorted(totals)))}.")
+            raise DatasetError(
+                f"{where} lists {len(names)} shards, but their names say there are "
+                f"{', '.join(map(str, sorted(totals)))}."
+            )
     position = 0
     for shard in sorted(shards, key=lambda s: s["first_index"]):
         if shard["first_index"] != position or shard["n_samples"] < 0:
-            raise DatasetError(f"{where}: shard {shard['file']} starts at record {shard['first_index']}, "
-                               f"expected {position}; the shard list has gaps or overlaps.")
+            raise DatasetError(
+                f"{where}: shard {shard['file']} starts at record {shard['first_index']}, "
+                f"expected {position}; the shard list has gaps or overlaps."
+            )
         position += shard["n_samples"]
     if position != manifest["n_samples"]:
-        raise DatasetError(f"{where}: the shards hold {position} records, but n_samples says "
-                           f"{manifest['n_samples']}.")
+        raise DatasetError(f"{where}: the shards hold {position} records, but n_samples says {manifest['n_samples']}.")
     for shard in shards:
         path = os.path.join(data_dir, shard["file"])
         if not os.path.isfile(path):
             raise DatasetError(f"dataset {data_dir} is missing its shard {shard['file']}.")
         if "bytes" in shard and os.path.getsize(path) != shard["bytes"]:
-            raise DatasetError(f"shard {shard['file']} of dataset {data_dir} has {os.path.getsize(path)} bytes, "
-                               f"but the manifest says {shard['bytes']}; it is truncated or was replaced.")
-    unlisted = sorted(set(f for f in os.listdir(data_dir) if f.endswith(".tfrecord")) - set(names))
+            raise DatasetError(
+                f"shard {shard['file']} of dataset {data_dir} has {os.path.getsize(path)} bytes, "
+                f"but the manifest says {shard['bytes']}; it is truncated or was replaced."
+            )
+    unlisted = sorted({f for f in os.listdir(data_dir) if f.endswith(".tfrecord")} - set(names))
     if unlisted:
         raise DatasetError(f"dataset {data_dir} holds the shard {unlisted[0]}, which its manifest does not list.")
 
@@ -403,5 +464,3 @@ def _check_shards(data_dir, manifest, where):
 def first_line(error):
     text = getattr(error, "message", None) or str(error)
     return text.strip().splitlines()[0] if text.strip() else type(error).__name__
-
-

@@ -10,33 +10,34 @@ the three polarized ones ((p, r, r), ... with r = (1 - p) / 2, p =
 polarization = 0.9 in the paper), labelled FM_a. Labels that mean nothing
 for a model (T of the synthetic set, m_s off Ising) are NaN.
 """
+
 import dataclasses
 import os
 import time
-from typing import Callable, Optional, Tuple
+from collections.abc import Callable
 
 import numpy as np
 from absl import logging
 
 import mc_ext
 from betavae_tf import fileio, lattice
-from betavae_tf.config_flags import setting
 from betavae_tf import phases as ph
+from betavae_tf.config_flags import setting
 from betavae_tf.data import format as fmt
 from betavae_tf.progress import Progress
-
 
 
 @dataclasses.dataclass(frozen=True)
 class SyntheticSet:
     """A dataset drawn without Monte Carlo (no temperature grid): the generator's record of it."""
+
     name: str
     encoding: str
     channels: int
-    n_points: int                  # classes of samples_per_point samples each
-    phase_map: Callable            # (config) -> {name: code}
-    make: Callable                 # (config) -> (samples, labels, class records)
-    check: Callable                # (config) -> None, raising ValueError for a refused setting
+    n_points: int  # classes of samples_per_point samples each
+    phase_map: Callable  # (config) -> {name: code}
+    make: Callable  # (config) -> (samples, labels, class records)
+    check: Callable  # (config) -> None, raising ValueError for a refused setting
 
 
 def _check_polarization(config):
@@ -58,18 +59,19 @@ class GenerateConfig:
     betavae_tf.lattice): for Ising, FM (J > 0) or AFM (J < 0) for
     T < Tc(|J|) = 2.269 |J|, PM otherwise.
     """
+
     model: str = "ising"
     lattice_size: int = 32
-    couplings: Tuple[float, ...] = (1.0, -1.0)
-    temperatures: Tuple[float, ...] = tuple(np.linspace(1.0, 3.5, 16).round(6))
+    couplings: tuple[float, ...] = (1.0, -1.0)
+    temperatures: tuple[float, ...] = tuple(np.linspace(1.0, 3.5, 16).round(6))
     samples_per_point: int = 400
     field: float = 0.0
     seed: int = 0
     algorithm: str = "auto"
-    n_threads: Optional[int] = None
+    n_threads: int | None = None
     n_shards: int = 8
-    q: int = 3                       # Potts states
-    polarization: float = 0.9        # z3: the dominant state's probability
+    q: int = 3  # Potts states
+    polarization: float = 0.9  # z3: the dominant state's probability
 
     def validate(self):
         if self.model not in MODELS:
@@ -96,8 +98,11 @@ class GenerateConfig:
             raise ValueError("couplings must list at least one value.")
         if not self.temperatures:
             raise ValueError("temperatures must list at least one value.")
-        for name, values in (("temperatures", self.temperatures), ("couplings", self.couplings),
-                             ("field", (self.field,))):
+        for name, values in (
+            ("temperatures", self.temperatures),
+            ("couplings", self.couplings),
+            ("field", (self.field,)),
+        ):
             if any(isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)) for v in values):
                 raise ValueError(f"{name} must be numbers, got {list(values)}.")
         if any(not np.isfinite(t) or t <= 0 for t in self.temperatures):
@@ -106,8 +111,11 @@ class GenerateConfig:
             raise ValueError(f"couplings must be finite, got {list(self.couplings)}.")
         if not np.isfinite(self.field):
             raise ValueError(f"field must be finite, got {self.field}.")
-        for name, values in (("temperatures", self.temperatures), ("couplings", self.couplings),
-                             ("field", (self.field,))):
+        for name, values in (
+            ("temperatures", self.temperatures),
+            ("couplings", self.couplings),
+            ("field", (self.field,)),
+        ):
             fmt.check_float32(f"{name} (--{name})", values)  # stored as float32 labels: refused before sampling
         if self.field != 0 and not model.has_field:
             raise ValueError(f"the {self.model} sampler has no field; got field = {self.field}.")
@@ -119,8 +127,9 @@ class GenerateConfig:
                 if model.cluster_needs_ferromagnet and algorithm in ("wolff", "hybrid") and j <= 0:
                     raise ValueError(f"the {algorithm} algorithm needs J > 0, got J = {j}.")
                 if algorithm in model.even_size_algorithms and self.lattice_size % 2:
-                    raise ValueError(f"lattice_size must be even for the {algorithm} algorithm, "
-                                     f"got {self.lattice_size}.")
+                    raise ValueError(
+                        f"lattice_size must be even for the {algorithm} algorithm, got {self.lattice_size}."
+                    )
                 if algorithm in ("wolff", "hybrid") and self.field != 0:
                     raise ValueError(f"the {algorithm} algorithm needs field = 0, got {self.field}.")
 
@@ -139,10 +148,12 @@ def point_seed(seed, point_index):
 def synthetic_z3(config: GenerateConfig):
     """The paper's Sec. V-A data: (samples (N, L, L) states in [0, 3), labels, class records)."""
     from betavae_tf.physics import potts as potts_physics
+
     p = config.polarization
     r = (1 - p) / 2
     classes = [("PM", (1 / 3, 1 / 3, 1 / 3))] + [
-        (f"FM_{a}", tuple(p if b == a else r for b in range(3))) for a in range(3)]
+        (f"FM_{a}", tuple(p if b == a else r for b in range(3))) for a in range(3)
+    ]
     phases = ph.q_state(3)
     rng = np.random.default_rng(config.seed)
     n, L = config.samples_per_point, config.lattice_size
@@ -152,16 +163,28 @@ def synthetic_z3(config: GenerateConfig):
         phase.append(np.full(n, phases[name]))
     spins = np.concatenate(spins)
     nan = np.full(len(spins), np.nan)
-    labels = {"temperature": nan, "coupling": nan, "energy": nan,
-              "magnetization": potts_physics.potts_order_parameter(spins, 3),
-              "staggered_magnetization": nan, "phase": np.concatenate(phase)}
-    return spins, labels, [{"class": name, "probabilities": list(probs), "n_samples": n}
-                           for name, probs in classes]
+    labels = {
+        "temperature": nan,
+        "coupling": nan,
+        "energy": nan,
+        "magnetization": potts_physics.potts_order_parameter(spins, 3),
+        "staggered_magnetization": nan,
+        "phase": np.concatenate(phase),
+    }
+    return spins, labels, [{"class": name, "probabilities": list(probs), "n_samples": n} for name, probs in classes]
 
 
-SYNTHETIC = {"z3": SyntheticSet(name="z3", encoding="categorical", channels=3, n_points=4,
-                                phase_map=lambda config: ph.q_state(3), make=synthetic_z3,
-                                check=_check_polarization)}
+SYNTHETIC = {
+    "z3": SyntheticSet(
+        name="z3",
+        encoding="categorical",
+        channels=3,
+        n_points=4,
+        phase_map=lambda config: ph.q_state(3),
+        make=synthetic_z3,
+        check=_check_polarization,
+    )
+}
 MODELS = tuple(lattice.MODELS) + tuple(SYNTHETIC)
 
 
@@ -175,25 +198,36 @@ class GenerateRequest:
     config() is the GenerateConfig they describe: --temperatures if given,
     else --n_temperatures evenly spaced from --t_min to --t_max.
     """
-    out: Optional[str] = setting(None, "Dataset directory to create.")
+
+    out: str | None = setting(None, "Dataset directory to create.")
     overwrite: bool = setting(False, "Replace an existing dataset directory (never anything else).")
-    model: str = setting("ising", "A lattice model of betavae_tf.lattice (ising: bits, potts: q one-hot channels, "
-                         "xy: (cos, sin) channels) or z3 (the paper's synthetic set).", kind="enum", choices=MODELS)
+    model: str = setting(
+        "ising",
+        "A lattice model of betavae_tf.lattice (ising: bits, potts: q one-hot channels, "
+        "xy: (cos, sin) channels) or z3 (the paper's synthetic set).",
+        kind="enum",
+        choices=MODELS,
+    )
     q: int = setting(3, "Potts states q (2..127).")
     polarization: float = setting(0.9, "z3: probability of the dominant state in a polarized class.")
     lattice_size: int = setting(32, "Linear lattice size L (L x L torus).")
-    couplings: Tuple[float, ...] = setting((1.0, -1.0), "Couplings J (+1 FM, -1 AFM).", kind="floats")
-    temperatures: Optional[Tuple[float, ...]] = setting(
-        None, "Explicit temperatures; overrides --t_min/--t_max/--n_temperatures.", kind="floats")
+    couplings: tuple[float, ...] = setting((1.0, -1.0), "Couplings J (+1 FM, -1 AFM).", kind="floats")
+    temperatures: tuple[float, ...] | None = setting(
+        None, "Explicit temperatures; overrides --t_min/--t_max/--n_temperatures.", kind="floats"
+    )
     t_min: float = setting(1.0, "Lowest temperature of an evenly spaced grid.")
     t_max: float = setting(3.5, "Highest temperature of an evenly spaced grid.")
     n_temperatures: int = setting(16, "Number of grid temperatures.")
     samples_per_point: int = setting(400, "Samples per (J, T) point.")
     field: float = setting(0.0, "Magnetic field h.")
     seed: int = setting(0, "Seed; the same seed gives the same dataset bit for bit.")
-    algorithm: str = setting("auto", "Monte Carlo algorithm (heatbath: Potts only; metropolis: Ising and XY).",
-                             kind="enum", choices=ALGORITHM_CHOICES)
-    n_threads: Optional[int] = setting(None, "OpenMP threads (default: all available).")
+    algorithm: str = setting(
+        "auto",
+        "Monte Carlo algorithm (heatbath: Potts only; metropolis: Ising and XY).",
+        kind="enum",
+        choices=ALGORITHM_CHOICES,
+    )
+    n_threads: int | None = setting(None, "OpenMP threads (default: all available).")
     n_shards: int = setting(8, "TFRecord shards (>= the number of workers that will read them).")
 
     def config(self) -> "GenerateConfig":
@@ -207,11 +241,20 @@ class GenerateRequest:
             temperatures = tuple(np.linspace(self.t_min, self.t_max, self.n_temperatures).round(6).tolist())
         if self.n_threads is not None and self.n_threads < 1:
             raise ValueError(f"--n_threads must be at least 1, got {self.n_threads}.")
-        return GenerateConfig(model=self.model, lattice_size=self.lattice_size, couplings=tuple(self.couplings),
-                              temperatures=temperatures, samples_per_point=self.samples_per_point,
-                              field=self.field, seed=self.seed, algorithm=self.algorithm,
-                              n_threads=self.n_threads, n_shards=self.n_shards, q=self.q,
-                              polarization=self.polarization)
+        return GenerateConfig(
+            model=self.model,
+            lattice_size=self.lattice_size,
+            couplings=tuple(self.couplings),
+            temperatures=temperatures,
+            samples_per_point=self.samples_per_point,
+            field=self.field,
+            seed=self.seed,
+            algorithm=self.algorithm,
+            n_threads=self.n_threads,
+            n_shards=self.n_shards,
+            q=self.q,
+            polarization=self.polarization,
+        )
 
 
 def _point_weights(config):
@@ -235,14 +278,21 @@ def sample_grid(config: GenerateConfig, log=logging.info):
     names = ph.names(model.phase_map(config))
     all_spins, labels, points = [], {k: [] for k in fmt.FLOAT_LABELS + ("phase",)}, []
     grid = [(j, t) for j in config.couplings for t in config.temperatures]
-    progress = Progress(len(grid), f"{config.model} L = {config.lattice_size}", log=log,
-                        weights=_point_weights(config))
+    progress = Progress(len(grid), f"{config.model} L = {config.lattice_size}", log=log, weights=_point_weights(config))
     try:
         for k, (coupling, temperature) in enumerate(grid):
             seed = point_seed(config.seed, k)
             start = time.perf_counter()
-            raw, info = model.sample(config.lattice_size, temperature, config.samples_per_point, coupling, seed,
-                                     config, algorithm=config.algorithm, n_threads=config.n_threads)
+            raw, info = model.sample(
+                config.lattice_size,
+                temperature,
+                config.samples_per_point,
+                coupling,
+                seed,
+                config,
+                algorithm=config.algorithm,
+                n_threads=config.n_threads,
+            )
             spins, point_labels = model.label(raw, temperature, coupling, config)
             n = len(spins)
             all_spins.append(spins)
@@ -252,16 +302,28 @@ def sample_grid(config: GenerateConfig, log=logging.info):
                 labels[key].append(value)
             codes = np.unique(point_labels["phase"])
             phase = names.get(int(codes[0]), str(codes[0])) if len(codes) == 1 else "ordered"
-            points.append({
-                "coupling": coupling, "temperature": temperature, "seed": seed, "n_samples": n,
-                "phase": phase, "algorithm": info["algorithm"], "n_chains": info["n_chains"],
-                "n_thermalize": info["n_thermalize"], "pilot_steps": info["pilot_steps"],
-                "clusters_per_step": info["clusters_per_step"], "tau_int": info["tau_int"],
-                "spacing": info["spacing"], "production_steps_per_chain": info["production_steps_per_chain"],
-                "seconds": round(time.perf_counter() - start, 3),
-            })
-            progress.step(f"J = {coupling:+g}, T = {temperature:.4f}: {n} samples ({info['algorithm']}, "
-                          f"tau_int = {max(info['tau_int'].values()):.2f}, spacing {info['spacing']})")
+            points.append(
+                {
+                    "coupling": coupling,
+                    "temperature": temperature,
+                    "seed": seed,
+                    "n_samples": n,
+                    "phase": phase,
+                    "algorithm": info["algorithm"],
+                    "n_chains": info["n_chains"],
+                    "n_thermalize": info["n_thermalize"],
+                    "pilot_steps": info["pilot_steps"],
+                    "clusters_per_step": info["clusters_per_step"],
+                    "tau_int": info["tau_int"],
+                    "spacing": info["spacing"],
+                    "production_steps_per_chain": info["production_steps_per_chain"],
+                    "seconds": round(time.perf_counter() - start, 3),
+                }
+            )
+            progress.step(
+                f"J = {coupling:+g}, T = {temperature:.4f}: {n} samples ({info['algorithm']}, "
+                f"tau_int = {max(info['tau_int'].values()):.2f}, spacing {info['spacing']})"
+            )
     finally:
         progress.close()
     return (np.concatenate(all_spins), {k: np.concatenate(v) for k, v in labels.items()}, points)
@@ -269,7 +331,7 @@ def sample_grid(config: GenerateConfig, log=logging.info):
 
 def estimated_bytes(config: GenerateConfig):
     """(bytes held in memory while generating, bytes written to disk) for a configuration."""
-    n_sites = config.lattice_size ** 2
+    n_sites = config.lattice_size**2
     n = config.n_points * config.samples_per_point
     if config.model in SYNTHETIC:
         encoding, channels = SYNTHETIC[config.model].encoding, SYNTHETIC[config.model].channels
@@ -295,8 +357,9 @@ def generate(config: GenerateConfig, out_dir, *, overwrite=False, log=logging.in
     memory, disk = estimated_bytes(config)
     mc_ext.check_memory(memory, f"the dataset ({config.model}, L = {config.lattice_size})")
     fileio.check_free_space(os.path.dirname(out_dir), disk, f"the dataset {out_dir}")
-    with fileio.staged_directory(out_dir, replace=os.path.lexists(out_dir),
-                                 before_replace=lambda: fmt.check_output_dir(out_dir, overwrite)) as tmp:
+    with fileio.staged_directory(
+        out_dir, replace=os.path.lexists(out_dir), before_replace=lambda: fmt.check_output_dir(out_dir, overwrite)
+    ) as tmp:
         _generate_into(config, tmp, log)
     return out_dir
 
@@ -334,7 +397,13 @@ def _generate_into(config, directory, log):
     if classes is not None:
         manifest.update(classes=classes, couplings=[], temperatures=[])
     manifest.update(extra)
-    fmt.write_shards(directory, spins[order], {k: v[order] for k, v in labels.items()},
-                     dict(manifest, generation_seconds=round(time.perf_counter() - start, 3)),
-                     n_shards=config.n_shards, encoding=encoding, channels=channels,
-                     phases=phases_of(config.model, config.q))
+    fmt.write_shards(
+        directory,
+        spins[order],
+        {k: v[order] for k, v in labels.items()},
+        dict(manifest, generation_seconds=round(time.perf_counter() - start, 3)),
+        n_shards=config.n_shards,
+        encoding=encoding,
+        channels=channels,
+        phases=phases_of(config.model, config.q),
+    )

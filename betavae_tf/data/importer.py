@@ -1,4 +1,5 @@
 """Import a user's own spin configurations (.npy / .npz) into the dataset format."""
+
 import os
 import zipfile
 
@@ -24,8 +25,10 @@ def _checked_size(path, shape, dtype, stored, what):
         raise ValueError(f"{path} holds Python objects; only numeric arrays are read (no pickles).")
     needed = int(np.prod(shape, dtype=object)) * dtype.itemsize
     if needed > stored:
-        raise ValueError(f"{path} is truncated or corrupt: its {what} header declares shape {tuple(shape)} "
-                         f"({needed} bytes), but only {stored} bytes follow.")
+        raise ValueError(
+            f"{path} is truncated or corrupt: its {what} header declares shape {tuple(shape)} "
+            f"({needed} bytes), but only {stored} bytes follow."
+        )
     mc_ext.check_memory(2 * needed, f"reading {path}")
 
 
@@ -65,8 +68,9 @@ def _load_arrays(path, what):
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
         if isinstance(e, ValueError) and str(e).startswith(path):
             raise
-        raise ValueError(f"{path} is not a readable .npy or .npz file: it is corrupt or of another format "
-                         f"({e}).") from None
+        raise ValueError(
+            f"{path} is not a readable .npy or .npz file: it is corrupt or of another format ({e})."
+        ) from None
 
 
 def load_array(path, keys, what):
@@ -89,8 +93,9 @@ def _check_shards(n_shards):
         raise ValueError(f"n_shards must be a positive integer, got {n_shards!r}.")
 
 
-def import_numpy(path, out_dir, *, temperatures_path=None, coupling=1.0, field=0.0, seed=0,
-                 n_shards=8, overwrite=False):
+def import_numpy(
+    path, out_dir, *, temperatures_path=None, coupling=1.0, field=0.0, seed=0, n_shards=8, overwrite=False
+):
     """Ising configurations ({0, 1} or {-1, +1}) as a dataset: import_configurations with kind="ising".
 
     coupling and field are what the data were made with (energies and the
@@ -102,8 +107,18 @@ def import_numpy(path, out_dir, *, temperatures_path=None, coupling=1.0, field=0
     temperature = None
     if temperatures_path:
         temperature, _ = load_array(temperatures_path, TEMPERATURE_KEYS, "temperatures")
-    return import_configurations(path, out_dir, kind="ising", temperature=temperature, coupling=coupling,
-                                 field=field, model="ising", seed=seed, n_shards=n_shards, overwrite=overwrite)
+    return import_configurations(
+        path,
+        out_dir,
+        kind="ising",
+        temperature=temperature,
+        coupling=coupling,
+        field=field,
+        model="ising",
+        seed=seed,
+        n_shards=n_shards,
+        overwrite=overwrite,
+    )
 
 
 # -- any square-lattice data --------------------------------------------------------
@@ -144,8 +159,10 @@ def _resolve_kind(x, kind, q):
         elif x.ndim == 4:
             kind = "real"
         else:
-            raise ValueError("the configurations hold real values; say what they are with --kind=angles (radians, "
-                             "stored as (cos, sin) channels) or --kind=real (channels as given).")
+            raise ValueError(
+                "the configurations hold real values; say what they are with --kind=angles (radians, "
+                "stored as (cos, sin) channels) or --kind=real (channels as given)."
+            )
     if kind == "states":
         if not integral or values.min() < 0:
             raise ValueError("states must be integers 0, 1, ..., q-1.")
@@ -183,16 +200,18 @@ def load_configurations(path, *, kind="auto", q=None, labels_path=None):
     if x.ndim == 4 and x.shape[-1] == 1 and kind != "real":
         x = x[..., 0]
     if x.ndim not in (3, 4) or x.shape[1] != x.shape[2] or x.shape[0] < 1 or x.shape[1] < 2:
-        raise ValueError(f"configurations must have shape (N, L, L) or (N, L, L, C) with N >= 1 and L >= 2, "
-                         f"got {x.shape}.")
+        raise ValueError(
+            f"configurations must have shape (N, L, L) or (N, L, L, C) with N >= 1 and L >= 2, got {x.shape}."
+        )
     kind, q = _resolve_kind(x, kind, q)
     if kind in ("ising", "states") and x.ndim != 3:
         raise ValueError(f"{kind} configurations must have shape (N, L, L), got {x.shape}.")
     n = x.shape[0]
     for name, value in arrays.items():
         if np.asarray(value).ndim > 1 or np.asarray(value).size not in (1, n):
-            raise ValueError(f"{path}: {name!r} must have one value per sample ({n}) or one for all, got shape "
-                             f"{np.shape(value)}.")
+            raise ValueError(
+                f"{path}: {name!r} must have one value per sample ({n}) or one for all, got shape {np.shape(value)}."
+            )
     return x, kind, q, arrays
 
 
@@ -203,8 +222,21 @@ def _pop(arrays, keys):
     return None
 
 
-def import_configurations(path, out_dir, *, kind="auto", q=None, labels_path=None, temperature=None,
-                          coupling=None, field=None, model="imported", seed=0, n_shards=8, overwrite=False):
+def import_configurations(
+    path,
+    out_dir,
+    *,
+    kind="auto",
+    q=None,
+    labels_path=None,
+    temperature=None,
+    coupling=None,
+    field=None,
+    model="imported",
+    seed=0,
+    n_shards=8,
+    overwrite=False,
+):
     """Write a dataset directory from configurations of any square-lattice model.
 
     kind: "ising" (values {0, 1} or {-1, +1}; stored as bits), "states" (integers
@@ -222,25 +254,37 @@ def import_configurations(path, out_dir, *, kind="auto", q=None, labels_path=Non
     n, L = x.shape[0], x.shape[1]
     # An explicit argument wins over the file's array of the same label.
     t, j, h = (_pop(arrays, keys) for keys in (TEMPERATURE_KEYS, COUPLING_KEYS, FIELD_KEYS))
-    t = _per_sample(temperature if temperature is not None else (np.nan if t is None else t), n, "temperatures",
-                    positive=True)
+    t = _per_sample(
+        temperature if temperature is not None else (np.nan if t is None else t), n, "temperatures", positive=True
+    )
     j = _per_sample(coupling if coupling is not None else (np.nan if j is None else j), n, "couplings")
     h = _per_sample(field if field is not None else (0.0 if h is None else h), n, "fields")
     sizes = _pop(arrays, SIZE_KEYS)
     if sizes is not None and not np.all(np.asarray(sizes).reshape(-1) == L):
-        raise ValueError(f"lattice_size must be {L} for every sample (a dataset has one L); import each lattice size "
-                         "as its own dataset.")
+        raise ValueError(
+            f"lattice_size must be {L} for every sample (a dataset has one L); import each lattice size "
+            "as its own dataset."
+        )
     observables = {name: _per_sample(v, n, name) for name, v in sorted(arrays.items())}
     fmt.check_observable_names(observables)
     nan = np.full(n, np.nan)
-    labels = {"temperature": t, "coupling": j, "energy": nan, "magnetization": nan,
-              "staggered_magnetization": nan, "phase": np.full(n, ph.UNKNOWN)}
+    labels = {
+        "temperature": t,
+        "coupling": j,
+        "energy": nan,
+        "magnetization": nan,
+        "staggered_magnetization": nan,
+        "phase": np.full(n, ph.UNKNOWN),
+    }
     if kind == "ising":
         samples = ((to_spins(x) + 1) // 2).astype(np.uint8)
         s = 2.0 * samples - 1.0
         bonds = (s * (np.roll(s, -1, axis=-1) + np.roll(s, -1, axis=-2))).sum(axis=(1, 2))
-        labels.update(magnetization=magnetization(samples), staggered_magnetization=staggered_magnetization(samples),
-                      energy=(-j * bonds - h * s.sum(axis=(1, 2))) / (L * L))
+        labels.update(
+            magnetization=magnetization(samples),
+            staggered_magnetization=staggered_magnetization(samples),
+            energy=(-j * bonds - h * s.sum(axis=(1, 2))) / (L * L),
+        )
         encoding, channels, phases = "bits", 1, ph.ISING
         # The nearest-neighbour Ising model's phases, where T and J say which: Onsager's Tc.
         if np.isfinite(j).all():
@@ -262,18 +306,32 @@ def import_configurations(path, out_dir, *, kind="auto", q=None, labels_path=Non
     order = np.random.default_rng(seed).permutation(n)
     known_j = sorted(set(j[np.isfinite(j)].tolist()))
     manifest = {
-        "model": model, "kind": kind, "source": f"import:{os.path.basename(path)}", "q": q,
-        "couplings": known_j, "field": float(h[0]) if np.all(h == h[0]) else None,
+        "model": model,
+        "kind": kind,
+        "source": f"import:{os.path.basename(path)}",
+        "q": q,
+        "couplings": known_j,
+        "field": float(h[0]) if np.all(h == h[0]) else None,
         "temperatures": sorted(set(t[~np.isnan(t)].tolist())),
         # A known transition temperature only for the Ising kind with J given (Onsager); the
         # phase-discovery analysis never uses it.
-        "critical_temperature": (ISING_CRITICAL_TEMPERATURE * abs(known_j[0]) if kind == "ising" and len(known_j) == 1
-                                 else None),
+        "critical_temperature": (
+            ISING_CRITICAL_TEMPERATURE * abs(known_j[0]) if kind == "ising" and len(known_j) == 1 else None
+        ),
         "seed": seed,
     }
-    return fmt.write_dataset(out_dir, samples[order], {k: v[order] for k, v in labels.items()}, manifest,
-                             n_shards=n_shards, overwrite=overwrite, encoding=encoding, channels=channels,
-                             phases=phases, observables=tuple(observables))
+    return fmt.write_dataset(
+        out_dir,
+        samples[order],
+        {k: v[order] for k, v in labels.items()},
+        manifest,
+        n_shards=n_shards,
+        overwrite=overwrite,
+        encoding=encoding,
+        channels=channels,
+        phases=phases,
+        observables=tuple(observables),
+    )
 
 
 # -- MNIST --------------------------------------------------------------------------
@@ -283,14 +341,17 @@ MNIST_FILES = {
 }
 MNIST_SPLITS = ("train", "test", "all")
 MNIST_PHASES = ph.digits()
-MNIST_HELP = ("put the four standard MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, "
-              "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, optionally .gz) in a directory, or give "
-              "Keras' mnist.npz; nothing is downloaded at run time")
+MNIST_HELP = (
+    "put the four standard MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+    "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, optionally .gz) in a directory, or give "
+    "Keras' mnist.npz; nothing is downloaded at run time"
+)
 
 
 def read_idx(path):
     """One IDX file (optionally gzipped) as a uint8 array of the shape its header declares."""
     import gzip
+
     fileio.check_regular_file(path, "MNIST file")
     opener = gzip.open if path.endswith(".gz") else open
     try:
@@ -306,11 +367,13 @@ def read_idx(path):
     header = 4 + 4 * ndim
     if len(data) < header:
         raise ValueError(f"{path} is truncated: its header is incomplete.")
-    shape = tuple(int.from_bytes(data[4 + 4 * k:8 + 4 * k], "big") for k in range(ndim))
+    shape = tuple(int.from_bytes(data[4 + 4 * k : 8 + 4 * k], "big") for k in range(ndim))
     expected = header + int(np.prod(shape))
     if len(data) != expected:
-        raise ValueError(f"{path} is truncated or corrupt: its header declares shape {shape} "
-                         f"({expected} bytes), but it has {len(data)} bytes.")
+        raise ValueError(
+            f"{path} is truncated or corrupt: its header declares shape {shape} "
+            f"({expected} bytes), but it has {len(data)} bytes."
+        )
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
 
 
@@ -333,13 +396,13 @@ def load_mnist(path, split="train"):
     if os.path.isfile(path):
         data = _load_arrays(path, "MNIST")  # every header checked before its data are read
         if None in data:
-            raise ValueError(f"{path} is a .npy array; MNIST needs mnist.npz with x_train, y_train, "
-                             "x_test, y_test or the IDX files.")
+            raise ValueError(
+                f"{path} is a .npy array; MNIST needs mnist.npz with x_train, y_train, x_test, y_test or the IDX files."
+            )
         for part in parts:
             for key in (f"x_{part}", f"y_{part}"):
                 if key not in data:
-                    raise ValueError(f"{path} has no array {key!r}; mnist.npz holds x_train, y_train, "
-                                     "x_test, y_test.")
+                    raise ValueError(f"{path} has no array {key!r}; mnist.npz holds x_train, y_train, x_test, y_test.")
             images.append(np.asarray(data[f"x_{part}"]))
             labels.append(np.asarray(data[f"y_{part}"]))
     else:
@@ -380,12 +443,32 @@ def import_mnist(path, out_dir, *, split="train", limit=0, seed=0, n_shards=8, o
     x = pad_mnist(images)
     n = len(x)
     nan = np.full(n, np.nan)
-    labels = {"temperature": nan, "coupling": nan, "energy": nan,
-              "magnetization": nan, "staggered_magnetization": nan, "phase": digits}
+    labels = {
+        "temperature": nan,
+        "coupling": nan,
+        "energy": nan,
+        "magnetization": nan,
+        "staggered_magnetization": nan,
+        "phase": digits,
+    }
     order = np.random.default_rng(seed).permutation(n)
-    manifest = {"model": "mnist", "source": f"mnist:{os.path.basename(os.path.abspath(path))}:{split}",
-                "couplings": [], "temperatures": [], "critical_temperature": None, "seed": seed,
-                "mnist_split": split, "padding": "28 x 28 zero-padded to 32 x 32"}
-    return fmt.write_dataset(out_dir, x[order], {k: v[order] for k, v in labels.items()}, manifest,
-                             n_shards=n_shards, overwrite=overwrite, encoding="uint8",
-                             phases=MNIST_PHASES)
+    manifest = {
+        "model": "mnist",
+        "source": f"mnist:{os.path.basename(os.path.abspath(path))}:{split}",
+        "couplings": [],
+        "temperatures": [],
+        "critical_temperature": None,
+        "seed": seed,
+        "mnist_split": split,
+        "padding": "28 x 28 zero-padded to 32 x 32",
+    }
+    return fmt.write_dataset(
+        out_dir,
+        x[order],
+        {k: v[order] for k, v in labels.items()},
+        manifest,
+        n_shards=n_shards,
+        overwrite=overwrite,
+        encoding="uint8",
+        phases=MNIST_PHASES,
+    )

@@ -12,6 +12,7 @@ frac(index * phi) < validation_fraction, phi the golden ratio (computed in
 32-bit fixed point). That Weyl sequence is equidistributed with discrepancy
 O(log N / N), so even a tiny dataset gets the asked-for fraction.
 """
+
 import os
 
 import numpy as np
@@ -87,6 +88,7 @@ def _split_mask(fraction, split):
             return tf.ones_like(index, dtype=tf.bool)
         validation = tf.bitwise.bitwise_and(index * _GOLDEN_32, 0xFFFFFFFF) < threshold
         return validation if split == "validation" else tf.logical_not(validation)
+
     return keep
 
 
@@ -107,7 +109,8 @@ def check_first_record(data_dir, manifest):
                     f"dataset {data_dir}: its manifest declares L = {manifest['lattice_size']}, "
                     f"{manifest.get('channels', 1)} channel(s) ({fmt.encoding_of(manifest)}), {expected} bytes a "
                     f"sample, but shard {shard['file']} holds samples of {size} bytes; the manifest was edited "
-                    "or does not belong to these shards.")
+                    "or does not belong to these shards."
+                )
 
 
 class dataset_errors:
@@ -128,8 +131,10 @@ class dataset_errors:
         located = verify.locate_damage(self.data_dir, error)
         if located is not None:
             raise located from None
-        raise fmt.DatasetError(f"dataset {self.data_dir} cannot be read ({fmt.first_line(error)}); run "
-                               f"betavae-info --verify --data={self.data_dir}.") from None
+        raise fmt.DatasetError(
+            f"dataset {self.data_dir} cannot be read ({fmt.first_line(error)}); run "
+            f"betavae-info --verify --data={self.data_dir}."
+        ) from None
 
 
 def split_count(manifest, validation_fraction, split, shard_files=None):
@@ -147,9 +152,22 @@ def split_count(manifest, validation_fraction, split, shard_files=None):
     return count
 
 
-def make_dataset(data_dir, *, split="train", batch_size=128, shuffle=None, seed=0,
-                 validation_fraction=0.1, with_labels=False, repeat=False, drop_remainder=None,
-                 shuffle_buffer=16384, cache=False, input_context=None, start_step=0):
+def make_dataset(
+    data_dir,
+    *,
+    split="train",
+    batch_size=128,
+    shuffle=None,
+    seed=0,
+    validation_fraction=0.1,
+    with_labels=False,
+    repeat=False,
+    drop_remainder=None,
+    shuffle_buffer=16384,
+    cache=False,
+    input_context=None,
+    start_step=0,
+):
     """A batched tf.data.Dataset of float32 [B, L, L, C] model inputs (and labels on request).
 
     C is 1 for bits (sigma in {0, 1}), D for categorical (one-hot), the
@@ -192,9 +210,11 @@ def make_dataset(data_dir, *, split="train", batch_size=128, shuffle=None, seed=
     shards = manifest["shards"]
     if input_context is not None and input_context.num_input_pipelines > 1:
         if len(shards) < input_context.num_input_pipelines:
-            raise ValueError(f"{len(shards)} shards cannot feed {input_context.num_input_pipelines} "
-                             "input pipelines; regenerate with more --n_shards.")
-        shards = shards[input_context.input_pipeline_id::input_context.num_input_pipelines]
+            raise ValueError(
+                f"{len(shards)} shards cannot feed {input_context.num_input_pipelines} "
+                "input pipelines; regenerate with more --n_shards."
+            )
+        shards = shards[input_context.input_pipeline_id :: input_context.num_input_pipelines]
     files = [os.path.join(data_dir, s["file"]) for s in shards]
     offsets = [s["first_index"] for s in shards]
     keep = _split_mask(validation_fraction, split)
@@ -203,16 +223,18 @@ def make_dataset(data_dir, *, split="train", batch_size=128, shuffle=None, seed=
         # The split test runs on blocks of records: a per-record filter costs
         # tens of microseconds each and would starve training.
         block = tf.data.TFRecordDataset(path).enumerate(start=first).batch(1024)
-        block = block.map(lambda index, record: (tf.boolean_mask(index, keep(index)),
-                                                 tf.boolean_mask(record, keep(index))))
+        block = block.map(
+            lambda index, record: (tf.boolean_mask(index, keep(index)), tf.boolean_mask(record, keep(index)))
+        )
         return block.unbatch()
 
     def records(file_seed=None):
         ds = tf.data.Dataset.from_tensor_slices((files, tf.constant(offsets, tf.int64)))
         if file_seed is not None:
             ds = ds.shuffle(len(files), seed=file_seed)
-        return ds.interleave(records_of_split, cycle_length=min(4, len(files)),
-                             num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        return ds.interleave(
+            records_of_split, cycle_length=min(4, len(files)), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
+        )
 
     if not repeat:
         ds = records(seed if shuffle else None)
@@ -231,8 +253,9 @@ def make_dataset(data_dir, *, split="train", batch_size=128, shuffle=None, seed=
 
         def permuted(index, record, epoch_pass):
             # A full permutation per pass, a stateless function of (seed, pass).
-            keys = tf.random.stateless_uniform(tf.shape(index), seed=tf.stack([tf.constant(seed, tf.int64),
-                                                                               epoch_pass]))
+            keys = tf.random.stateless_uniform(
+                tf.shape(index), seed=tf.stack([tf.constant(seed, tf.int64), epoch_pass])
+            )
             order = tf.argsort(keys, stable=True)
             return tf.data.Dataset.from_tensor_slices((tf.gather(index, order), tf.gather(record, order)))
 
@@ -256,8 +279,9 @@ def make_dataset(data_dir, *, split="train", batch_size=128, shuffle=None, seed=
         del index  # the parsed "index" feature carries the same number
         parsed = tf.io.parse_example(serialized, spec)
         raw = parsed.pop("spins")
-        check = tf.debugging.assert_equal(tf.strings.length(raw), expected,
-                                          message=f"{_SIZE_MARK}: expected {expected} bytes a sample")
+        check = tf.debugging.assert_equal(
+            tf.strings.length(raw), expected, message=f"{_SIZE_MARK}: expected {expected} bytes a sample"
+        )
         with tf.control_dependencies([check]):
             spins = decode_samples(tf.identity(raw), manifest)
         return (spins, parsed) if with_labels else spins
@@ -265,8 +289,10 @@ def make_dataset(data_dir, *, split="train", batch_size=128, shuffle=None, seed=
     ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = (
-        tf.data.experimental.AutoShardPolicy.OFF if input_context is not None
-        else tf.data.experimental.AutoShardPolicy.AUTO)
+        tf.data.experimental.AutoShardPolicy.OFF
+        if input_context is not None
+        else tf.data.experimental.AutoShardPolicy.AUTO
+    )
     options.deterministic = True
     return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
 
@@ -285,8 +311,12 @@ def load_numpy(data_dir, *, split="all", validation_fraction=0.1):
     expected = fmt.sample_bytes(encoding, L, c)
     files = [os.path.join(data_dir, s["file"]) for s in manifest["shards"]]
     keep = _split_mask(validation_fraction, split)
-    records = tf.data.TFRecordDataset(files).enumerate().batch(4096).map(
-        lambda index, record: tf.io.parse_example(tf.boolean_mask(record, keep(index)), _feature_spec(manifest)))
+    records = (
+        tf.data.TFRecordDataset(files)
+        .enumerate()
+        .batch(4096)
+        .map(lambda index, record: tf.io.parse_example(tf.boolean_mask(record, keep(index)), _feature_spec(manifest)))
+    )
     observables = fmt.observables_of(manifest)
     parts = {k: [] for k in ("samples",) + fmt.LABELS + observables}
     with dataset_errors(data_dir):
@@ -295,7 +325,8 @@ def load_numpy(data_dir, *, split="all", validation_fraction=0.1):
             if sizes - {expected}:
                 raise fmt.DatasetError(
                     f"dataset {data_dir}: its manifest declares L = {L}, {c} channel(s) ({encoding}), {expected} "
-                    f"bytes a sample, but the shards hold samples of {sorted(sizes - {expected})[0]} bytes.")
+                    f"bytes a sample, but the shards hold samples of {sorted(sizes - {expected})[0]} bytes."
+                )
             packed = np.frombuffer(b"".join(batch["spins"]), dtype=np.uint8).reshape(len(batch["spins"]), -1)
             if encoding == "bits":
                 parts["samples"].append(np.unpackbits(packed, axis=1, count=L * L).reshape(-1, L, L))
@@ -315,6 +346,8 @@ def load_numpy(data_dir, *, split="all", validation_fraction=0.1):
         out["samples"] = np.zeros(shape, dtype=np.float32 if encoding == "float32" else np.uint8)
     n_expected = split_count(manifest, validation_fraction, split)
     if len(out["index"]) != n_expected:
-        raise fmt.DatasetError(f"dataset {data_dir}: read {len(out['index'])} records of the {split} split, but "
-                               f"its manifest implies {n_expected}; run betavae-info --verify --data={data_dir}.")
+        raise fmt.DatasetError(
+            f"dataset {data_dir}: read {len(out['index'])} records of the {split} split, but "
+            f"its manifest implies {n_expected}; run betavae-info --verify --data={data_dir}."
+        )
     return out

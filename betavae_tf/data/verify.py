@@ -1,10 +1,10 @@
 """Reading a dataset back whole: every shard checked against its manifest, damage located, a summary in words."""
+
 import os
 
 import numpy as np
 
-from betavae_tf.data.format import (DatasetError, encoding_of, first_line, read_manifest, sample_bytes,
-                                    sha256_of)
+from betavae_tf.data.format import DatasetError, encoding_of, first_line, read_manifest, sample_bytes, sha256_of
 
 
 def verify_dataset(data_dir):
@@ -20,29 +20,43 @@ def verify_dataset(data_dir):
     for shard in manifest["shards"]:
         path = os.path.join(data_dir, shard["file"])
         if "sha256" in shard and sha256_of(path) != shard["sha256"]:
-            raise DatasetError(f"shard {shard['file']} of dataset {data_dir} is damaged: its SHA-256 checksum "
-                               "differs from the manifest's.")
+            raise DatasetError(
+                f"shard {shard['file']} of dataset {data_dir} is damaged: its SHA-256 checksum "
+                "differs from the manifest's."
+            )
         count = 0
         try:
-            for batch in tf.data.TFRecordDataset(path).batch(4096).map(
-                    lambda r: tf.io.parse_example(r, spec)).as_numpy_iterator():
+            for batch in (
+                tf.data.TFRecordDataset(path)
+                .batch(4096)
+                .map(lambda r: tf.io.parse_example(r, spec))
+                .as_numpy_iterator()
+            ):
                 lengths = {len(b) for b in batch["spins"]}
                 if lengths != {expected}:
-                    raise DatasetError(f"shard {shard['file']} of dataset {data_dir} holds samples of "
-                                       f"{sorted(lengths)} bytes, but L = {manifest['lattice_size']} "
-                                       f"({encoding_of(manifest)}) needs {expected}.")
+                    raise DatasetError(
+                        f"shard {shard['file']} of dataset {data_dir} holds samples of "
+                        f"{sorted(lengths)} bytes, but L = {manifest['lattice_size']} "
+                        f"({encoding_of(manifest)}) needs {expected}."
+                    )
                 want = np.arange(count, count + len(batch["index"])) + shard["first_index"]
                 if not np.array_equal(batch["index"], want):
-                    raise DatasetError(f"shard {shard['file']} of dataset {data_dir} holds records out of order "
-                                       f"or from another dataset (index {batch['index'][0]}, expected {want[0]}).")
+                    raise DatasetError(
+                        f"shard {shard['file']} of dataset {data_dir} holds records out of order "
+                        f"or from another dataset (index {batch['index'][0]}, expected {want[0]})."
+                    )
                 count += len(batch["index"])
         except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as e:
             raise DatasetError(f"shard {shard['file']} of dataset {data_dir} is damaged ({first_line(e)}).") from None
         if count != shard["n_samples"]:
-            raise DatasetError(f"shard {shard['file']} of dataset {data_dir} holds {count} records, but the "
-                               f"manifest says {shard['n_samples']}.")
-    return (f"verified {manifest['n_samples']} samples in {len(manifest['shards'])} shards of {data_dir}: "
-            "checksums, record counts, indices and sample sizes match the manifest")
+            raise DatasetError(
+                f"shard {shard['file']} of dataset {data_dir} holds {count} records, but the "
+                f"manifest says {shard['n_samples']}."
+            )
+    return (
+        f"verified {manifest['n_samples']} samples in {len(manifest['shards'])} shards of {data_dir}: "
+        "checksums, record counts, indices and sample sizes match the manifest"
+    )
 
 
 def locate_damage(data_dir, error):
@@ -70,11 +84,15 @@ def summarize(data_dir):
     if points:
         lines.append(f"  {'J':>5} {'T':>7} {'phase':>5} {'n':>6} {'algorithm':>10} {'tau_int':>8} {'spacing':>7}")
         for p in points:
-            lines.append(f"  {p['coupling']:>5g} {p['temperature']:>7.4f} {p['phase']:>5} {p['n_samples']:>6} "
-                         f"{p['algorithm']:>10} {max(p['tau_int'].values()):>8.2f} {p['spacing']:>7}")
+            lines.append(
+                f"  {p['coupling']:>5g} {p['temperature']:>7.4f} {p['phase']:>5} {p['n_samples']:>6} "
+                f"{p['algorithm']:>10} {max(p['tau_int'].values()):>8.2f} {p['spacing']:>7}"
+            )
     for c in m.get("classes", []):
-        lines.append(f"  class {c['class']}: {c['n_samples']} samples, site probabilities "
-                     + ", ".join(f"{x:.3g}" for x in c["probabilities"]))
+        lines.append(
+            f"  class {c['class']}: {c['n_samples']} samples, site probabilities "
+            + ", ".join(f"{x:.3g}" for x in c["probabilities"])
+        )
     if "generation_seconds" in m:
         lines.append(f"  generated in {m['generation_seconds']:.1f} s")
     return "\n".join(lines)

@@ -3,14 +3,20 @@
 ModelConfig and HEADS import without TensorFlow (flag checks stay instant);
 the model names load Keras and TFP on first use.
 """
+
 import importlib
 
 from betavae_tf.models.config import ModelConfig, check_lattice_size
 from betavae_tf.models.heads import HEADS, Head, distribution, head_output_names, mean_parameter, register
 
 _LAZY = {
-    "BetaVAE": "vae", "FusedAdam": "vae", "float32_model": "vae", "kl_per_dimension": "vae", "paper_optimizer": "vae",
-    "build_encoder": "networks", "build_decoder_trunk": "networks",
+    "BetaVAE": "vae",
+    "FusedAdam": "vae",
+    "float32_model": "vae",
+    "kl_per_dimension": "vae",
+    "paper_optimizer": "vae",
+    "build_encoder": "networks",
+    "build_decoder_trunk": "networks",
 }
 
 
@@ -20,5 +26,14 @@ def __getattr__(name):
     raise AttributeError(f"module 'betavae_tf.models' has no attribute {name!r}")
 
 
-__all__ = ["HEADS", "Head", "ModelConfig", "check_lattice_size", "distribution", "head_output_names",
-           "mean_parameter", "register", *_LAZY]
+__all__ = [
+    "HEADS",
+    "Head",
+    "ModelConfig",
+    "check_lattice_size",
+    "distribution",
+    "head_output_names",
+    "mean_parameter",
+    "register",
+    *_LAZY,
+]

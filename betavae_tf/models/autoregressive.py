@@ -51,6 +51,7 @@ AutoregressiveLattice (models/distributions.py, TensorFlow only) is the TFP dist
 site by site; sample_from_noise takes the uniforms per site so that a seed per
 configuration fixes it in any batch (the export's sample signature).
 """
+
 import keras
 import numpy as np
 from keras import ops
@@ -77,11 +78,11 @@ def _running_means(s):
     size, c = s.shape[1], s.shape[-1]
     flat = ops.reshape(s, (-1, size * size, c))
     rows, cols = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
-    colour = ((rows + cols) % 2).reshape(-1).astype(np.float32)                  # [L * L]
+    colour = ((rows + cols) % 2).reshape(-1).astype(np.float32)  # [L * L]
     means = []
     for mask in (1.0 - colour, colour):
         masked = flat * mask[None, :, None]
-        total = ops.cumsum(masked, axis=1) - masked                               # exclusive cumulative sum
+        total = ops.cumsum(masked, axis=1) - masked  # exclusive cumulative sum
         count = np.cumsum(mask) - mask
         means.append(total / np.maximum(count, 1.0)[None, :, None])
     own = colour[None, :, None] > 0.5
@@ -93,7 +94,7 @@ def _running_means(s):
 def _patches(source, rows, cols, size):
     """Every size x size output site's rows x cols block of source, flattened in (row, column, channel)
     order (tf.image.extract_patches' layout with unit strides, VALID): [N, L, L, rows * cols * C]."""
-    return ops.concatenate([source[:, a:a + size, b:b + size] for a in range(rows) for b in range(cols)], -1)
+    return ops.concatenate([source[:, a : a + size, b : b + size] for a in range(rows) for b in range(cols)], -1)
 
 
 @keras.saving.register_keras_serializable(package="betavae_tf")
@@ -143,16 +144,25 @@ class AutoregressiveNetwork(keras.layers.Layer):
         # One attribute per variable: checkpoints (tf.train.Checkpoint) follow attributes, and a list of
         # tuples would leave these out of every checkpoint.
         for k in range(self.depth - 1):
-            setattr(self, f"block{k}_kernel", self.add_weight(name=f"block{k}_kernel", shape=(h, h),
-                                                              initializer=init(seed=10 + k)))
+            setattr(
+                self,
+                f"block{k}_kernel",
+                self.add_weight(name=f"block{k}_kernel", shape=(h, h), initializer=init(seed=10 + k)),
+            )
             setattr(self, f"block{k}_bias", self.add_weight(name=f"block{k}_bias", shape=(h,), initializer="zeros"))
         self.out_kernel = self.add_weight(name="out_kernel", shape=(h, c), initializer=init(seed=99))
         self.out_bias = self.add_weight(name="out_bias", shape=(c,), initializer="zeros")
 
     def get_config(self):
-        return {**super().get_config(), "channels": self.channels, "hidden": self.hidden,
-                "radius": self.radius, "depth": self.depth, "nearest": self.nearest,
-                "running_means": self.running_means}
+        return {
+            **super().get_config(),
+            "channels": self.channels,
+            "hidden": self.hidden,
+            "radius": self.radius,
+            "depth": self.depth,
+            "nearest": self.nearest,
+            "running_means": self.running_means,
+        }
 
     @property
     def blocks(self):
@@ -160,8 +170,10 @@ class AutoregressiveNetwork(keras.layers.Layer):
 
     def _check_size(self, size):
         if size is not None and size <= self.radius:
-            raise ValueError(f"the autoregressive head's window (radius {self.radius}) needs a lattice larger "
-                             f"than it, got L = {size}.")
+            raise ValueError(
+                f"the autoregressive head's window (radius {self.radius}) needs a lattice larger "
+                f"than it, got L = {size}."
+            )
 
     def _head(self, pre, local_field):
         """Pointwise layers: pre-activations [..., hidden] -> logits [..., C]."""
@@ -186,11 +198,11 @@ class AutoregressiveNetwork(keras.layers.Layer):
         """The four parts of every site's window as padded lattices (see call)."""
         r = self.radius
         size = s.shape[1]
-        cols = ops.concatenate([s[:, :, size - r:], s, s[:, :, :r]], 2)            # periodic columns [N, L, L+2r, C]
-        above = ops.pad(cols, [[0, 0], [r, 0], [0, 0], [0, 0]])[:, :size + r - 1]  # rows i-r..i-1 for output row i
-        left = ops.pad(s, [[0, 0], [0, 0], [r, 0], [0, 0]])[:, :, :size + r - 1]   # columns j-r..j-1
-        below = ops.concatenate([ops.zeros_like(cols), cols[:, :r]], 1)[:, 1:]      # rows i+1..i+r, wrapped only
-        right = ops.concatenate([ops.zeros_like(s), s[:, :, :r]], 2)[:, :, 1:]     # columns j+1..j+r, wrapped only
+        cols = ops.concatenate([s[:, :, size - r :], s, s[:, :, :r]], 2)  # periodic columns [N, L, L+2r, C]
+        above = ops.pad(cols, [[0, 0], [r, 0], [0, 0], [0, 0]])[:, : size + r - 1]  # rows i-r..i-1 for output row i
+        left = ops.pad(s, [[0, 0], [0, 0], [r, 0], [0, 0]])[:, :, : size + r - 1]  # columns j-r..j-1
+        below = ops.concatenate([ops.zeros_like(cols), cols[:, :r]], 1)[:, 1:]  # rows i+1..i+r, wrapped only
+        right = ops.concatenate([ops.zeros_like(s), s[:, :, :r]], 2)[:, :, 1:]  # columns j+1..j+r, wrapped only
         return above, left, below, right
 
     def call(self, x, context, local_field):
@@ -203,12 +215,21 @@ class AutoregressiveNetwork(keras.layers.Layer):
         s = _encode(x, self.channels)
         above, left, below, right = self._sources(s)
         if self.depth == 0:
-            windows = [_patches(above, r, 2 * r + 1, size), _patches(left, 1, r, size),
-                       _patches(below, r, 2 * r + 1, size), _patches(right, 1, r, size)]
-            return self._coupled(ops.concatenate(windows, -1), ops.cast(context, "float32"),
-                                 ops.cast(local_field, "float32"))
-        pre = (ops.conv(above, self.above, 1, "valid") + ops.conv(left, self.left, 1, "valid")
-               + ops.conv(below, self.below, 1, "valid") + ops.conv(right, self.right, 1, "valid"))
+            windows = [
+                _patches(above, r, 2 * r + 1, size),
+                _patches(left, 1, r, size),
+                _patches(below, r, 2 * r + 1, size),
+                _patches(right, 1, r, size),
+            ]
+            return self._coupled(
+                ops.concatenate(windows, -1), ops.cast(context, "float32"), ops.cast(local_field, "float32")
+            )
+        pre = (
+            ops.conv(above, self.above, 1, "valid")
+            + ops.conv(left, self.left, 1, "valid")
+            + ops.conv(below, self.below, 1, "valid")
+            + ops.conv(right, self.right, 1, "valid")
+        )
         if self.running_means:
             pre += ops.matmul(_running_means(s), self.means_kernel)
         return self._head(pre + self.bias + ops.cast(context, "float32"), ops.cast(local_field, "float32"))
@@ -216,16 +237,20 @@ class AutoregressiveNetwork(keras.layers.Layer):
     def sample_from_noise(self, context, local_field, noise):
         """Draw x site by site (compiled once per shape; see _sample_sites). TensorFlow only."""
         import tensorflow as tf
+
         if not hasattr(self, "_compiled_sample"):
             self._compiled_sample = tf.function(self._sample_sites, reduce_retracing=True)
-        return self._compiled_sample(tf.convert_to_tensor(context, tf.float32),
-                                     tf.convert_to_tensor(local_field, tf.float32),
-                                     tf.convert_to_tensor(noise, tf.float32))
+        return self._compiled_sample(
+            tf.convert_to_tensor(context, tf.float32),
+            tf.convert_to_tensor(local_field, tf.float32),
+            tf.convert_to_tensor(noise, tf.float32),
+        )
 
     def _sample_sites(self, context, local_field, noise):
         """Draw x site by site. noise [N, L, L, K]: uniforms in (0, 1), K = 1 for one channel (x = u < p),
         K = C otherwise (Gumbel-max over the C states). Returns float32 [N, L, L, C] in {0, 1}."""
         import tensorflow as tf
+
         if not self.built:
             self.build()
         r, c = self.radius, self.channels
@@ -244,33 +269,44 @@ class AutoregressiveNetwork(keras.layers.Layer):
         steps = tf.range(1, r + 1)
         # Finished rows, encoded, with periodic column padding, below r zero rows (grid row r + i is row i).
         grid = tf.zeros([n, size + r, width, c])
-        sums = tf.zeros([n, 2, c])      # running sums per checkerboard colour (running_means)
+        sums = tf.zeros([n, 2, c])  # running sums per checkerboard colour (running_means)
         counts = tf.zeros([2])
         for i in tf.range(size):
             tf.autograph.experimental.set_loop_options(
-                shape_invariants=[(grid, tf.TensorShape([None, size + r, width, c])),
-                                  (sums, tf.TensorShape([None, 2, c]))])
-            band = tf.reshape(grid[:, i:i + r], [n, r, width * c])
+                shape_invariants=[
+                    (grid, tf.TensorShape([None, size + r, width, c])),
+                    (sums, tf.TensorShape([None, 2, c])),
+                ]
+            )
+            band = tf.reshape(grid[:, i : i + r], [n, r, width * c])
             # Rows i + d that wrap round to the first rows; grid row 0 (all zeros) for the others.
             wrapped = tf.where(i + steps >= size, i + steps - size + r, 0)
             band_below = tf.reshape(tf.gather(grid, wrapped, axis=1), [n, r, width * c])
-            row = tf.zeros([n, width, c])   # this row, encoded, r zero columns on either side
+            row = tf.zeros([n, width, c])  # this row, encoded, r zero columns on either side
             for j in tf.range(size):
                 tf.autograph.experimental.set_loop_options(
-                    shape_invariants=[(row, tf.TensorShape([None, width, c])),
-                                      (sums, tf.TensorShape([None, 2, c]))])
-                above = tf.reshape(band[:, :, j * c:(j + 2 * r + 1) * c], [n, block])
-                below = tf.reshape(band_below[:, :, j * c:(j + 2 * r + 1) * c], [n, block])
-                left = tf.reshape(row[:, j:j + r], [n, r * c])
+                    shape_invariants=[(row, tf.TensorShape([None, width, c])), (sums, tf.TensorShape([None, 2, c]))]
+                )
+                above = tf.reshape(band[:, :, j * c : (j + 2 * r + 1) * c], [n, block])
+                below = tf.reshape(band_below[:, :, j * c : (j + 2 * r + 1) * c], [n, block])
+                left = tf.reshape(row[:, j : j + r], [n, r * c])
                 # Columns j + d that wrap round to the row's first sites; column 0 (a zero pad) otherwise.
-                right = tf.reshape(tf.gather(row, tf.where(j + steps >= size, j + steps - size + r, 0), axis=1),
-                                   [n, r * c])
+                right = tf.reshape(
+                    tf.gather(row, tf.where(j + steps >= size, j + steps - size + r, 0), axis=1), [n, r * c]
+                )
                 if self.depth == 0:
-                    logits = self._coupled(tf.concat([above, left, below, right], -1), context[:, i, j],
-                                           local_field[:, i, j])
+                    logits = self._coupled(
+                        tf.concat([above, left, below, right], -1), context[:, i, j], local_field[:, i, j]
+                    )
                 else:
-                    pre = (tf.matmul(above, w_above) + tf.matmul(left, w_left) + tf.matmul(below, w_below)
-                           + tf.matmul(right, w_right) + self.bias + context[:, i, j])
+                    pre = (
+                        tf.matmul(above, w_above)
+                        + tf.matmul(left, w_left)
+                        + tf.matmul(below, w_below)
+                        + tf.matmul(right, w_right)
+                        + self.bias
+                        + context[:, i, j]
+                    )
                     colour = (i + j) % 2
                     if self.running_means:
                         means = sums / tf.maximum(counts, 1.0)[None, :, None]
@@ -287,8 +323,7 @@ class AutoregressiveNetwork(keras.layers.Layer):
                     mark = tf.one_hot((i + j) % 2, 2)
                     sums = sums + mark[None, :, None] * encoded[:, None, :]
                     counts = counts + mark
-            finished = tf.concat([row[:, size:size + r], row[:, r:size + r], row[:, r:2 * r]], 1)
+            finished = tf.concat([row[:, size : size + r], row[:, r : size + r], row[:, r : 2 * r]], 1)
             grid = grid + tf.one_hot(i + r, size + r)[None, :, None, None] * finished[:, None]
-        body = grid[:, r:, r:r + size]
+        body = grid[:, r:, r : r + size]
         return (body + 1.0) / 2.0 if c == 1 else body
-

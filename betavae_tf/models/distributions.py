@@ -4,6 +4,7 @@ The network they wrap (models/autoregressive.py) is written in keras.ops and
 trains on any Keras backend; this distribution object, the heads' public API
 under TensorFlow, adds sampling site by site and TFP's batch/sample shapes.
 """
+
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -20,20 +21,28 @@ def site_distribution(logits):
 class AutoregressiveLattice(tfd.Distribution):
     """p(x|z) of the autoregressive head for a batch of N latent codes: event [L, L, C], batch [N]."""
 
-    def __init__(self, network, context, local_field, validate_args=False, allow_nan_stats=True,
-                 name="AutoregressiveLattice"):
+    def __init__(
+        self, network, context, local_field, validate_args=False, allow_nan_stats=True, name="AutoregressiveLattice"
+    ):
         parameters = dict(locals())
         self.network = network
         self.context = tf.convert_to_tensor(context, tf.float32)
         self.local_field = tf.convert_to_tensor(local_field, tf.float32)
-        super().__init__(dtype=tf.float32, reparameterization_type=tfd.NOT_REPARAMETERIZED,
-                         validate_args=validate_args, allow_nan_stats=allow_nan_stats, parameters=parameters,
-                         name=name)
+        super().__init__(
+            dtype=tf.float32,
+            reparameterization_type=tfd.NOT_REPARAMETERIZED,
+            validate_args=validate_args,
+            allow_nan_stats=allow_nan_stats,
+            parameters=parameters,
+            name=name,
+        )
 
     @classmethod
     def _parameter_properties(cls, dtype, num_classes=None):
-        return {"context": tfp.util.ParameterProperties(event_ndims=3),
-                "local_field": tfp.util.ParameterProperties(event_ndims=3)}
+        return {
+            "context": tfp.util.ParameterProperties(event_ndims=3),
+            "local_field": tfp.util.ParameterProperties(event_ndims=3),
+        }
 
     def _event_shape(self):
         return self.local_field.shape[1:]
@@ -59,8 +68,9 @@ class AutoregressiveLattice(tfd.Distribution):
         outer = tf.shape(x)[:-4]
         flat = tf.reshape(x, tf.concat([[-1], tf.shape(x)[-3:]], 0))
         copies = tf.reduce_prod(outer)
-        tiled = AutoregressiveLattice(self.network, tf.tile(self.context, [copies, 1, 1, 1]),
-                                      tf.tile(self.local_field, [copies, 1, 1, 1]))
+        tiled = AutoregressiveLattice(
+            self.network, tf.tile(self.context, [copies, 1, 1, 1]), tf.tile(self.local_field, [copies, 1, 1, 1])
+        )
         return tf.reshape(tiled.log_prob(flat), tf.concat([outer, tf.shape(x)[-4:-3]], 0))
 
     def _noise_shape(self):

@@ -32,8 +32,9 @@ This module imports without TensorFlow (flag checks stay instant); build and
 distribution load Keras and TFP when called. Head layers compute in float32
 under mixed precision: distributions are built from float32 parameters.
 """
+
 import dataclasses
-from typing import Callable, Dict, Optional, Tuple
+from collections.abc import Callable
 
 DISCRETE = ("bits", "categorical")
 REAL = ("uint8", "float32")
@@ -42,50 +43,58 @@ REAL = ("uint8", "float32")
 @dataclasses.dataclass(frozen=True)
 class Head:
     """What the package needs to know about one decoder head."""
+
     name: str
-    outputs: Callable[[bool], Tuple[str, ...]]        # learned_scale -> parameter names (export outputs)
-    build: Callable                                   # (features, channels, learned_scale) -> {name: tensor}
-    distribution: Callable                            # (params) -> tfd.Independent over [L, L, C]
-    mean: str                                         # the parameter that is the distribution's mean
-    encodings: Tuple[str, ...]                        # dataset encodings (data.format.ENCODINGS) it models
-    check_channels: Callable[[int], Optional[str]]    # None, or why the channel count does not fit
+    outputs: Callable[[bool], tuple[str, ...]]  # learned_scale -> parameter names (export outputs)
+    build: Callable  # (features, channels, learned_scale) -> {name: tensor}
+    distribution: Callable  # (params) -> tfd.Independent over [L, L, C]
+    mean: str  # the parameter that is the distribution's mean
+    encodings: tuple[str, ...]  # dataset encodings (data.format.ENCODINGS) it models
+    check_channels: Callable[[int], str | None]  # None, or why the channel count does not fit
     description: str
-    learned_scale: bool = False                       # whether --learned_scale applies
+    learned_scale: bool = False  # whether --learned_scale applies
     # (channels) -> a Keras layer the model owns and passes to distribution(params, network): the
     # weights of a likelihood that also looks at x (the autoregressive head). None for the others.
-    network: Optional[Callable] = None
+    network: Callable | None = None
     # (params, x, network) -> log p(x|z) [N], a closed form in keras.ops: the loss path on every Keras
     # backend (TFP's distributions stay the public API under TensorFlow; its JAX substrate is not used).
-    log_prob: Optional[Callable] = None
+    log_prob: Callable | None = None
 
 
 def _deconv(channels, name):
     import keras
+
     return keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same", name=name, dtype="float32")
 
 
 def _tfd():
     import tensorflow_probability as tfp
+
     return tfp.distributions
 
 
 def site_distribution(logits):
     """Bernoulli per site for one channel, one-hot categorical over D > 1 channels (TensorFlow)."""
     from betavae_tf.models import distributions
+
     return distributions.site_distribution(logits)
 
 
 def _one_channel(channels):
     if channels != 1:
-        return (f"the bernoulli decoder models one binary channel, but the data have {channels} channels; use "
-                "the multinomial decoder for one-hot data or the gaussian decoder for real values.")
+        return (
+            f"the bernoulli decoder models one binary channel, but the data have {channels} channels; use "
+            "the multinomial decoder for one-hot data or the gaussian decoder for real values."
+        )
     return None
 
 
 def _one_hot(channels):
     if channels < 2:
-        return ("the multinomial decoder needs one-hot data with D >= 2 channels, but the data have 1 channel; "
-                "use the bernoulli decoder for spins in {0,1}.")
+        return (
+            "the multinomial decoder needs one-hot data with D >= 2 channels, but the data have 1 channel; "
+            "use the bernoulli decoder for spins in {0,1}."
+        )
     return None
 
 
@@ -97,6 +106,7 @@ def site_log_prob(logits, x):
     """ln p(x) summed over sites and channels, [N]: Bernoulli(logits) for one channel (x ln m + (1 - x)
     ln(1 - m) = x h - softplus(h)), one-hot categorical (sum_d x_d log_softmax(h)_d) for C > 1."""
     from keras import ops
+
     x = ops.cast(x, "float32")
     logits = ops.cast(logits, "float32")
     if logits.shape[-1] == 1:
@@ -109,6 +119,7 @@ def site_log_prob(logits, x):
 def gaussian_log_prob(params, x, network=None):
     """ln N(x; mean, scale^2) summed over sites and channels, [N] (scale 1 unless learned)."""
     from keras import ops
+
     x = ops.cast(x, "float32")
     mean = ops.cast(params["mean"], "float32")
     if "scale" in params:
@@ -126,6 +137,7 @@ def _autoregressive_log_prob(params, x, network):
 # -- bernoulli ---------------------------------------------------------------------
 def _bernoulli_build(features, channels, learned_scale=False):
     import keras
+
     h = _deconv(channels, "local_field")(features)
     return {"local_field": h, "probs": keras.layers.Activation("sigmoid", dtype="float32", name="probs")(h)}
 
@@ -133,6 +145,7 @@ def _bernoulli_build(features, channels, learned_scale=False):
 # -- multinomial -------------------------------------------------------------------
 def _multinomial_build(features, channels, learned_scale=False):
     import keras
+
     h = _deconv(channels, "local_field")(features)
     return {"local_field": h, "probs": keras.layers.Softmax(axis=-1, dtype="float32", name="probs")(h)}
 
@@ -140,16 +153,19 @@ def _multinomial_build(features, channels, learned_scale=False):
 # -- gaussian ----------------------------------------------------------------------
 def _gaussian_build(features, channels, learned_scale=False):
     import keras
+
     h = _deconv(channels, "local_field")(features)
     params = {"local_field": h, "mean": keras.layers.Identity(dtype="float32", name="mean")(h)}
     if learned_scale:
         from betavae_tf.models.layers import LearnedScale
+
         params["scale"] = LearnedScale(channels, name="scale")(h)
     return params
 
 
 def _gaussian_distribution(params):
     import tensorflow as tf
+
     tfd = _tfd()
     scale = params.get("scale", tf.ones_like(params["mean"]))
     return tfd.Independent(tfd.Normal(loc=params["mean"], scale=scale), reinterpreted_batch_ndims=3)
@@ -158,39 +174,50 @@ def _gaussian_distribution(params):
 # -- temperature (beta^2-VAE) --------------------------------------------------------
 def _temperature_build(features, channels, learned_scale=False):
     import keras
+
     h = _deconv(channels, "local_field")(features)
     beta = _deconv(1, "inverse_temperature_logit")(features)
     beta = keras.layers.Activation("sigmoid", dtype="float32", name="inverse_temperature")(beta)
     logits = keras.layers.Multiply(dtype="float32", name="scaled_field")([beta, h])
-    probs = (keras.layers.Activation("sigmoid", dtype="float32", name="probs")(logits) if channels == 1 else
-             keras.layers.Softmax(axis=-1, dtype="float32", name="probs")(logits))
+    probs = (
+        keras.layers.Activation("sigmoid", dtype="float32", name="probs")(logits)
+        if channels == 1
+        else keras.layers.Softmax(axis=-1, dtype="float32", name="probs")(logits)
+    )
     return {"local_field": h, "inverse_temperature": beta, "probs": probs}
 
 
 # -- autoregressive ------------------------------------------------------------------
 def _autoregressive(variant):
     """(build, network) of an autoregressive head; variant names a dict of models/autoregressive.py."""
+
     def network(channels):
         from betavae_tf.models import autoregressive
-        return autoregressive.AutoregressiveNetwork(channels, name="autoregressive",
-                                                    **getattr(autoregressive, variant))
+
+        return autoregressive.AutoregressiveNetwork(channels, name="autoregressive", **getattr(autoregressive, variant))
 
     def build(features, channels, learned_scale=False):
         import keras
+
         h = _deconv(channels, "local_field")(features)
         context = _deconv(network(channels).context_channels(), "autoregressive_context")(features)
-        probs = (keras.layers.Activation("sigmoid", dtype="float32", name="probs")(h) if channels == 1 else
-                 keras.layers.Softmax(axis=-1, dtype="float32", name="probs")(h))
+        probs = (
+            keras.layers.Activation("sigmoid", dtype="float32", name="probs")(h)
+            if channels == 1
+            else keras.layers.Softmax(axis=-1, dtype="float32", name="probs")(h)
+        )
         return {"local_field": h, "context": context, "probs": probs}
+
     return build, network
 
 
 def _autoregressive_distribution(params, network):
     from betavae_tf.models.distributions import AutoregressiveLattice
+
     return AutoregressiveLattice(network, params["context"], params["local_field"])
 
 
-HEADS: Dict[str, Head] = {}
+HEADS: dict[str, Head] = {}
 
 
 def register(head):
@@ -199,40 +226,92 @@ def register(head):
     return head
 
 
-register(Head("bernoulli", outputs=lambda learned_scale=False: ("local_field", "probs"), build=_bernoulli_build,
-              distribution=lambda p: site_distribution(p["local_field"]), mean="probs", encodings=DISCRETE,
-              check_channels=_one_channel, log_prob=lambda p, x, n=None: site_log_prob(p["local_field"], x),
-              description="Eq. 7, 10-11: m_k = sigmoid(h_k), one binary channel"))
-register(Head("multinomial", outputs=lambda learned_scale=False: ("local_field", "probs"), build=_multinomial_build,
-              distribution=lambda p: site_distribution(p["local_field"]), mean="probs", encodings=("categorical",),
-              check_channels=_one_hot, log_prob=lambda p, x, n=None: site_log_prob(p["local_field"], x),
-              description="Eq. 13-16: m_kd = softmax_d(h_kd) over D one-hot channels"))
-register(Head("gaussian", outputs=lambda learned_scale=False: ("local_field", "mean") + (("scale",) if learned_scale
-                                                                                          else ()),
-              build=_gaussian_build, distribution=_gaussian_distribution, mean="mean",
-              encodings=DISCRETE + REAL, check_channels=lambda c: None, learned_scale=True,
-              log_prob=gaussian_log_prob,
-              description="Eq. 17-18: x_k ~ N(h_k, 1) (a learned per-channel scale with learned_scale)"))
-register(Head("temperature", outputs=lambda learned_scale=False: ("local_field", "inverse_temperature", "probs"),
-              build=_temperature_build,
-              distribution=lambda p: site_distribution(p["inverse_temperature"] * p["local_field"]), mean="probs",
-              encodings=DISCRETE, check_channels=lambda c: None,
-              log_prob=lambda p, x, n=None: site_log_prob(p["inverse_temperature"] * p["local_field"], x),
-              description="Table II (beta^2-VAE): sigmoid(beta_k h_k), beta_k = sigmoid(.) in (0, 1)"))
+register(
+    Head(
+        "bernoulli",
+        outputs=lambda learned_scale=False: ("local_field", "probs"),
+        build=_bernoulli_build,
+        distribution=lambda p: site_distribution(p["local_field"]),
+        mean="probs",
+        encodings=DISCRETE,
+        check_channels=_one_channel,
+        log_prob=lambda p, x, n=None: site_log_prob(p["local_field"], x),
+        description="Eq. 7, 10-11: m_k = sigmoid(h_k), one binary channel",
+    )
+)
+register(
+    Head(
+        "multinomial",
+        outputs=lambda learned_scale=False: ("local_field", "probs"),
+        build=_multinomial_build,
+        distribution=lambda p: site_distribution(p["local_field"]),
+        mean="probs",
+        encodings=("categorical",),
+        check_channels=_one_hot,
+        log_prob=lambda p, x, n=None: site_log_prob(p["local_field"], x),
+        description="Eq. 13-16: m_kd = softmax_d(h_kd) over D one-hot channels",
+    )
+)
+register(
+    Head(
+        "gaussian",
+        outputs=lambda learned_scale=False: ("local_field", "mean") + (("scale",) if learned_scale else ()),
+        build=_gaussian_build,
+        distribution=_gaussian_distribution,
+        mean="mean",
+        encodings=DISCRETE + REAL,
+        check_channels=lambda c: None,
+        learned_scale=True,
+        log_prob=gaussian_log_prob,
+        description="Eq. 17-18: x_k ~ N(h_k, 1) (a learned per-channel scale with learned_scale)",
+    )
+)
+register(
+    Head(
+        "temperature",
+        outputs=lambda learned_scale=False: ("local_field", "inverse_temperature", "probs"),
+        build=_temperature_build,
+        distribution=lambda p: site_distribution(p["inverse_temperature"] * p["local_field"]),
+        mean="probs",
+        encodings=DISCRETE,
+        check_channels=lambda c: None,
+        log_prob=lambda p, x, n=None: site_log_prob(p["inverse_temperature"] * p["local_field"], x),
+        description="Table II (beta^2-VAE): sigmoid(beta_k h_k), beta_k = sigmoid(.) in (0, 1)",
+    )
+)
 
 
 for _name, _variant, _text in (
-        ("autoregressive", "NEAREST", "p(x|z) = prod_k p(x_k | x_<k, z), raster order; logits h_k(z) + sum J_k(z) "
-                                      "x_nn over the nearest neighbours drawn before: couplings from z, the "
-                                      "latent keeps the phase"),
-        ("autoregressive_wide", "WIDE", "p(x|z) = prod_k p(x_k | x_<k, z), raster order; a causal window of "
-                                        "radius 3, running sublattice means and two pointwise layers (closer "
-                                        "samples, z mostly unused)")):
+    (
+        "autoregressive",
+        "NEAREST",
+        "p(x|z) = prod_k p(x_k | x_<k, z), raster order; logits h_k(z) + sum J_k(z) "
+        "x_nn over the nearest neighbours drawn before: couplings from z, the "
+        "latent keeps the phase",
+    ),
+    (
+        "autoregressive_wide",
+        "WIDE",
+        "p(x|z) = prod_k p(x_k | x_<k, z), raster order; a causal window of "
+        "radius 3, running sublattice means and two pointwise layers (closer "
+        "samples, z mostly unused)",
+    ),
+):
     _build, _network = _autoregressive(_variant)
-    register(Head(_name, outputs=lambda learned_scale=False: ("local_field", "probs"), build=_build,
-                  distribution=_autoregressive_distribution, mean="probs", encodings=DISCRETE,
-                  check_channels=lambda c: None, network=_network, log_prob=_autoregressive_log_prob,
-                  description=_text + " (models/autoregressive.py); probs is sigmoid(h_k), the z-only field"))
+    register(
+        Head(
+            _name,
+            outputs=lambda learned_scale=False: ("local_field", "probs"),
+            build=_build,
+            distribution=_autoregressive_distribution,
+            mean="probs",
+            encodings=DISCRETE,
+            check_channels=lambda c: None,
+            network=_network,
+            log_prob=_autoregressive_log_prob,
+            description=_text + " (models/autoregressive.py); probs is sigmoid(h_k), the z-only field",
+        )
+    )
 
 
 # The head each dataset encoding gets when --decoder=auto (the default).

@@ -5,6 +5,7 @@ samples); Ising sigma [N, L, L] gain the channel axis. Prior draws are
 stateless: z for draw i of a call with seed s is the same whatever the batch
 size, so every analysis that asks for n draws with one seed sees the same z.
 """
+
 import numpy as np
 
 # Streams of the stateless draws; different purposes never share a stream.
@@ -24,7 +25,7 @@ def encode(model, x, batch_size=512):
     under a multi-worker strategy predict would wait for collectives the other workers never join)."""
     means, stddevs = [], []
     for i in range(0, len(x), batch_size):
-        out = model.encoder(as_input(x[i:i + batch_size]), training=False)
+        out = model.encoder(as_input(x[i : i + batch_size]), training=False)
         means.append(np.asarray(out["mean"]))
         stddevs.append(np.asarray(out["stddev"]))
     return np.concatenate(means), np.concatenate(stddevs)
@@ -51,7 +52,7 @@ def decode_prior(model, n, seed=0, batch_size=500):
     z = prior_draws(model, n, seed)
     params = {}
     for i in range(0, n, batch_size):
-        for name, value in model.decoder(z[i:i + batch_size], training=False).items():
+        for name, value in model.decoder(z[i : i + batch_size], training=False).items():
             params.setdefault(name, []).append(np.asarray(value))
     return {k: np.concatenate(v) for k, v in params.items()}, z
 
@@ -59,6 +60,7 @@ def decode_prior(model, n, seed=0, batch_size=500):
 def mean_of(model, params):
     """The head's mean parameter (m_k, m_kd or mu_k) from decode_prior's parameters."""
     from betavae_tf.models import mean_parameter
+
     return params[mean_parameter(model.config.decoder)]
 
 
@@ -66,9 +68,10 @@ def sample_prior(model, n, seed=0, batch_size=500):
     """n configurations drawn from p(x|z) at prior draws z: (configurations [n, L, L, C], params, z)."""
     params, z = decode_prior(model, n, seed, batch_size)
     import tensorflow as tf
+
     samples = []
     for i in range(0, n, batch_size):
-        chunk = {k: tf.constant(v[i:i + batch_size]) for k, v in params.items()}
+        chunk = {k: tf.constant(v[i : i + batch_size]) for k, v in params.items()}
         samples.append(model.likelihood(chunk).sample(seed=[seed, SAMPLE_STREAM + i]).numpy())
     return np.concatenate(samples), params, z
 
@@ -77,9 +80,12 @@ def mean_terms(model, x, batch_size=512, seed=0):
     """Dataset means of distortion, rate (Eq. 4's two terms) and the KL per latent dimension."""
     distortion, rate, kl = [], [], []
     for i in range(0, len(x), batch_size):
-        d, r, k = model.compute_terms(as_input(x[i:i + batch_size]), False, seed=[seed, i])
+        d, r, k = model.compute_terms(as_input(x[i : i + batch_size]), False, seed=[seed, i])
         distortion.append(np.asarray(d))
         rate.append(np.asarray(r))
         kl.append(np.asarray(k))
-    return (float(np.concatenate(distortion).mean()), float(np.concatenate(rate).mean()),
-            np.concatenate(kl).mean(axis=0))
+    return (
+        float(np.concatenate(distortion).mean()),
+        float(np.concatenate(rate).mean()),
+        np.concatenate(kl).mean(axis=0),
+    )

@@ -1,4 +1,5 @@
 """Custom Keras layers of the heads (registered for .keras files under the package name betavae_tf)."""
+
 import keras
 
 
@@ -12,8 +13,9 @@ class LearnedScale(keras.layers.Layer):
 
     def build(self, input_shape):
         # softplus(0.5413) = 1: start from the paper's unit variance.
-        self.scale_logit = self.add_weight(name="scale_logit", shape=(self.channels,),
-                                           initializer=keras.initializers.Constant(0.5413))
+        self.scale_logit = self.add_weight(
+            name="scale_logit", shape=(self.channels,), initializer=keras.initializers.Constant(0.5413)
+        )
 
     def call(self, mean):
         return keras.ops.softplus(self.scale_logit) + 1e-4 + keras.ops.zeros_like(mean)

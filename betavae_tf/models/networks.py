@@ -14,6 +14,7 @@ they cost 1,216 of the 17.1 M parameters, so matching the table wins).
 The mean and stddev layers compute in float32 under a mixed policy so the
 posterior is never built from half-precision numbers.
 """
+
 import keras
 
 from betavae_tf.models.config import check_lattice_size

@@ -20,14 +20,17 @@ The reparameterisation noise eps comes with the data: a batch is ``(x, eps)``
 resumed run is the uninterrupted one). A batch of x alone (``model.fit(x)``)
 draws eps from the model's own ``keras.random.SeedGenerator``.
 """
+
 import dataclasses
 
 import keras
 from keras import ops
 
 from betavae_tf.models import heads as heads_lib
-from betavae_tf.models import layers  # noqa: F401 - registers the heads' custom layers
-from betavae_tf.models import networks
+from betavae_tf.models import (
+    layers,  # noqa: F401 - registers the heads' custom layers
+    networks,
+)
 from betavae_tf.models.config import ModelConfig
 
 
@@ -54,10 +57,13 @@ def kl_per_dimension(mean, stddev):
 
 def _tfd():
     if keras.backend.backend() != "tensorflow":
-        raise RuntimeError("BetaVAE's TFP distributions (encode, likelihood) need the TensorFlow backend; under "
-                           f"{keras.backend.backend()} the loss uses closed forms, and analysis, sampling and export "
-                           "run on the TensorFlow model rebuilt from the run's weights.")
+        raise RuntimeError(
+            "BetaVAE's TFP distributions (encode, likelihood) need the TensorFlow backend; under "
+            f"{keras.backend.backend()} the loss uses closed forms, and analysis, sampling and export "
+            "run on the TensorFlow model rebuilt from the run's weights."
+        )
     import tensorflow_probability as tfp
+
     return tfp.distributions
 
 
@@ -72,11 +78,21 @@ class BetaVAE(keras.Model):
     q(z|x) and likelihood(params) the decoder's p(x|z) as TFP distributions.
     """
 
-    def __init__(self, lattice_size=32, channels=1, latent_dim=2, decoder="bernoulli",
-                 beta=100.0, learned_scale=False, seed=0, **kwargs):
+    def __init__(
+        self,
+        lattice_size=32,
+        channels=1,
+        latent_dim=2,
+        decoder="bernoulli",
+        beta=100.0,
+        learned_scale=False,
+        seed=0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        self.config = ModelConfig(lattice_size, channels, latent_dim, decoder, float(beta),
-                                  bool(learned_scale), int(seed)).validate()
+        self.config = ModelConfig(
+            lattice_size, channels, latent_dim, decoder, float(beta), bool(learned_scale), int(seed)
+        ).validate()
         self.encoder = networks.build_encoder(lattice_size, channels, latent_dim)
         trunk = networks.build_decoder_trunk(lattice_size, latent_dim)
         params = heads_lib.apply_head(decoder, trunk.output, channels, learned_scale)
@@ -150,9 +166,11 @@ class BetaVAE(keras.Model):
     def _draw_noise(self, shape, seed=None):
         if seed is not None and keras.backend.backend() == "tensorflow":
             import tensorflow as tf
+
             return tf.random.stateless_normal(shape, seed=seed, dtype=tf.float32)
         if seed is not None:
             from betavae_tf.models.inference import stateless_normal
+
             return stateless_normal(tuple(shape), seed)
         return keras.random.normal(shape, seed=self.noise_generator)
 
@@ -175,6 +193,7 @@ class BetaVAE(keras.Model):
             # Gradients are summed over tf.distribute replicas; each replica's batch mean is a
             # 1/num_replicas share of the global mean (Keras's own losses scale the same way).
             import tensorflow as tf
+
             replicas = tf.distribute.get_strategy().num_replicas_in_sync
             if replicas > 1:
                 loss = loss / replicas
@@ -184,9 +203,12 @@ class BetaVAE(keras.Model):
         logs = self.get_metrics_result()
         if keras.backend.backend() == "tensorflow":
             import tensorflow as tf
+
             strategy = tf.distribute.get_strategy()
-            if (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-                    and len(strategy.cluster_resolver.cluster_spec().as_dict().get("worker", [])) > 1):
+            if (
+                isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+                and len(strategy.cluster_resolver.cluster_spec().as_dict().get("worker", [])) > 1
+            ):
                 # Keras 3.15 reduces multi-worker logs with strategy.reduce(MEAN, axis=0),
                 # which needs a leading axis; [1]-shaped values come out as scalars.
                 logs = {k: tf.reshape(v, [1]) for k, v in logs.items()}
@@ -196,6 +218,7 @@ class BetaVAE(keras.Model):
 def _plain_tf_variable(variable):
     """The tf.Variable behind a Keras variable, or None if it is distributed or not TF."""
     import tensorflow as tf
+
     value = getattr(variable, "value", variable)
     if isinstance(value, tf.distribute.DistributedValues) or not isinstance(value, tf.Variable):
         return None
@@ -228,6 +251,7 @@ class FusedAdam(keras.optimizers.Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         # _get_variable_index is how keras.optimizers.Optimizer's documented subclass example finds slots.
         import tensorflow as tf
+
         index = self._get_variable_index(variable)
         m, v = self.momentums[index], self.velocities[index]
         strategy = tf.distribute.get_strategy()
@@ -239,17 +263,27 @@ class FusedAdam(keras.optimizers.Optimizer):
                 beta_1 = tf.cast(self.beta_1, dtype)
                 beta_2 = tf.cast(self.beta_2, dtype)
                 return tf.raw_ops.ResourceApplyAdam(
-                    var=var.handle, m=m_var.handle, v=v_var.handle, beta1_power=tf.pow(beta_1, step),
-                    beta2_power=tf.pow(beta_2, step), lr=tf.cast(learning_rate, dtype),
-                    beta1=beta_1, beta2=beta_2, epsilon=tf.cast(self.epsilon, dtype),
-                    grad=tf.cast(gradient, dtype))
+                    var=var.handle,
+                    m=m_var.handle,
+                    v=v_var.handle,
+                    beta1_power=tf.pow(beta_1, step),
+                    beta2_power=tf.pow(beta_2, step),
+                    lr=tf.cast(learning_rate, dtype),
+                    beta1=beta_1,
+                    beta2=beta_2,
+                    epsilon=tf.cast(self.epsilon, dtype),
+                    grad=tf.cast(gradient, dtype),
+                )
         ops = keras.ops
         dtype = variable.dtype
         lr = ops.cast(learning_rate, dtype)
         gradient = ops.cast(gradient, dtype)
         step = ops.cast(self.iterations + 1, dtype)
-        alpha = lr * ops.sqrt(1 - ops.power(ops.cast(self.beta_2, dtype), step)) / (
-            1 - ops.power(ops.cast(self.beta_1, dtype), step))
+        alpha = (
+            lr
+            * ops.sqrt(1 - ops.power(ops.cast(self.beta_2, dtype), step))
+            / (1 - ops.power(ops.cast(self.beta_1, dtype), step))
+        )
         self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1 - self.beta_1))
         self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - self.beta_2))
         self.assign_sub(variable, ops.divide(ops.multiply(m, alpha), ops.add(ops.sqrt(v), self.epsilon)))

@@ -5,13 +5,13 @@
   the partition function of a finite n x m torus, hence its exact energy.
 - Brute-force enumeration of all 2^(L^2) states for L <= 4.
 """
+
 import math
 
 import numpy as np
 from scipy.special import ellipk, logsumexp
 
 from betavae_tf.physics.observables import energy_per_site, magnetization, staggered_magnetization
-
 from mc_ext.critical import ISING_CRITICAL_TEMPERATURE  # noqa: F401 - Tc / |J| ~ 2.269, the home of the constant
 
 

@@ -5,6 +5,7 @@ Every function takes configurations of shape (..., L, L) as either sigma in
 contains a 0 is read as sigma, one without is read as S (an all-ones array
 means all spins up either way), and anything else is rejected.
 """
+
 import numpy as np
 
 
@@ -23,7 +24,8 @@ def to_spins(configurations):
     if np.isin(values, (-1, 1)).all():
         return x.astype(np.int8)
     raise ValueError(
-        f"configurations must hold spins in {{0, 1}} or {{-1, +1}}, found values in {values[:6].tolist()}.")
+        f"configurations must hold spins in {{0, 1}} or {{-1, +1}}, found values in {values[:6].tolist()}."
+    )
 
 
 def _staggering(L):

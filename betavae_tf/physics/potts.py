@@ -9,6 +9,7 @@ Exact results used to validate mc_ext.sample_potts:
   and by the row transfer matrix (energy, any L with q^L states per row);
 - q = 2 is the Ising model with J_Ising = J / 2: E_Potts = E_Ising - J N.
 """
+
 import math
 
 import numpy as np
@@ -67,13 +68,12 @@ def enumerate_potts(L, temperature, q=3, coupling=1.0):
     m = potts_order_parameter(s, q)
     log_w = -n * e / temperature
     w = np.exp(log_w - logsumexp(log_w))
-    return {"energy": float(w @ e), "abs_order_parameter": float(w @ m),
-            "order_parameter_sq": float(w @ m**2)}
+    return {"energy": float(w @ e), "abs_order_parameter": float(w @ m), "order_parameter_sq": float(w @ m**2)}
 
 
 def _log_z_transfer(L, K, q):
     """ln Z of the L x L torus from the symmetric row transfer matrix (q^L row states)."""
-    rows = ((np.arange(q**L)[:, None] // q ** np.arange(L)) % q)
+    rows = (np.arange(q**L)[:, None] // q ** np.arange(L)) % q
     intra = (rows == np.roll(rows, 1, axis=1)).sum(axis=1)
     inter = (rows[:, None, :] == rows[None, :, :]).sum(axis=2)
     log_t = K * (0.5 * (intra[:, None] + intra[None, :]) + inter)
@@ -82,7 +82,11 @@ def _log_z_transfer(L, K, q):
     # Tr T^L = sum lambda^L; signs matter for odd L, so sum with signs.
     lam = np.abs(eig)
     sign = np.sign(eig) ** L
-    return L * shift + np.log(np.sum(sign * np.exp(L * (np.log(lam + 1e-300) - np.log(lam.max())))) ) + L * np.log(lam.max())
+    return (
+        L * shift
+        + np.log(np.sum(sign * np.exp(L * (np.log(lam + 1e-300) - np.log(lam.max())))))
+        + L * np.log(lam.max())
+    )
 
 
 def potts_finite_lattice_energy(L, temperature, q=3, coupling=1.0):

@@ -14,6 +14,7 @@ E/N = -2 J (t + 2 t^3 + O(t^5)), t = I_1(K) / I_0(K), K = J / T (the
 character expansion: one bond, plus the two three-bond detours around the
 bond's plaquettes); and T_BKT ~ 0.8929 J (Hasenbusch 2005, numerical).
 """
+
 import numpy as np
 from scipy.special import i0, i1
 
@@ -42,8 +43,9 @@ def xy_magnetization(configurations):
 
 def xy_energy_per_site(configurations, coupling=1.0):
     a = _angles(configurations)
-    bonds = (np.cos(a - np.roll(a, 1, axis=-1)).sum(axis=(-2, -1))
-             + np.cos(a - np.roll(a, 1, axis=-2)).sum(axis=(-2, -1)))
+    bonds = np.cos(a - np.roll(a, 1, axis=-1)).sum(axis=(-2, -1)) + np.cos(a - np.roll(a, 1, axis=-2)).sum(
+        axis=(-2, -1)
+    )
     return -coupling * bonds / (a.shape[-1] * a.shape[-2])
 
 
