@@ -47,7 +47,7 @@ def best_times(cases, temperature=TC, repeats=25):
     """
     chains = []
     for algorithm, n_chains, n_threads, _ in cases:
-        c = samplers._Chains(samplers.ISING, L, n_chains, 1, (1.0, 0.0, temperature))
+        c = samplers.Chains(samplers.ISING, L, n_chains, 1, (1.0, 0.0, temperature))
         c.thermalize(algorithm, 100, n_threads)
         chains.append(c)
     best = [(np.inf, 0, c.clusters_per_step) for c in chains]

@@ -27,9 +27,9 @@ T_XY = 0.9
 
 
 def make_cases():
-    ising = samplers._Chains(samplers.ISING, L, 2, 1, (1.0, 0.0, TC_ISING))
-    potts = samplers._Chains(samplers.POTTS, L, 2, 1, (3, 1.0, TC_POTTS))
-    xy = samplers._Chains(samplers.XY, L, 2, 1, (1.0, T_XY))
+    ising = samplers.Chains(samplers.ISING, L, 2, 1, (1.0, 0.0, TC_ISING))
+    potts = samplers.Chains(samplers.POTTS, L, 2, 1, (3, 1.0, TC_POTTS))
+    xy = samplers.Chains(samplers.XY, L, 2, 1, (1.0, T_XY))
     ising.thermalize("wolff", 100, 1)
     potts.thermalize("wolff", 100, 1)
     xy.thermalize("hybrid", 100, 1)  # calibrates both clusters and the window

@@ -114,16 +114,17 @@ def import_data(request: ImportRequest, echo=print):
         raise ValueError("give exactly one of --input (a .npy or .npz of configurations) and --mnist.")
     if not request.out:
         raise ValueError("--out is required: the dataset directory to write.")
-    from betavae_tf.data import importer, verify
+    from betavae_tf.data import importer, mnist, verify
 
     if request.mnist:
-        path = importer.import_mnist(
+        split, limit, seed, n_shards = request.mnist_split, request.limit, request.seed, request.n_shards
+        path = mnist.import_mnist(
             request.mnist,
             request.out,
-            split=request.mnist_split,
-            limit=request.limit,
-            seed=request.seed,
-            n_shards=request.n_shards,
+            split=split,
+            limit=limit,
+            seed=seed,
+            n_shards=n_shards,
             overwrite=request.overwrite,
         )
         echo(verify.summarize(path))
@@ -133,19 +134,12 @@ def import_data(request: ImportRequest, echo=print):
     temperature = request.temperature
     if request.temperatures:
         temperature, _ = importer.load_array(request.temperatures, importer.TEMPERATURE_KEYS, "temperatures")
+    settings = {
+        name: getattr(request, name)
+        for name in ("kind", "q", "coupling", "field", "model", "seed", "n_shards", "overwrite")
+    }
     path = importer.import_configurations(
-        request.input,
-        request.out,
-        kind=request.kind,
-        q=request.q,
-        labels_path=request.labels,
-        temperature=temperature,
-        coupling=request.coupling,
-        field=request.field,
-        model=request.model,
-        seed=request.seed,
-        n_shards=request.n_shards,
-        overwrite=request.overwrite,
+        request.input, request.out, labels_path=request.labels, temperature=temperature, **settings
     )
     echo(verify.summarize(path))
     return path

@@ -42,6 +42,11 @@ class SampleConfig:
         "where the weights came from).",
     )
 
+    def chains(self):
+        """The chain settings of betavae_tf.sampling.exact_sample."""
+        names = ("coupling", "field", "n_chains", "n_steps", "burn_in", "local_sweeps", "seed")
+        return {name: getattr(self, name) for name in names}
+
     def validate(self):
         if not self.workdir:
             raise ValueError("--workdir is required: the trained run whose model proposes.")
@@ -88,32 +93,12 @@ def sample(config: SampleConfig, echo=print, log=logging.info):
     if warning:
         echo(f"warning: {warning}")
     for t in config.temperatures:  # every setting checked before the first chain runs
-        sampling.check_settings(
-            model,
-            config.model,
-            t,
-            config.coupling,
-            config.field,
-            config.n_chains,
-            config.n_steps,
-            config.burn_in,
-            config.local_sweeps,
-        )
+        chains = config.chains()
+        sampling.check_settings(model, config.model, t, **{k: v for k, v in chains.items() if k != "seed"})
     results, states = [], {}
     for t in config.temperatures:
         r = sampling.exact_sample(
-            model,
-            lattice_model=config.model,
-            temperature=t,
-            coupling=config.coupling,
-            field=config.field,
-            n_chains=config.n_chains,
-            n_steps=config.n_steps,
-            burn_in=config.burn_in,
-            local_sweeps=config.local_sweeps,
-            seed=config.seed,
-            keep_states=bool(out),
-            log=log,
+            model, lattice_model=config.model, temperature=t, keep_states=bool(out), log=log, **config.chains()
         )
         echo(line(r))
         results.append(r.summary())

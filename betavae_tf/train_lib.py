@@ -22,7 +22,6 @@ against the run's, and a second process on the same workdir is refused.
 
 import contextlib
 import dataclasses
-import math
 import os
 import shutil
 
@@ -33,7 +32,6 @@ from betavae_tf import backend as backend_lib
 from betavae_tf import checkpoints, fileio, places
 from betavae_tf.data import format as fmt
 from betavae_tf.devices import KerasDistribution, accelerator_settings, make_strategy, task_of
-from betavae_tf.progress import Progress
 from betavae_tf.run_dir import (
     HISTORY,
     append_history,
@@ -44,6 +42,7 @@ from betavae_tf.run_dir import (
     read_history,
     remove_checkpoint_temporaries,
 )
+from betavae_tf.train_callbacks import make_callbacks
 from betavae_tf.train_config import (  # noqa: F401 - the API
     JIT_CHOICES,
     PRECISIONS,
@@ -211,94 +210,6 @@ def export_in_tensorflow(workdir, epoch):
     return os.path.join(exports, str(export_lib.versions(exports)[-1]))
 
 
-def _make_callbacks(config, workdir, save, chief, probe, done):
-    import keras
-
-    class EpochLog(keras.callbacks.Callback):
-        """One log line per epoch: the metrics, the time so far and the ETA of the run."""
-
-        def __init__(self):
-            super().__init__()
-            name = os.path.basename(os.path.abspath(workdir))
-            self.progress = Progress(max(config.epochs - done, 1), f"training {name}", bar=False, counter=False)
-
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            shown = ", ".join(f"{k} {float(logs[k]):.4g}" for k in ("loss", "rate", "val_loss") if k in logs)
-            self.progress.step(f"epoch {epoch + 1}/{config.epochs}, {shown}")
-
-    class CheckpointAndGuard(keras.callbacks.Callback):
-        """Checkpoint after each finite epoch; stop at the first non-finite loss.
-
-        The epoch's history line is written before its checkpoint: a kill in
-        between leaves a line for an epoch that will be trained again, and the
-        resumed run drops it (the checkpoint decides which epochs are done).
-        """
-
-        def __init__(self):
-            super().__init__()
-            self.diverged = None
-
-        def on_train_batch_end(self, batch, logs=None):
-            if logs and "loss" in logs and not math.isfinite(float(logs["loss"])):
-                self.diverged = self.diverged or (self._epoch, batch)
-                self.model.stop_training = True
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._epoch = epoch
-
-        def on_epoch_end(self, epoch, logs=None):
-            logs = {k: float(v) for k, v in (logs or {}).items()}
-            if self.diverged or not all(math.isfinite(v) for v in logs.values()):
-                self.diverged = self.diverged or (epoch, None)
-                self.model.stop_training = True
-                return
-            if chief:
-                append_history(workdir, {"epoch": epoch + 1, **logs})
-            save(epoch + 1)
-
-    guard = CheckpointAndGuard()
-    callbacks = [guard]
-    if chief:
-        callbacks.append(EpochLog())
-        callbacks.append(
-            keras.callbacks.TensorBoard(
-                os.path.join(workdir, "tensorboard"), write_graph=False, update_freq="epoch", profile_batch=0
-            )
-        )
-        if config.summary_images:
-            callbacks.append(_image_summaries(os.path.join(workdir, "tensorboard", "images"), probe, config.seed))
-    return guard, callbacks
-
-
-def _image_summaries(logdir, probe, seed):
-    import keras
-    import tensorflow as tf
-
-    from betavae_tf import images
-    from betavae_tf.models import inference
-
-    class ImageSummaries(keras.callbacks.Callback):
-        """16 generated samples and the latent scatter coloured by phase, each epoch."""
-
-        def __init__(self):
-            super().__init__()
-            self.writer = tf.summary.create_file_writer(logdir)
-
-        def on_epoch_end(self, epoch, logs=None):
-            model = self.model
-            samples = images.generated_grid(model, n=16, seed=seed)
-            spins, phases, names = probe
-            mean, _ = inference.encode(model, spins, batch_size=256)
-            scatter = images.latent_scatter_png(mean, phases, title=f"epoch {epoch + 1}", phase_names=names)
-            with self.writer.as_default(step=epoch + 1):
-                tf.summary.image("generated_samples", samples[None])
-                tf.summary.image("latent_scatter", tf.image.decode_png(scatter)[None])
-            self.writer.flush()
-
-    return ImageSummaries()
-
-
 # -- the run ---------------------------------------------------------------------
 
 
@@ -337,7 +248,7 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
     lock = fileio.locked(workdir) if chief else contextlib.nullcontext()
     with lock:
         check_workdir(workdir, effective)  # again: another process may have written it meanwhile
-        return _train_locked(
+        plan = _Plan(
             config,
             workdir,
             effective,
@@ -350,27 +261,38 @@ def train_and_evaluate(config, workdir, *, flags_text=None):
             steps,
             n_val,
             flags_text,
-            keras,
-            tf,
         )
+        return _train_locked(plan, keras, tf)
 
 
-def _train_locked(
-    config,
-    workdir,
-    effective,
-    model_config,
-    manifest,
-    strategy,
-    task_type,
-    task_id,
-    chief,
-    steps,
-    n_val,
-    flags_text,
-    keras,
-    tf,
-):
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """Everything a run has settled before it takes the workdir's lock."""
+
+    config: TrainConfig
+    workdir: str
+    effective: dict
+    model_config: object
+    manifest: dict
+    strategy: object
+    task_type: object
+    task_id: int
+    chief: bool
+    steps: int
+    n_val: int
+    flags_text: object
+
+
+def _train_locked(plan, keras, tf):
+    config, workdir, effective, model_config = plan.config, plan.workdir, plan.effective, plan.model_config
+    manifest, strategy, task_type, task_id, chief = (
+        plan.manifest,
+        plan.strategy,
+        plan.task_type,
+        plan.task_id,
+        plan.chief,
+    )
+    steps, n_val, flags_text = plan.steps, plan.n_val, plan.flags_text
     from betavae_tf import export as export_lib
     from betavae_tf.data.pipeline import dataset_errors
     from betavae_tf.models import BetaVAE, paper_optimizer
@@ -448,7 +370,7 @@ def _train_locked(
             manager.save(checkpoint_number=epoch)
 
         probe = _probe_samples(config, manifest) if chief and config.summary_images else None
-        guard, callbacks = _make_callbacks(config, workdir, save, chief, probe, done)
+        guard, callbacks = make_callbacks(config, workdir, save, chief, probe, done)
         if done < config.epochs:
             try:
                 with dataset_errors(config.data_dir):

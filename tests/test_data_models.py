@@ -13,7 +13,7 @@ from conftest import subprocess_env
 
 from betavae_tf.data import format as fmt
 from betavae_tf.data.generate import GenerateConfig, generate
-from betavae_tf.data.importer import import_mnist, load_mnist, pad_mnist, read_idx
+from betavae_tf.data.mnist import import_mnist, load_mnist, pad_mnist, read_idx
 from betavae_tf.data.pipeline import load_numpy, make_dataset, model_input
 
 BIN = os.path.dirname(sys.executable)

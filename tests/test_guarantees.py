@@ -21,7 +21,8 @@ from betavae_tf import checkpoints, export, fileio, places, train_lib
 from betavae_tf.analysis.reproduce import prepare_output
 from betavae_tf.data import format as fmt
 from betavae_tf.data.generate import GenerateConfig, generate
-from betavae_tf.data.importer import import_configurations, import_mnist
+from betavae_tf.data.importer import import_configurations
+from betavae_tf.data.mnist import import_mnist
 
 BIN = os.path.dirname(sys.executable)
 TINY = GenerateConfig(lattice_size=4, temperatures=(2.0,), couplings=(1.0,), samples_per_point=4, n_shards=1)

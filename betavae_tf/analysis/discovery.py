@@ -350,3 +350,9 @@ def _analyze_into(config, out, data_dirs, manifests, log):
         "finite_size": fs,
         "figures": {k: os.path.relpath(v, out) for k, v in figures.items()},
     }
+
+
+def analyze_command(config, echo=print):
+    """betavae-analyze: analyze(config), then its summary in a few lines (discovery_report.console_lines)."""
+    for line in rep.console_lines(analyze(config)):
+        echo(line)

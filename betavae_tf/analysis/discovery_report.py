@@ -326,3 +326,34 @@ def report_blocks(summary):
     for caption, path in summary["figures"].items():
         out.append(("img", path, caption))
     return out
+
+
+def _tc(tr):
+    steep = tr["steepest"]
+    return f"{tr['tc']:.4f} +- {tr['error']:.4f} / {steep['tc']:.4f} +- {steep['error']:.4f}"
+
+
+def console_lines(result):
+    """What betavae-analyze prints: warnings, each run's Tc estimates, and the finite-size estimates."""
+    out = [f"warning: {w}" for w in result["warnings"]]
+    for run in result["runs"]:
+        out.append(
+            f"{run['workdir']}: {run['n_clusters']} clusters, {run['n_ordered_branches']} ordered branches; "
+            f"Tc from the latent (logistic midpoint / steepest slope) {_tc(run['transition_latent'])}, "
+            f"from PCA {_tc(run['transition_pca'])}"
+        )
+    fs = result["finite_size"] or {}
+    for c in fs.get("crossings", []):
+        out.append(f"L = {c['sizes'][0]} / {c['sizes'][1]}: Binder-ratio crossing at {c['tc']:.4f} +- {c['error']:.4f}")
+    names = {
+        "crossing": "crossings combined",
+        "crossing_seeds": "crossings combined over the seeds",
+        "collapse": "data collapse",
+        "collapse_seeds": "data collapse over the seeds",
+    }
+    for j, entry in [("all", fs)] + list((fs.get("by_coupling") or {}).items()):
+        for key in (k for k in names if k in entry):
+            c = entry[key]
+            exponents = f" (1/nu {c['inverse_nu']:.2f}, y {c['y']:.3f})" if key == "collapse" else ""
+            out.append(f"J = {j}: {names[key]} {c['tc']:.4f} +- {c['error']:.4f}{exponents}")
+    return out

@@ -21,7 +21,7 @@ Records run in the order listed; a new experiment is a module plus one record he
 import dataclasses
 from collections.abc import Callable
 
-from betavae_tf.analysis import fig7, finite_size, ising, sec5, seed_study
+from betavae_tf.analysis import fig7, fig7_report, finite_size, ising, ising_report, sec5, sec5_report, seed_study
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,8 +74,8 @@ EXPERIMENTS = (
         flagfiles=lambda config: list(ising.SCALES[config.scale]),
         planned_runs=lambda config: [ising.beta_name(b) for b in ising.sweep_betas(config)],
         run=_sweep_run,
-        claims=lambda result: ising.claims({float(b): r for b, r in result.items()}),
-        blocks=ising.blocks,
+        claims=lambda result: ising_report.claims({float(b): r for b, r in result.items()}),
+        blocks=ising_report.blocks,
         needs_three_phase=True,
         report_order=0,
     ),
@@ -86,8 +86,8 @@ EXPERIMENTS = (
         flagfiles=_sec5_flagfiles,
         planned_runs=sec5.planned_runs,
         run=lambda ctx, shared: sec5.run(ctx),
-        claims=sec5.claims,
-        blocks=sec5.blocks,
+        claims=sec5_report.claims,
+        blocks=sec5_report.blocks,
         report_order=1,
     ),
     Experiment(
@@ -119,8 +119,8 @@ EXPERIMENTS = (
         flagfiles=_fig7_flagfiles,
         planned_runs=fig7.planned_runs,
         run=_fig7_run,
-        claims=fig7.claims,
-        blocks=fig7.blocks,
+        claims=fig7_report.claims,
+        blocks=fig7_report.blocks,
         needs_three_phase=True,
         report_order=2,
     ),

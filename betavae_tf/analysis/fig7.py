@@ -24,7 +24,7 @@ import numpy as np
 from betavae_tf.analysis import fidelity, ising
 from betavae_tf.analysis import figures as fig_lib
 from betavae_tf.analysis import metrics as mt
-from betavae_tf.analysis.fig7_report import (  # noqa: F401
+from betavae_tf.analysis.fig7_claims import (  # noqa: F401
     AR,
     AR_TRAIN,
     ARW,
@@ -33,7 +33,6 @@ from betavae_tf.analysis.fig7_report import (  # noqa: F401
     MEASURES,
     MODELS,
     SCALES,
-    blocks,
     claims,
     closer_count,
 )

@@ -202,3 +202,9 @@ def reproduce(config, log=logging.info):
     report_lib.write_report(summary, out)
     log("report: %s and report.html", os.path.join(out, "report.md"))
     return summary
+
+
+def reproduce_command(config, echo=print):
+    """betavae-reproduce: reproduce(config), then one line per claim with its verdict and evidence."""
+    for c in reproduce(config)["claims"]:
+        echo(f"[{c['verdict']}] {c['claim']} ({c['evidence']})")

@@ -7,6 +7,8 @@ import sys
 from absl import app, flags
 from absl import logging as absl_logging
 
+from betavae_tf import config_flags
+
 # Errors a user can cause and fix; anything else is a bug and keeps its traceback.
 USER_ERRORS = (ValueError, FileExistsError, FileNotFoundError, NotADirectoryError)
 _OWN_PACKAGES = (os.sep + "betavae_tf" + os.sep, os.sep + "mc_ext" + os.sep)
@@ -120,6 +122,31 @@ def fail(program, message, code=2):
     """Print 'program: error: message' and exit (2: bad input, 1: the run failed)."""
     print(f"{program}: error: {message}", file=sys.stderr)
     sys.exit(code)
+
+
+def console_script(module_name, settings, work, program, run_failed=()):
+    """The run() of a console script whose flags are the settings of a dataclass (betavae_tf.config_flags).
+
+    work(settings instance) does the work and prints what it reports; an
+    exception of a type in run_failed (a run that diverged) exits with status
+    1 and its sentence. The flags are defined when the script runs, not at
+    import, so the library may import these modules freely.
+    """
+
+    def main(argv):
+        reject_extra_args(argv)
+        try:
+            work(config_flags.from_flags(settings, flags.FLAGS))
+        except run_failed as e:
+            fail(program, str(e), code=1)
+
+    main.__module__ = module_name
+
+    def run_script():
+        config_flags.define(settings, flags.FLAGS, module_name=module_name)
+        run(main, program)
+
+    return run_script
 
 
 def reject_extra_args(argv):

@@ -13,23 +13,10 @@ locate a transition), couplings, fields, lattice_size, and any other named
 betavae_tf.commands.ImportRequest.
 """
 
-from absl import flags
-
-from betavae_tf import commands, config_flags
+from betavae_tf import commands
 from betavae_tf.cli import common
 
-FLAGS = flags.FLAGS
-
-
-def main(argv):
-    common.reject_extra_args(argv)
-    commands.import_data(config_flags.from_flags(commands.ImportRequest, FLAGS))
-
-
-def run():
-    config_flags.define(commands.ImportRequest, FLAGS, module_name=__name__)
-    common.run(main, "betavae-import")
-
+run = common.console_script(__name__, commands.ImportRequest, commands.import_data, "betavae-import")
 
 if __name__ == "__main__":
     run()

@@ -10,26 +10,10 @@ With --out: summary.json and one samples_T<T>.npz of integer states per temperat
 Every flag is a setting of betavae_tf.sample_run.SampleConfig.
 """
 
-from absl import flags
-
-from betavae_tf import config_flags
+from betavae_tf import sample_run
 from betavae_tf.cli import common
-from betavae_tf.sample_run import SampleConfig
 
-FLAGS = flags.FLAGS
-
-
-def main(argv):
-    common.reject_extra_args(argv)
-    from betavae_tf import sample_run
-
-    sample_run.sample(config_flags.from_flags(SampleConfig, FLAGS).validate())
-
-
-def run():
-    config_flags.define(SampleConfig, FLAGS, module_name=__name__)
-    common.run(main, "betavae-sample")
-
+run = common.console_script(__name__, sample_run.SampleConfig, sample_run.sample, "betavae-sample")
 
 if __name__ == "__main__":
     run()

@@ -241,20 +241,8 @@ class GenerateRequest:
             temperatures = tuple(np.linspace(self.t_min, self.t_max, self.n_temperatures).round(6).tolist())
         if self.n_threads is not None and self.n_threads < 1:
             raise ValueError(f"--n_threads must be at least 1, got {self.n_threads}.")
-        return GenerateConfig(
-            model=self.model,
-            lattice_size=self.lattice_size,
-            couplings=tuple(self.couplings),
-            temperatures=temperatures,
-            samples_per_point=self.samples_per_point,
-            field=self.field,
-            seed=self.seed,
-            algorithm=self.algorithm,
-            n_threads=self.n_threads,
-            n_shards=self.n_shards,
-            q=self.q,
-            polarization=self.polarization,
-        )
+        same = {f.name: getattr(self, f.name) for f in dataclasses.fields(GenerateConfig) if f.name != "temperatures"}
+        return GenerateConfig(**dict(same, couplings=tuple(self.couplings), temperatures=temperatures))
 
 
 def _point_weights(config):
@@ -407,3 +395,12 @@ def _generate_into(config, directory, log):
         channels=channels,
         phases=phases_of(config.model, config.q),
     )
+
+
+def generate_command(request: GenerateRequest, echo=print):
+    """betavae-generate: the dataset request asks for, then its summary."""
+    if not request.out:
+        raise ValueError("--out is required: the dataset directory to write.")
+    from betavae_tf.data import verify
+
+    echo(verify.summarize(generate(request.config(), request.out, overwrite=request.overwrite)))

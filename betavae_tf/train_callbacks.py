@@ -1,0 +1,95 @@
+"""The callbacks of a training run: one log line per epoch, checkpoint-and-NaN-guard, TensorBoard images."""
+
+import math
+import os
+
+from betavae_tf.progress import Progress
+from betavae_tf.run_dir import append_history
+
+
+def make_callbacks(config, workdir, save, chief, probe, done):
+    import keras
+
+    class EpochLog(keras.callbacks.Callback):
+        """One log line per epoch: the metrics, the time so far and the ETA of the run."""
+
+        def __init__(self):
+            super().__init__()
+            name = os.path.basename(os.path.abspath(workdir))
+            self.progress = Progress(max(config.epochs - done, 1), f"training {name}", bar=False, counter=False)
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            shown = ", ".join(f"{k} {float(logs[k]):.4g}" for k in ("loss", "rate", "val_loss") if k in logs)
+            self.progress.step(f"epoch {epoch + 1}/{config.epochs}, {shown}")
+
+    class CheckpointAndGuard(keras.callbacks.Callback):
+        """Checkpoint after each finite epoch; stop at the first non-finite loss.
+
+        The epoch's history line is written before its checkpoint: a kill in
+        between leaves a line for an epoch that will be trained again, and the
+        resumed run drops it (the checkpoint decides which epochs are done).
+        """
+
+        def __init__(self):
+            super().__init__()
+            self.diverged = None
+
+        def on_train_batch_end(self, batch, logs=None):
+            if logs and "loss" in logs and not math.isfinite(float(logs["loss"])):
+                self.diverged = self.diverged or (self._epoch, batch)
+                self.model.stop_training = True
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._epoch = epoch
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = {k: float(v) for k, v in (logs or {}).items()}
+            if self.diverged or not all(math.isfinite(v) for v in logs.values()):
+                self.diverged = self.diverged or (epoch, None)
+                self.model.stop_training = True
+                return
+            if chief:
+                append_history(workdir, {"epoch": epoch + 1, **logs})
+            save(epoch + 1)
+
+    guard = CheckpointAndGuard()
+    callbacks = [guard]
+    if chief:
+        callbacks.append(EpochLog())
+        callbacks.append(
+            keras.callbacks.TensorBoard(
+                os.path.join(workdir, "tensorboard"), write_graph=False, update_freq="epoch", profile_batch=0
+            )
+        )
+        if config.summary_images:
+            callbacks.append(image_summaries(os.path.join(workdir, "tensorboard", "images"), probe, config.seed))
+    return guard, callbacks
+
+
+def image_summaries(logdir, probe, seed):
+    import keras
+    import tensorflow as tf
+
+    from betavae_tf import images
+    from betavae_tf.models import inference
+
+    class ImageSummaries(keras.callbacks.Callback):
+        """16 generated samples and the latent scatter coloured by phase, each epoch."""
+
+        def __init__(self):
+            super().__init__()
+            self.writer = tf.summary.create_file_writer(logdir)
+
+        def on_epoch_end(self, epoch, logs=None):
+            model = self.model
+            samples = images.generated_grid(model, n=16, seed=seed)
+            spins, phases, names = probe
+            mean, _ = inference.encode(model, spins, batch_size=256)
+            scatter = images.latent_scatter_png(mean, phases, title=f"epoch {epoch + 1}", phase_names=names)
+            with self.writer.as_default(step=epoch + 1):
+                tf.summary.image("generated_samples", samples[None])
+                tf.summary.image("latent_scatter", tf.image.decode_png(scatter)[None])
+            self.writer.flush()
+
+    return ImageSummaries()
