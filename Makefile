@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SOURCES := setup.py pyproject.toml constraints.txt $(shell find betavae_tf mc_ext flags -name '*.py' -o -name '*.pyx' -o -name '*.pxd' -o -name '*.flags')
 DEMO_DIR ?= runs/demo
 
-.PHONY: install demo test test-slow test-env bench lock clean
+.PHONY: install demo test lint test-slow test-env bench lock clean
 
 install: $(STAMP)
 
@@ -27,8 +27,14 @@ demo: install
 
 # The suite on two worker processes (pytest-xdist): its tests are independent, each in its own
 # temporary directory, and most of its time is single-threaded TensorFlow start-up and tracing.
-test: install
+test: install lint
 	$(BIN)/pytest -q -n 2
+
+# The floors (docs/architecture.md) and the code style: import-linter's contracts and ruff, from pyproject.toml.
+lint: install
+	PYTHONPATH=. $(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test-slow: install
 	$(BIN)/pytest -q -m slow

@@ -5,6 +5,7 @@ betavae_tf.analysis.discovery for how they are used).
 """
 
 import numpy as np
+from scipy import stats
 
 from betavae_tf.analysis.transition import MAX_FIT_SAMPLES
 
@@ -92,5 +93,6 @@ def ring_measure(z, centre):
         plane = np.stack([d[:, 0], np.zeros(len(d))], axis=1)
     angles = np.sort(np.degrees(np.arctan2(plane[:, 1], plane[:, 0])))
     gaps = np.diff(np.concatenate([angles, angles[:1] + 360.0]))
-    resultant = float(np.abs(np.mean(np.exp(1j * np.radians(angles)))))
+    unit = np.stack([np.cos(np.radians(angles)), np.sin(np.radians(angles))], axis=1)
+    resultant = float(stats.directional_stats(unit).mean_resultant_length)
     return float(gaps.max()), resultant

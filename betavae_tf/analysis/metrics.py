@@ -163,17 +163,16 @@ def mmd_isometry(spins, latent, magnetization, phase):
 
 
 def cosine_similarity_matrix(latent):
-    """[N, N] inner products of the normalised latent codes (Fig. 5d, 6c)."""
-    z = np.asarray(latent, float)
-    norms = np.linalg.norm(z, axis=1, keepdims=True)
-    u = z / np.where(norms > 0, norms, 1.0)
-    return u @ u.T
+    """[N, N] inner products of the normalised latent codes (Fig. 5d, 6c); a zero code is orthogonal to all."""
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    return cosine_similarity(np.asarray(latent, float))
 
 
 def _entropy(a):
+    """H of a discrete array in nats."""
     _, counts = np.unique(a, return_counts=True)
-    p = counts / counts.sum()
-    return float(-(p * np.log(p)).sum())
+    return float(stats.entropy(counts))
 
 
 def mutual_information_gap(latent, factors, n_bins=20):
@@ -233,30 +232,23 @@ def kmeans_purity(latent, labels, n_clusters=None, seed=0, n_init=10):
     (1 when every cluster holds one class, about 1/k for codes that carry
     no class information). Also returns, per class c, the fraction of its
     samples that fall in clusters whose majority class is c (per-class
-    purity, e.g. per MNIST digit). k-means is scipy's kmeans2 (k-means++
+    purity, e.g. per MNIST digit). k-means is scikit-learn's (k-means++
     starts); the best of n_init runs by within-cluster sum of squares is kept.
     Returns (purity, {class: per-class purity}, cluster index per sample).
     """
-    from scipy.cluster.vq import kmeans2
+    from sklearn.cluster import KMeans
+    from sklearn.metrics.cluster import contingency_matrix
 
     z = np.asarray(latent, float)
     labels = np.asarray(labels)
     classes = np.unique(labels)
     k = len(classes) if n_clusters is None else int(n_clusters)
     scale = z.std(axis=0).mean() or 1.0
-    best, best_sse = None, np.inf
-    for i in range(n_init):
-        centres, assign = kmeans2(z / scale, k, minit="++", seed=seed + i)
-        sse = float(((z / scale - centres[assign]) ** 2).sum())
-        if sse < best_sse:
-            best, best_sse = assign, sse
-    majority = {}
-    correct = 0
-    for c in np.unique(best):
-        members = labels[best == c]
-        values, counts = np.unique(members, return_counts=True)
-        majority[c] = values[np.argmax(counts)]
-        correct += counts.max()
+    best = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed).fit_predict(z / scale)
+    table = contingency_matrix(labels, best)  # [class, cluster] counts, both in sorted order
+    clusters = np.unique(best)
+    majority = {c: classes[np.argmax(table[:, j])] for j, c in enumerate(clusters)}
+    correct = int(table.max(axis=0).sum())
     per_class = {}
     for cls in classes:
         sel = labels == cls

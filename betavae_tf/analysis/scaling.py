@@ -7,7 +7,10 @@ mean of r (Houdayer and Hartmann's quality), and the random-effects
 combination of an estimate over training seeds.
 """
 
+import warnings
+
 import numpy as np
+from scipy import optimize, stats
 
 from betavae_tf.analysis import transition as tr
 
@@ -151,23 +154,33 @@ def finite_size_extrapolation(sizes, tcs, errors=None, nu=1.0):
     """Tc(L) = Tc_inf + a L^(-1/nu) fitted by (weighted) least squares (2D Ising: nu = 1).
 
     Returns (tc_inf, tc_inf_error, a); the error is from the fit's covariance
-    (np.polyfit with weights 1/error, scaled up by the reduced chi^2 when there
-    are more points than parameters and it exceeds 1).
+    (scipy's curve_fit with the errors as absolute sigma, scaled up by the
+    reduced chi^2 when there are more points than parameters and it exceeds 1;
+    without errors, the residuals set the scale).
     """
     L = np.asarray(sizes, float)
     t = np.asarray(tcs, float)
     if len(L) < 2 or len(np.unique(L)) < 2:
         raise ValueError(f"need at least two lattice sizes, got {list(sizes)}.")
     x = L ** (-1.0 / nu)
-    weights = None if errors is None else 1.0 / np.maximum(np.asarray(errors, float), 1e-12)
-    (a, tc_inf), cov = np.polyfit(x, t, 1, w=weights, cov="unscaled")
+    sigma = None if errors is None else np.maximum(np.asarray(errors, float), 1e-12)
+    with warnings.catch_warnings():  # two sizes and no errors: an exact fit, whose error is unknown (NaN below)
+        warnings.simplefilter("ignore", optimize.OptimizeWarning)
+        (tc_inf, a), cov = optimize.curve_fit(
+            lambda x, tc_inf, a: tc_inf + a * x,
+            x,
+            t,
+            p0=(t.mean(), 0.0),
+            sigma=sigma,
+            absolute_sigma=errors is not None,
+        )
     dof = len(L) - 2
-    if dof > 0:
-        chi2 = float((((t - (tc_inf + a * x)) * (1.0 if weights is None else weights)) ** 2).sum())
-        cov = cov * (max(chi2 / dof, 1.0) if errors is not None else chi2 / dof)
-    elif errors is None:
+    if dof > 0 and errors is not None:
+        chi2 = float((((t - (tc_inf + a * x)) / sigma) ** 2).sum())
+        cov = cov * max(chi2 / dof, 1.0)
+    elif dof == 0 and errors is None:
         return float(tc_inf), float("nan"), float(a)
-    return float(tc_inf), float(np.sqrt(cov[1, 1])), float(a)
+    return float(tc_inf), float(np.sqrt(cov[0, 0])), float(a)
 
 
 CROSSING_FOUND = 0.95  # share of bootstrap resamples in which a Binder-ratio crossing must exist to be used
@@ -290,7 +303,7 @@ def three_size_extrapolation(sizes, tcs, errors, n_draws=2000, seed=0):
     draws = np.array([solve(*(t + rng.normal(0, 1, 3) * np.nan_to_num(e, nan=0.0)))[0] for _ in range(n_draws)])
     draws = draws[np.isfinite(draws)]
     # The median absolute deviation: a draw where two Tc(L) nearly tie sends the ratio far off.
-    error = float(1.4826 * np.median(np.abs(draws - np.median(draws)))) if len(draws) > 10 else float("nan")
+    error = float(stats.median_abs_deviation(draws, scale="normal")) if len(draws) > 10 else float("nan")
     return {"tc_inf": float(tc), "error": error, "exponent": float(x)}
 
 
