@@ -12,6 +12,7 @@ import os
 
 from absl import logging
 
+from betavae_tf import thermo
 from betavae_tf.config_flags import setting
 
 
@@ -101,6 +102,7 @@ def sample(config: SampleConfig, echo=print, log=logging.info):
             model, lattice_model=config.model, temperature=t, keep_states=bool(out), log=log, **config.chains()
         )
         echo(line(r))
+        echo(f"T = {t:g}: thermodynamics from the proposals' weights: {thermo.line(r.thermodynamics)}")
         results.append(r.summary())
         if out:
             states[f"samples_T{t:g}.npz"] = (

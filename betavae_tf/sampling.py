@@ -33,6 +33,7 @@ import types
 import numpy as np
 
 from betavae_tf import lattice as lattice_lib
+from betavae_tf import thermo
 from mc_ext.autocorr import integrated_autocorrelation_time
 
 
@@ -57,6 +58,8 @@ class ExactSampleResult:
     n_proposals: int
     seconds: float
     independent_per_second: float  # chains * steps / (2 tau_int(energy)) / seconds
+    # F, U, S, C per site and ln Z from every proposal's weight, with the variational bound (betavae_tf.thermo)
+    thermodynamics: dict = dataclasses.field(default_factory=dict)
     states: np.ndarray | None = None  # [n_steps, n_chains, L, L] integer states, when kept
 
     def summary(self):
@@ -132,7 +135,7 @@ def check_settings(model, lattice_model, temperature, coupling, field, n_chains,
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
 
 
-class _ModelTerms:
+class ModelTerms:
     """The model's side of the weight, log g(x, z) - log q(z|x), as compiled TF functions."""
 
     def __init__(self, model):
@@ -250,7 +253,7 @@ def exact_sample(
     L, channels, q = cfg.lattice_size, cfg.channels, max(cfg.channels, 2)
     n_sites = L * L
     config = _label_config(field, channels)
-    terms = _ModelTerms(model)
+    terms = ModelTerms(model)
     rng = np.random.default_rng([seed, 7])
     start = time.perf_counter()
 
@@ -312,6 +315,9 @@ def exact_sample(
     importance, ess = _importance(
         np.concatenate(is_log_w), {"energy": np.concatenate(is_energy), "abs_order_parameter": np.concatenate(is_order)}
     )
+    thermodynamics = thermo.estimate(
+        np.concatenate(is_log_w), np.concatenate(is_energy), n_sites, temperature, seed=seed
+    )
     for name, (value, error) in list(observables.items()) + [(f"importance {k}", v) for k, v in importance.items()]:
         if not (np.isfinite(value) and np.isfinite(error)):
             raise ValueError(
@@ -336,5 +342,68 @@ def exact_sample(
         n_proposals=len(is_log_w) * n_chains,
         seconds=seconds,
         independent_per_second=n_chains * n_steps / (2 * tau["energy"]) / seconds,
+        thermodynamics=thermodynamics,
         states=np.stack(kept) if keep_states else None,
+    )
+
+
+@dataclasses.dataclass
+class ThermoResult:
+    """thermodynamics()'s estimates: (value, standard error) pairs per site (ln Z total), ESS and cost."""
+
+    model: str
+    lattice_size: int
+    temperature: float
+    coupling: float
+    field: float
+    estimates: dict
+    seconds: float
+
+    def summary(self):
+        return dataclasses.asdict(self)
+
+
+def thermodynamics(
+    model,
+    *,
+    lattice_model="ising",
+    temperature,
+    coupling=1.0,
+    field=0.0,
+    n_samples=4096,
+    batch_size=512,
+    seed=0,
+    n_bootstrap=200,
+):
+    """F, U, S, C per site (and ln Z, the variational bound, ESS) of exp(-E/T)/Z from n_samples draws of model.
+
+    model is a BetaVAE over discrete states of a lattice model with an energy
+    (betavae_tf.lattice); the settings are checked as for exact sampling.
+    """
+    check_settings(model, lattice_model, temperature, coupling, field, 2, 4, 0, 0)
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
+        raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}.")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}.")
+    record = lattice_lib.get(lattice_model)
+    n_sites = model.config.lattice_size**2
+    terms = ModelTerms(model)
+    start = time.perf_counter()
+    log_w, energies = [], []
+    for k, first in enumerate(range(0, n_samples, batch_size)):
+        x, log_ratio = terms.draw(min(batch_size, n_samples - first), [seed, 2 * k])
+        e = record.energy(states_of(x), coupling, field)
+        log_w.append(-n_sites * e / temperature - log_ratio)
+        energies.append(e)
+    estimates = thermo.estimate(
+        np.concatenate(log_w), np.concatenate(energies), n_sites, temperature, n_bootstrap=n_bootstrap, seed=seed
+    )
+    return ThermoResult(
+        model=record.name,
+        lattice_size=model.config.lattice_size,
+        temperature=float(temperature),
+        coupling=float(coupling),
+        field=float(field),
+        estimates=estimates,
+        seconds=time.perf_counter() - start,
     )

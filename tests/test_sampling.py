@@ -49,7 +49,7 @@ def _chi_square(states, temperature, inflation=1.0):
 def test_chain_matches_the_exact_energy_distribution_with_a_poor_proposal(ising_model):
     temperature = 6.0
     # The proposal alone is far from Boltzmann: its energy histogram fails the test outright ...
-    x, _ = sampling._ModelTerms(ising_model).draw(6000, [5, 0])
+    x, _ = sampling.ModelTerms(ising_model).draw(6000, [5, 0])
     _, _, p_raw = _chi_square(sampling.states_of(x), temperature)
     assert p_raw < 1e-6
     # ... while the independence Metropolis-Hastings chain on (x, z) passes it. At T = 6 the largest

@@ -71,6 +71,7 @@ def exact_entry(model, spins, temperature, coupling, settings, seed=0, n_kept=No
     against the exact finite-torus value (Kaufman)."""
     from betavae_tf import sampling
     from betavae_tf.physics import finite_lattice_energy
+    from betavae_tf.physics.exact import ising_thermodynamics
 
     r = sampling.exact_sample(
         model, temperature=temperature, coupling=coupling, seed=seed, keep_states=True, **settings
@@ -86,6 +87,7 @@ def exact_entry(model, spins, temperature, coupling, settings, seed=0, n_kept=No
         **r.summary(),
         "exact_energy": exact,
         "energy_deviation_in_errors": float((energy - exact) / error) if error > 0 else None,
+        "exact_thermodynamics": ising_thermodynamics(L, temperature, coupling),
     }
     return out, states[:4]
 

@@ -55,7 +55,8 @@ def potts_state_fractions(configurations, q=3):
 def enumerate_potts(L, temperature, q=3, coupling=1.0):
     """Exact averages on an L x L torus by summing all q^(L^2) states (at most 3^9 or 2^16).
 
-    Returns energy (<E>/N), abs_order_parameter (<|M|>), order_parameter_sq (<|M|^2>).
+    Returns energy (<E>/N), abs_order_parameter (<|M|>), order_parameter_sq (<|M|^2>), log_z, free_energy
+    (-T ln Z / N), entropy and specific_heat per site.
     """
     if isinstance(L, bool) or not isinstance(L, (int, np.integer)) or L < 2 or q ** (L * L) > 2**20:
         raise ValueError(f"exact enumeration needs an integer L >= 2 with q^(L^2) <= 2^20, got L = {L!r}, q = {q}.")
@@ -67,8 +68,18 @@ def enumerate_potts(L, temperature, q=3, coupling=1.0):
     e = potts_energy_per_site(s, coupling)
     m = potts_order_parameter(s, q)
     log_w = -n * e / temperature
-    w = np.exp(log_w - logsumexp(log_w))
-    return {"energy": float(w @ e), "abs_order_parameter": float(w @ m), "order_parameter_sq": float(w @ m**2)}
+    log_z = float(logsumexp(log_w))
+    w = np.exp(log_w - log_z)
+    free = -temperature * log_z / n
+    return {
+        "energy": float(w @ e),
+        "abs_order_parameter": float(w @ m),
+        "order_parameter_sq": float(w @ m**2),
+        "log_z": log_z,
+        "free_energy": free,
+        "entropy": float((w @ e - free) / temperature),
+        "specific_heat": float(n * (w @ (e - w @ e) ** 2) / temperature**2),
+    }
 
 
 def _log_z_transfer(L, K, q):
@@ -99,3 +110,14 @@ def potts_finite_lattice_energy(L, temperature, q=3, coupling=1.0):
     h = 1e-5 * max(abs(K), 1e-3)
     d = (_log_z_transfer(L, K + h, q) - _log_z_transfer(L, K - h, q)) / (2 * h)
     return float(-coupling * d / (L * L))
+
+
+def potts_thermodynamics(L, temperature, q=3, coupling=1.0):
+    """Exact F, U, S and C per site (and ln Z) of the L x L torus (q^L <= 4096) by the row transfer matrix."""
+    if isinstance(L, bool) or not isinstance(L, (int, np.integer)) or L < 2 or q**L > 4096:
+        raise ValueError(f"the transfer matrix needs an integer L >= 2 with q^L <= 4096, got L = {L!r}, q = {q}.")
+    if not np.isfinite(temperature) or temperature <= 0 or coupling <= 0:
+        raise ValueError(f"needs a finite T > 0 and J > 0, got T = {temperature}, J = {coupling}.")
+    from betavae_tf.physics.exact import thermodynamics_from_log_z
+
+    return thermodynamics_from_log_z(lambda k: _log_z_transfer(L, k, q), L * L, temperature, coupling)
