@@ -14,6 +14,7 @@ from betavae_tf.data import (
     load_numpy,
     make_dataset,
     read_manifest,
+    shards,
     summarize,
 )
 from betavae_tf.data import format as fmt
@@ -69,7 +70,7 @@ def test_existing_dataset_is_not_overwritten(tiny_dir):
 
 def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch):
     calls = {"n": 0}
-    real = fmt.shard_name
+    real = shards.shard_name
 
     def failing(k, n):
         calls["n"] += 1
@@ -77,7 +78,7 @@ def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch):
             raise KeyboardInterrupt  # as if killed half-way through the shards
         return real(k, n)
 
-    monkeypatch.setattr(fmt, "shard_name", failing)
+    monkeypatch.setattr(shards, "shard_name", failing)
     with pytest.raises(KeyboardInterrupt):
         generate(TINY, str(tmp_path / "out"), log=None)
     assert os.listdir(tmp_path) == []

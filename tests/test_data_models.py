@@ -12,6 +12,7 @@ import pytest
 from conftest import subprocess_env
 
 from betavae_tf.data import format as fmt
+from betavae_tf.data import shards
 from betavae_tf.data.generate import GenerateConfig, generate
 from betavae_tf.data.mnist import import_mnist, load_mnist, pad_mnist, read_idx
 from betavae_tf.data.pipeline import load_numpy, make_dataset, model_input
@@ -50,7 +51,7 @@ def test_encodings_round_trip_through_pipeline_and_numpy(tmp_path, encoding, sha
     else:
         x = rng.normal(size=shape).astype(dtype)
         expected = x
-    path = fmt.write_dataset(
+    path = shards.write_dataset(
         str(tmp_path / "d"), x, _labels(6), {"model": "test"}, n_shards=2, encoding=encoding, channels=channels
     )
     manifest = fmt.read_manifest(path)
@@ -78,7 +79,7 @@ def test_encodings_round_trip_through_pipeline_and_numpy(tmp_path, encoding, sha
 )
 def test_bad_samples_are_refused_and_nothing_is_written(tmp_path, encoding, x, channels, match):
     with pytest.raises(ValueError, match=match):
-        fmt.write_dataset(str(tmp_path / "d"), x, _labels(2), {}, encoding=encoding, channels=channels)
+        shards.write_dataset(str(tmp_path / "d"), x, _labels(2), {}, encoding=encoding, channels=channels)
     assert os.listdir(tmp_path) == []
 
 

@@ -1,8 +1,9 @@
 """Datasets: the on-disk format, Monte Carlo generation, imports and tf.data input."""
 
-from betavae_tf.data.format import PHASES, DatasetError, read_manifest, write_dataset
+from betavae_tf.data.format import PHASES, DatasetError, read_manifest
 from betavae_tf.data.generate import GenerateConfig, generate, sample_grid
 from betavae_tf.data.importer import import_configurations, import_numpy
+from betavae_tf.data.shards import write_dataset
 from betavae_tf.data.verify import summarize, verify_dataset
 
 

@@ -24,6 +24,7 @@ from betavae_tf import fileio, lattice
 from betavae_tf import phases as ph
 from betavae_tf.config_flags import setting
 from betavae_tf.data import format as fmt
+from betavae_tf.data import shards
 from betavae_tf.progress import Progress
 
 
@@ -385,7 +386,7 @@ def _generate_into(config, directory, log):
     if classes is not None:
         manifest.update(classes=classes, couplings=[], temperatures=[])
     manifest.update(extra)
-    fmt.write_shards(
+    shards.write_shards(
         directory,
         spins[order],
         {k: v[order] for k, v in labels.items()},

@@ -9,6 +9,7 @@ import mc_ext
 from betavae_tf import fileio, lattice
 from betavae_tf import phases as ph
 from betavae_tf.data import format as fmt
+from betavae_tf.data import shards
 from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE, magnetization, staggered_magnetization, to_spins
 
 SPIN_KEYS = ("spins", "configurations", "states", "samples", "x")
@@ -320,7 +321,7 @@ def import_configurations(
         ),
         "seed": seed,
     }
-    return fmt.write_dataset(
+    return shards.write_dataset(
         out_dir,
         samples[order],
         {k: v[order] for k, v in labels.items()},

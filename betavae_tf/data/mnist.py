@@ -8,6 +8,7 @@ import numpy as np
 from betavae_tf import fileio
 from betavae_tf import phases as ph
 from betavae_tf.data import format as fmt
+from betavae_tf.data import shards
 from betavae_tf.data.importer import check_shard_count, load_arrays
 
 MNIST_FILES = {
@@ -136,7 +137,7 @@ def import_mnist(path, out_dir, *, split="train", limit=0, seed=0, n_shards=8, o
         "mnist_split": split,
         "padding": "28 x 28 zero-padded to 32 x 32",
     }
-    return fmt.write_dataset(
+    return shards.write_dataset(
         out_dir,
         x[order],
         {k: v[order] for k, v in labels.items()},
