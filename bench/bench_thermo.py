@@ -34,8 +34,14 @@ def run(L, temperature, args):
         train_lib.TrainConfig, [f"--flagfile={os.path.join(root, 'repro/fig7_autoregressive_quick.flags')}"], "train"
     )
     config = dataclasses.replace(
-        config, data_dir=data_dir, decoder="autoregressive_wide", beta=100.0 * (L / 32) ** 2, verbose=0,
-        epochs=args.epochs or config.epochs, export=False, summary_images=False,
+        config,
+        data_dir=data_dir,
+        decoder="autoregressive_wide",
+        beta=100.0 * (L / 32) ** 2,
+        verbose=0,
+        epochs=args.epochs or config.epochs,
+        export=False,
+        summary_images=False,
     )
     workdir = os.path.join(args.out, f"run_{name}")
     start = time.perf_counter()
