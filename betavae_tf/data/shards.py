@@ -108,7 +108,11 @@ def write_shards(
                         feature[OBSERVABLE_PREFIX + observable] = tf.train.Feature(
                             float_list=tf.train.FloatList(value=[float(labels[observable][i])])
                         )
-                    writer.write(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
+                    writer.write(
+                        tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString(
+                            deterministic=True
+                        )
+                    )
         except tf.errors.OpError as e:  # TensorFlow's file errors, as the OSError they are
             no_space = "No space left on device" in (e.message or "")
             raise OSError(
