@@ -14,6 +14,8 @@ SCRIPTS = {
     "betavae-train": "--workdir",
     "betavae-export": "--checkpoint",
     "betavae-reproduce": "--figures",
+    "betavae-analyze": "--collapse_window",
+    "betavae-sample": "--local_sweeps",
 }
 
 
@@ -31,6 +33,9 @@ def test_help(name):
     # absl's --help prints usage and the program's flags, and exits with status 1.
     assert result.returncode in (0, 1)
     assert SCRIPTS[name] in result.stdout
+    # It opens with what the command does, then at least one example.
+    assert result.stdout.lstrip().startswith(f"{name}: ")
+    assert f"\n  {name} --" in result.stdout
 
 
 def test_generate_from_flagfile_and_info(tmp_path):

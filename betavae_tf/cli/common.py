@@ -37,6 +37,10 @@ def run(main, program):
     # console-script wrapper, so adopt the flags of the module that defines main.
     for flag in flags.FLAGS.get_flags_for_module(main.__module__):
         flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
+    # absl's --help opens with the main module's docstring: the command's own (what it does, examples).
+    command = sys.modules.get(main.__module__)
+    if command is not None and command.__doc__ and "__main__" in sys.modules:
+        sys.modules["__main__"].__doc__ = command.__doc__
     from betavae_tf import flagfiles
 
     try:

@@ -1,5 +1,8 @@
 """betavae-train: train (or resume) a beta-VAE from a flagfile; see train_lib.
 
+  betavae-train --flagfile=train/ising_beta100.flags --data_dir=runs/data --workdir=runs/beta100
+  betavae-train --data_dir=runs/potts --workdir=runs/potts_run --epochs=20     # run again to resume
+
 Every flag but --workdir is a setting of train_lib.TrainConfig (defaults and
 help are defined there once; betavae_tf.config_flags makes the flags).
 """
