@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from conftest import REPO_ROOT, subprocess_env
 
+from betavae_tf.physics.exact import ising_thermodynamics
+
 REPRODUCE = os.path.join(os.path.dirname(sys.executable), "betavae-reproduce")
 TINY_DATA = ["--data_flag=--lattice_size=8", "--data_flag=--samples_per_point=8", "--data_flag=--n_shards=2"]
 TINY_TRAIN = [
@@ -152,6 +154,14 @@ def test_reproduce_fig7_tiny(tmp_path):
             assert 0 <= exact["acceptance"] <= 1 and 1 <= exact["ess"] <= exact["n_proposals"]
             assert exact["lattice_size"] == 8 and np.isfinite(exact["exact_energy"])
             assert exact["local_sweeps"] == sweeps
+            # F, U, S per site from the proposals' weights, beside Kaufman's values for the L = 8 torus.
+            t = fig7["temperatures"][phase]["T"]
+            assert exact["exact_thermodynamics"]["free_energy"] == pytest.approx(
+                ising_thermodynamics(8, t)["free_energy"], abs=1e-9
+            )
+            assert {"free_energy", "energy", "entropy", "variational_free_energy", "ess"} <= set(
+                exact["thermodynamics"]
+            )
         assert entries["compiled_sampler"]["independent_per_second"] > 0
     assert "three_phase_beta2" in fig7 and "rate" in fig7["three_phase_autoregressive"]
     assert "rate" in fig7["three_phase_autoregressive_wide"]
@@ -161,6 +171,7 @@ def test_reproduce_fig7_tiny(tmp_path):
     report = (out / "report.md").read_text()
     assert "## Fig. 7: beta-VAE, beta^2-VAE and the autoregressive head" in report and "fig7_beta2.png" in report
     assert "Exact sampling with the wide autoregressive model as the proposal" in report
+    assert "Thermodynamics from the same proposals" in report and "| F/N | F/N exact |" in report
     assert (out / "figures" / "fig7_beta2.pdf").exists() and (out / "figures" / "fig7_samples.pdf").exists()
     claims = {c["id"]: c for c in summary["claims"]}
     assert "larger inverse temperature" in claims["fig7.beta_k_fm_above_pm"]["claim"]
