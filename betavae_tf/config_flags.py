@@ -68,7 +68,7 @@ def define(cls, flag_values, skip=(), module_name=None):
         elif kind in _LISTS:
             flags.DEFINE_list(
                 name,
-                None if default is None else [f"{v:g}" if isinstance(v, float) else str(v) for v in default],
+                None if default is None else [repr(v) if isinstance(v, float) else str(v) for v in default],
                 help_text,
                 **common,
             )
