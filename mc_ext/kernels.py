@@ -60,70 +60,28 @@ def _ising_start(chains):
     return _ising.random_spins(chains.rng, chains.L)
 
 
+def _run_args(c, code, n_steps, trace, records, record_every):
+    """The arguments every compiled run_chains takes after its model's own: code, steps, outputs, counters."""
+    return (code, c.clusters_per_step, n_steps, trace, records, record_every, c.flipped)
+
+
 def _ising_step(c, code, n_steps, n_threads, trace, records, record_every):
     coupling, field, temperature = c.params
-    _ising.run_chains(
-        c.spins,
-        c.rng,
-        c.mark,
-        c.label,
-        c.stack,
-        c.nbr,
-        coupling,
-        field,
-        temperature,
-        code,
-        c.clusters_per_step,
-        n_steps,
-        trace,
-        records,
-        record_every,
-        c.flipped,
-        n_threads,
-    )
+    common = _run_args(c, code, n_steps, trace, records, record_every)
+    _ising.run_chains(c.spins, c.rng, c.mark, c.label, c.stack, c.nbr, coupling, field, temperature, *common, n_threads)
 
 
 def _potts_step(c, code, n_steps, n_threads, trace, records, record_every):
     q, coupling, temperature = c.params
-    _potts.run_chains(
-        c.spins,
-        c.rng,
-        c.stack,
-        c.nbr,
-        q,
-        coupling,
-        temperature,
-        code,
-        c.clusters_per_step,
-        n_steps,
-        trace,
-        records,
-        record_every,
-        c.flipped,
-        n_threads,
-    )
+    common = _run_args(c, code, n_steps, trace, records, record_every)
+    _potts.run_chains(c.spins, c.rng, c.stack, c.nbr, q, coupling, temperature, *common, n_threads)
 
 
 def _xy_step(c, code, n_steps, n_threads, trace, records, record_every):
     coupling, temperature = c.params
-    _xy.run_chains(
-        c.spins,
-        c.rng,
-        c.stack,
-        c.nbr,
-        coupling,
-        temperature,
-        c.delta,
-        code,
-        c.clusters_per_step,
-        n_steps,
-        trace,
-        records,
-        record_every,
-        c.flipped,
-        c.accepted,
-        n_threads,
-    )
+    # XY's kernel also takes its Metropolis window (before the code) and an acceptance counter.
+    code_on = _run_args(c, code, n_steps, trace, records, record_every)
+    _xy.run_chains(c.spins, c.rng, c.stack, c.nbr, coupling, temperature, c.delta, *code_on, c.accepted, n_threads)
 
 
 ISING = Kernel(

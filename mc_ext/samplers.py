@@ -98,7 +98,9 @@ def memory_needed(kernel, L, n_samples, n_chains):
     return state + 2 * records + pilot + 16 * n_sites
 
 
-def _run(kernel, name, params, L, n_samples, seed, n_chains, chosen, n_thermalize, spacing, n_threads):
+def _run(kernel, name, params, call, chosen):
+    """Sample with the checked arguments `call` (what _prepare returned) and the concrete algorithm."""
+    L, _, n_samples, _, seed, n_threads, n_chains, n_thermalize, spacing = call
     if n_thermalize is None:
         n_thermalize = LOCAL_THERMALIZE if chosen == kernel.local else CLUSTER_THERMALIZE
     chains = Chains(kernel, L, n_chains, seed, params)
@@ -183,28 +185,17 @@ def sample_ising(
       uint8 array (n_samples, L, L), sigma in {0, 1} with 1 = spin up; with
       return_info, a tuple (samples, info).
     """
-    (L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing) = _prepare(
+    call = _prepare(
         ISING, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing, algorithm
     )
+    L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing = call
     field = _check_real("field", field)
     chosen = resolve_algorithm(algorithm, temperature, coupling, field)
     if chosen in ("metropolis", "hybrid") and L % 2:
         raise ValueError(f"L must be even for the {chosen} algorithm's checkerboard, got L = {L}.")
     if chosen in ("wolff", "hybrid") and field != 0.0:
         raise ValueError(f"the {chosen} algorithm needs field = 0, got field = {field}.")
-    samples, info, _ = _run(
-        ISING,
-        "sample_ising",
-        (coupling, field, temperature),
-        L,
-        n_samples,
-        seed,
-        n_chains,
-        chosen,
-        n_thermalize,
-        spacing,
-        n_threads,
-    )
+    samples, info, _ = _run(ISING, "sample_ising", (coupling, field, temperature), call, chosen)
     return (samples, info) if return_info else samples
 
 
@@ -277,26 +268,15 @@ def sample_potts(
       uint8 array (n_samples, L, L) of states in [0, q); with return_info,
       (samples, info).
     """
-    (L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing) = _prepare(
+    call = _prepare(
         POTTS, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing, algorithm
     )
+    L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing = call
     q = _check_int("q", q, 2)
     if q > MAX_POTTS_Q:
         raise ValueError(f"q must be at most {MAX_POTTS_Q}, got {q}.")
     chosen = _chosen_for_ferromagnet(POTTS, algorithm, coupling)
-    samples, info, _ = _run(
-        POTTS,
-        "sample_potts",
-        (q, coupling, temperature),
-        L,
-        n_samples,
-        seed,
-        n_chains,
-        chosen,
-        n_thermalize,
-        spacing,
-        n_threads,
-    )
+    samples, info, _ = _run(POTTS, "sample_potts", (q, coupling, temperature), call, chosen)
     info["q"] = q
     return (samples, info) if return_info else samples
 
@@ -340,12 +320,11 @@ def sample_xy(
       return_info, (samples, info). The Gaussian decoder's two channels are
       (cos theta, sin theta): betavae_tf.physics.xy_channels.
     """
-    (L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing) = _prepare(
+    call = _prepare(
         XY, L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing, algorithm
     )
+    L, temperature, n_samples, coupling, seed, n_threads, n_chains, n_thermalize, spacing = call
     chosen = _chosen_for_ferromagnet(XY, algorithm, coupling)
-    samples, info, chains = _run(
-        XY, "sample_xy", (coupling, temperature), L, n_samples, seed, n_chains, chosen, n_thermalize, spacing, n_threads
-    )
+    samples, info, chains = _run(XY, "sample_xy", (coupling, temperature), call, chosen)
     info["metropolis_window"] = chains.delta if chosen != "wolff" else 0.0
     return (samples, info) if return_info else samples
