@@ -51,3 +51,20 @@ def one_sentence(result, code, *fragments):
     for fragment in fragments:
         assert fragment in errors[0], errors[0]
     return errors[0]
+
+
+def tiny_train_config(data_dir, **overrides):
+    """A TrainConfig of one or two short epochs on a tiny dataset (no export, no image summaries)."""
+    from betavae_tf import train_lib
+
+    settings = dict(
+        data_dir=data_dir,
+        batch_size=32,
+        epochs=1,
+        steps_per_epoch=2,
+        verbose=0,
+        summary_images=False,
+        export=False,
+        shuffle_buffer=256,
+    )
+    return train_lib.TrainConfig(**dict(settings, **overrides))

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import one_sentence, run_cli, subprocess_env
+from conftest import one_sentence, run_cli, subprocess_env, tiny_train_config
 
 import mc_ext
 from betavae_tf import export, fileio, train_lib
@@ -30,19 +30,7 @@ BIN = os.path.dirname(sys.executable)
 _cli, _one_sentence = run_cli, one_sentence
 
 
-def _config(data_dir, **overrides):
-    base = dict(
-        data_dir=data_dir,
-        batch_size=32,
-        epochs=1,
-        steps_per_epoch=2,
-        verbose=0,
-        summary_images=False,
-        export=False,
-        shuffle_buffer=256,
-    )
-    base.update(overrides)
-    return train_lib.TrainConfig(**base)
+_config = tiny_train_config
 
 
 def _tree(path):

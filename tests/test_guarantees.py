@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import one_sentence, run_cli, subprocess_env
+from conftest import one_sentence, run_cli, subprocess_env, tiny_train_config
 
 from betavae_tf import checkpoints, export, fileio, places, train_lib
 from betavae_tf.analysis.reproduce import prepare_output
@@ -45,19 +45,7 @@ def _tree(path):
     return out
 
 
-def _config(data_dir, **overrides):
-    base = dict(
-        data_dir=data_dir,
-        batch_size=32,
-        epochs=1,
-        steps_per_epoch=2,
-        verbose=0,
-        summary_images=False,
-        export=False,
-        shuffle_buffer=256,
-    )
-    base.update(overrides)
-    return train_lib.TrainConfig(**base)
+_config = tiny_train_config
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, subprocess_env
+from conftest import REPO_ROOT, subprocess_env, tiny_train_config
 
 from betavae_tf import train_lib
 
@@ -21,18 +21,7 @@ EXPORT = os.path.join(os.path.dirname(sys.executable), "betavae-export")
 
 
 def _config(data_dir, **overrides):
-    base = dict(
-        data_dir=data_dir,
-        batch_size=32,
-        epochs=2,
-        steps_per_epoch=2,
-        verbose=0,
-        summary_images=False,
-        export=False,
-        shuffle_buffer=256,
-    )
-    base.update(overrides)
-    return train_lib.TrainConfig(**base)
+    return tiny_train_config(data_dir, **dict({"epochs": 2}, **overrides))
 
 
 _env = subprocess_env
