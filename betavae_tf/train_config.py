@@ -1,6 +1,7 @@
 """A training run's settings (TrainConfig, the flags of betavae-train) and their checks, before TensorFlow starts."""
 
 import dataclasses
+import sys
 
 from betavae_tf import backend as backend_lib
 from betavae_tf import config_flags
@@ -32,9 +33,10 @@ class TrainConfig:
     latent_dim: int = setting(2, "Latent dimension d_z.")
     decoder: str = setting(
         "auto",
-        "Decoder head: bernoulli, multinomial, gaussian, temperature (the beta^2-VAE "
-        "two-branch head) or autoregressive (sites in raster order given z and the "
-        "sites before); auto picks the one that models the data's encoding.",
+        "Decoder head, a record of betavae_tf.models.heads: "
+        + ", ".join(HEADS)
+        + " (temperature: the beta^2-VAE's two-branch head; autoregressive: sites in raster order given z and "
+        "the sites before); auto picks the one that models the data's encoding.",
     )
     beta: float = setting(100.0, "beta of Eq. 4 (distortion summed over sites, rate over latents).")
     learned_scale: bool = setting(False, "Gaussian decoder: learn a per-channel scale (extension).")
@@ -45,7 +47,6 @@ class TrainConfig:
     adam_beta_1: float = setting(0.5, "Adam beta_1 (paper: 0.5).")
     adam_beta_2: float = setting(0.999, "Adam beta_2 (paper: 0.999).")
     validation_fraction: float = setting(0.1, "Share of the dataset held out for validation.")
-    shuffle_buffer: int = setting(16384, "Shuffle buffer in samples.")
     cache: bool = setting(True, "Cache the dataset's records in memory after the first epoch.")
     seed: int = setting(0, "Seed of initialisation, data order and noise; repeats a run.")
     backend: str = setting(
@@ -74,8 +75,10 @@ class TrainConfig:
     summary_images: bool = setting(True, "TensorBoard images: generated samples, latent scatter.")
     export: bool = setting(True, "Write the SavedModel to WORKDIR/export/<version> at the end.")
     verbose: int = setting(
-        1,
-        "Keras output: 0 silent, 1 progress bar, 2 one line per epoch (a one-line summary per epoch is always logged).",
+        -1,
+        "Keras output: 0 silent, 1 progress bar, 2 one line per epoch, -1 (auto) a bar on a terminal and one "
+        "line per epoch otherwise (a log file, a notebook's captured output, CI). A one-line summary per epoch "
+        "is always logged to stderr.",
     )
 
 
@@ -97,7 +100,7 @@ def validate(config):
         (c.strategy in STRATEGIES, f"unknown strategy {c.strategy!r}; expected one of {', '.join(STRATEGIES)}."),
         (c.precision in PRECISIONS, f"unknown precision {c.precision!r}; expected one of {', '.join(PRECISIONS)}."),
         (c.keep_checkpoints >= 1, f"keep_checkpoints must be at least 1, got {c.keep_checkpoints}."),
-        (c.shuffle_buffer >= 1, f"shuffle_buffer must be at least 1, got {c.shuffle_buffer}."),
+        (c.verbose in (-1, 0, 1, 2), f"verbose must be -1 (auto), 0, 1 or 2, got {c.verbose}."),
         (
             c.backend in backend_lib.CHOICES,
             f"unknown backend {c.backend!r}; expected one of {', '.join(backend_lib.CHOICES)}.",
@@ -153,3 +156,11 @@ def validate(config):
 def flagfile_of(config, workdir):
     """What a run used, as a flagfile (saved as workdir/flags.txt)."""
     return f"--workdir={workdir}\n" + config_flags.to_flagfile(config)
+
+
+def keras_verbosity(verbose, stream=None):
+    """The verbose argument of Model.fit for a TrainConfig.verbose (-1: 1 on a terminal, else 2)."""
+    if verbose != -1:
+        return verbose
+    stream = sys.stdout if stream is None else stream
+    return 1 if hasattr(stream, "isatty") and stream.isatty() else 2

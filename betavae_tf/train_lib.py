@@ -50,6 +50,7 @@ from betavae_tf.train_config import (  # noqa: F401 - the API
     TrainConfig,
     TrainingDivergedError,
     flagfile_of,
+    keras_verbosity,
     validate,
 )
 from betavae_tf.version import __version__
@@ -111,13 +112,7 @@ def _datasets(config, replicas, steps, n_val, done):
 
     common = dict(seed=config.seed, validation_fraction=config.validation_fraction, cache=config.cache)
     train = make_dataset(
-        config.data_dir,
-        split="train",
-        batch_size=config.batch_size,
-        repeat=True,
-        shuffle_buffer=config.shuffle_buffer,
-        start_step=done * steps,
-        **common,
+        config.data_dir, split="train", batch_size=config.batch_size, repeat=True, start_step=done * steps, **common
     )
     train = _with_noise(train, config.latent_dim, config.seed, TRAIN_NOISE_STREAM, done * steps)
     validation = None
@@ -381,7 +376,7 @@ def _train_locked(plan, keras, tf):
                         steps_per_epoch=steps,
                         validation_data=validation,
                         callbacks=callbacks,
-                        verbose=config.verbose,
+                        verbose=keras_verbosity(config.verbose),
                         shuffle=False,
                     )
             except BaseException:

@@ -58,13 +58,6 @@ def tiny_train_config(data_dir, **overrides):
     from betavae_tf import train_lib
 
     settings = dict(
-        data_dir=data_dir,
-        batch_size=32,
-        epochs=1,
-        steps_per_epoch=2,
-        verbose=0,
-        summary_images=False,
-        export=False,
-        shuffle_buffer=256,
+        data_dir=data_dir, batch_size=32, epochs=1, steps_per_epoch=2, verbose=0, summary_images=False, export=False
     )
     return train_lib.TrainConfig(**dict(settings, **overrides))

@@ -110,7 +110,6 @@ def test_train_export_and_sample(train_data_dir, tmp_path):
             verbose=0,
             summary_images=False,
             export=True,
-            shuffle_buffer=256,
         ),
         workdir,
     )

@@ -159,7 +159,6 @@ def _train(data_dir, workdir, *flags, env=None):
         "--batch_size=32",
         "--steps_per_epoch=2",
         "--verbose=0",
-        "--shuffle_buffer=256",
         "--summary_images=false",
         *flags,
     ]

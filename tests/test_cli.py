@@ -106,3 +106,22 @@ def test_progress_goes_through_absl_logging_and_log_dir(tmp_path):
         cwd=tmp_path,
     )
     assert quiet.returncode == 0 and "ETA" not in quiet.stderr
+
+
+def test_tf_log_is_asked_on_the_command_line_or_in_the_environment():
+    from betavae_tf.cli import quiet
+
+    assert not quiet.wanted([], {})
+    assert quiet.wanted(["--tf_log"], {}) and quiet.wanted(["--tf_log=true"], {})
+    assert not quiet.wanted(["--tf_log", "--notf_log"], {})
+    assert quiet.wanted([], {"BETAVAE_TF_LOG": "1"}) and not quiet.wanted([], {"BETAVAE_TF_LOG": "0"})
+
+
+def test_native_stderr_is_captured_and_restored(capfd):
+    from betavae_tf.cli import quiet
+
+    with quiet.native_stderr_captured() as captured:
+        os.write(2, b"native noise\n")
+        assert captured() == "native noise\n"
+    os.write(2, b"after\n")
+    assert capfd.readouterr().err == "after\n"

@@ -283,7 +283,6 @@ def test_one_training_step_per_decoder(small_sets, tmp_path, data, decoder, late
         verbose=0,
         summary_images=True,
         export=False,
-        shuffle_buffer=64,
     )
     result = train_lib.train_and_evaluate(config, str(tmp_path / "run"))
     final = result["final"]

@@ -144,7 +144,6 @@ def test_sample_cli(train_data_dir, tmp_path):
             verbose=0,
             summary_images=False,
             export=False,
-            shuffle_buffer=256,
         ),
         workdir,
     )

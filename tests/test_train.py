@@ -98,7 +98,6 @@ def test_sigkill_then_resume(train_data_dir, tmp_path):
         "--verbose=0",
         "--nosummary_images",
         "--noexport",
-        "--shuffle_buffer=256",
     ]
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     checkpoints = workdir / "checkpoints"
@@ -117,6 +116,20 @@ def test_sigkill_then_resume(train_data_dir, tmp_path):
     assert rerun.returncode == 0, rerun.stderr
     assert f"trained 4 epochs (resumed from epoch {done})" in rerun.stdout
     assert [h["epoch"] for h in train_lib.read_history(str(workdir))] == [1, 2, 3, 4]
+
+
+def test_console_is_quiet_and_one_line_per_epoch_when_not_a_terminal(train_data_dir, tmp_path):
+    """Default verbosity into a pipe: one Keras line per epoch, no bar, no TensorFlow native start-up lines."""
+    cmd = [TRAIN, f"--data_dir={train_data_dir}", f"--workdir={tmp_path / 'run'}", "--batch_size=32", "--epochs=2"]
+    cmd += ["--steps_per_epoch=2", "--nosummary_images", "--noexport"]
+    result = subprocess.run(cmd, cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "\r" not in result.stdout and "\x1b" not in result.stdout
+    assert len([line for line in result.stdout.splitlines() if line.startswith("2/2 - ")]) == 2, result.stdout
+    native = [line for line in result.stderr.splitlines() if "InitializeLog" in line or line[:5] in ("I0000", "E0000")]
+    assert native == [], native
+    # this package's progress lines read as sentences, without absl's prefix
+    assert any(line.startswith("training run: epoch 2/2, loss ") for line in result.stderr.splitlines())
 
 
 def test_export_cli_for_a_checkpoint(train_data_dir, tmp_path):

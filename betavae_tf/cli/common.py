@@ -32,7 +32,14 @@ def run(main, program):
     flagfiles are found by name from any directory. Logging: this package's
     progress at INFO on stderr (and in --log_dir, when given).
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from betavae_tf.cli import quiet
+
+    if quiet.FLAG not in flags.FLAGS:
+        flags.DEFINE_bool(
+            quiet.FLAG,
+            False,
+            "Show TensorFlow's native start-up and C++ log lines (hidden by default; also BETAVAE_TF_LOG=1).",
+        )
     # --help lists the main module's key flags; here the main module is the
     # console-script wrapper, so adopt the flags of the module that defines main.
     for flag in flags.FLAGS.get_flags_for_module(main.__module__):
@@ -53,6 +60,9 @@ def run(main, program):
         if not flags.FLAGS["verbosity"].present:
             absl_logging.set_verbosity(absl_logging.INFO)
             handler.addFilter(_OwnInfoOnly())
+        if not flags.FLAGS["showprefixforinfo"].present:
+            # progress lines read as sentences; warnings and errors keep absl's prefix (level, time, place)
+            flags.FLAGS.showprefixforinfo = False
         if flags.FLAGS["log_dir"].value:
             # absl writes files only when asked; keep the lines on stderr too.
             flags.FLAGS.alsologtostderr = True
