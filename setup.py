@@ -50,7 +50,7 @@ setup(
     # so an installed wheel finds the flagfiles without a clone.
     packages=find_packages(include=["betavae_tf", "betavae_tf.*", "mc_ext"]) + FLAG_PACKAGES,
     package_dir={"betavae_tf.flags": "flags"},
-    package_data={**{p: ["*.flags"] for p in FLAG_PACKAGES}, "mc_ext": ["*.pyx", "*.pxd"]},
+    package_data={**{p: ["*.flags"] for p in FLAG_PACKAGES}, "betavae_tf": ["py.typed"], "mc_ext": ["*.pyx", "*.pxd"]},
     exclude_package_data={"mc_ext": ["*.c"]},
     ext_modules=cythonize(extensions, compiler_directives=COMPILER_DIRECTIVES),
 )

@@ -152,7 +152,14 @@ def check_export_base(base_dir, overwrite=False, version=None):
         )
 
 
-def export_saved_model(model, export_dir, *, version=None, metadata=None, overwrite=False):
+def export_saved_model(
+    model,
+    export_dir: str | os.PathLike,
+    *,
+    version: int | None = None,
+    metadata: dict | None = None,
+    overwrite: bool = False,
+) -> str:
     """Write model's SavedModel as a new version under export_dir; returns that version's path.
 
     Args:
@@ -236,7 +243,7 @@ def load(export_dir):
     return loaded
 
 
-def load_workdir_model(workdir, checkpoint=None, allow_foreign=False):
+def load_workdir_model(workdir: str | os.PathLike, checkpoint: int | str | None = None, allow_foreign: bool = False):
     """The float32 BetaVAE of a training workdir at a checkpoint (default: its newest intact one).
 
     Returns (model, epoch, info): info holds the checkpoint's provenance

@@ -228,18 +228,18 @@ def _importance(log_w, values):
 def exact_sample(
     model,
     *,
-    lattice_model="ising",
-    temperature,
-    coupling=1.0,
-    field=0.0,
-    n_chains=16,
-    n_steps=500,
-    burn_in=50,
-    local_sweeps=0,
-    seed=0,
-    keep_states=False,
+    lattice_model: str = "ising",
+    temperature: float,
+    coupling: float = 1.0,
+    field: float = 0.0,
+    n_chains: int = 16,
+    n_steps: int = 500,
+    burn_in: int = 50,
+    local_sweeps: int = 0,
+    seed: int = 0,
+    keep_states: bool = False,
     log=None,
-):
+) -> ExactSampleResult:
     """Sample exp(-E/T)/Z exactly with `model` (a BetaVAE) as the proposal; see the module docstring.
 
     Every chain step proposes once from the model for every chain (one batch of
@@ -366,15 +366,15 @@ class ThermoResult:
 def thermodynamics(
     model,
     *,
-    lattice_model="ising",
-    temperature,
-    coupling=1.0,
-    field=0.0,
-    n_samples=4096,
-    batch_size=512,
-    seed=0,
-    n_bootstrap=200,
-):
+    lattice_model: str = "ising",
+    temperature: float,
+    coupling: float = 1.0,
+    field: float = 0.0,
+    n_samples: int = 4096,
+    batch_size: int = 512,
+    seed: int = 0,
+    n_bootstrap: int = 200,
+) -> ThermoResult:
     """F, U, S, C per site (and ln Z, the variational bound, ESS) of exp(-E/T)/Z from n_samples draws of model.
 
     model is a BetaVAE over discrete states of a lattice model with an energy

@@ -55,6 +55,10 @@ def make_callbacks(config, workdir, save, chief, probe, done):
 
     guard = CheckpointAndGuard()
     callbacks = [guard]
+    if config.kl_warmup_epochs:  # first, so the epoch's beta is in the logs the others write
+        from betavae_tf.models.annealing import KLAnnealing
+
+        callbacks.insert(0, KLAnnealing(config.kl_warmup_epochs))
     if chief:
         callbacks.append(EpochLog())
         callbacks.append(

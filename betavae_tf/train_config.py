@@ -14,9 +14,9 @@ from betavae_tf.models.heads import HEADS
 STRATEGIES = ("auto", "one_device", "mirrored", "tpu", "multi_worker")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 # Settings a resumed run must share with the checkpoints it continues.
-RESUME_KEYS = ("data_dir", "latent_dim", "decoder", "beta", "learned_scale", "seed", "backend")
+RESUME_KEYS = ("data_dir", "latent_dim", "decoder", "beta", "kl_warmup_epochs", "learned_scale", "seed", "backend")
 # What a workdir written before a key existed means by it.
-RESUME_DEFAULTS = {"backend": "tensorflow"}
+RESUME_DEFAULTS = {"backend": "tensorflow", "kl_warmup_epochs": 0}
 JIT_CHOICES = ("auto", "true", "false")
 MODEL_KEYS = ("lattice_size", "channels")
 
@@ -39,6 +39,11 @@ class TrainConfig:
         "the sites before); auto picks the one that models the data's encoding.",
     )
     beta: float = setting(100.0, "beta of Eq. 4 (distortion summed over sites, rate over latents).")
+    kl_warmup_epochs: int = setting(
+        0,
+        "KL warm-up: beta rises linearly from 0 to --beta over this many epochs (0: fixed beta, as in the "
+        "paper; models.annealing.KLAnnealing).",
+    )
     learned_scale: bool = setting(False, "Gaussian decoder: learn a per-channel scale (extension).")
     batch_size: int = setting(128, "Global batch size (the paper's 128).")
     epochs: int = setting(20, "Epochs in total (a resumed run continues up to this).")
@@ -100,6 +105,7 @@ def validate(config):
         (c.strategy in STRATEGIES, f"unknown strategy {c.strategy!r}; expected one of {', '.join(STRATEGIES)}."),
         (c.precision in PRECISIONS, f"unknown precision {c.precision!r}; expected one of {', '.join(PRECISIONS)}."),
         (c.keep_checkpoints >= 1, f"keep_checkpoints must be at least 1, got {c.keep_checkpoints}."),
+        (c.kl_warmup_epochs >= 0, f"kl_warmup_epochs must be >= 0, got {c.kl_warmup_epochs}."),
         (c.verbose in (-1, 0, 1, 2), f"verbose must be -1 (auto), 0, 1 or 2, got {c.verbose}."),
         (
             c.backend in backend_lib.CHOICES,

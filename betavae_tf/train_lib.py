@@ -208,7 +208,7 @@ def export_in_tensorflow(workdir, epoch):
 # -- the run ---------------------------------------------------------------------
 
 
-def train_and_evaluate(config, workdir, *, flags_text=None):
+def train_and_evaluate(config: TrainConfig, workdir: str | os.PathLike, *, flags_text: str | None = None) -> dict:
     """Train (or resume) a BetaVAE in workdir; returns a dict of results.
 
     flags_text, if given (the CLI's effective flags), is saved as workdir/flags.txt.

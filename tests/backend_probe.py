@@ -4,6 +4,8 @@ computation whose numbers test_backends.py compares across backends.
   python backend_probe.py terms CONFIG.json WEIGHTS.npz BATCH.npz OUT.npz
       the loss terms of the model with these weights on (x, eps), then two training steps on the
       same batch: distortion, rate, kl [N] and the two steps' losses
+  python backend_probe.py anneal OUT.json
+      three epochs of model.fit with KLAnnealing(2): each epoch's logs (beta, loss, distortion, rate)
   python backend_probe.py encode WORKDIR X.npy OUT.npy
       the posterior means of x under the workdir's newest checkpoint, read into a model of this backend
 """
@@ -14,11 +16,11 @@ import sys
 import numpy as np
 
 
-def _model(config):
+def _model(config, jit_compile=False):
     from betavae_tf.models import BetaVAE, ModelConfig, paper_optimizer
 
     model = BetaVAE.from_model_config(ModelConfig(**config))
-    model.compile(optimizer=paper_optimizer(), jit_compile=False)
+    model.compile(optimizer=paper_optimizer(), jit_compile=jit_compile)
     return model
 
 
@@ -39,6 +41,16 @@ def terms(config_path, weights_path, batch_path, out_path):
     )
 
 
+def anneal(out_path):
+    from betavae_tf.models import KLAnnealing
+
+    model = _model(dict(lattice_size=8, channels=1, latent_dim=2, decoder="bernoulli", beta=50.0), jit_compile=True)
+    x = (np.random.default_rng(0).random((64, 8, 8, 1)) < 0.5).astype("float32")
+    history = model.fit(x, batch_size=32, epochs=3, verbose=0, callbacks=[KLAnnealing(2)], shuffle=False)
+    with open(out_path, "w") as f:
+        json.dump({k: [float(v) for v in history.history[k]] for k in ("beta", "loss", "distortion", "rate")}, f)
+
+
 def encode(workdir, x_path, out_path):
     import os
 
@@ -57,4 +69,4 @@ if __name__ == "__main__":
     import keras
 
     print("backend", keras.backend.backend())
-    {"terms": terms, "encode": encode}[sys.argv[1]](*sys.argv[2:])
+    {"terms": terms, "anneal": anneal, "encode": encode}[sys.argv[1]](*sys.argv[2:])

@@ -106,6 +106,20 @@ def _probe(backend, *args, extra_env=None):
     return done
 
 
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_kl_annealing_changes_the_beta_the_compiled_step_uses(backend, tmp_path):
+    """KLAnnealing(2) at target beta 50: beta 0, 25, 50 in epochs 1-3, and each epoch's loss is
+    distortion + beta * rate of that epoch's own averages (an identity of batch means, to float32
+    rounding); a beta baked into the compiled step would break it in epoch 2 or 3."""
+    out = tmp_path / "anneal.json"
+    _probe(backend, "anneal", str(out))
+    logs = json.loads(out.read_text())
+    assert logs["beta"] == [0.0, 25.0, 50.0]
+    for beta, loss, distortion, rate in zip(logs["beta"], logs["loss"], logs["distortion"], logs["rate"]):
+        assert rate > 0.01  # the identity below must depend on beta
+        np.testing.assert_allclose(loss, distortion + beta * rate, rtol=1e-4)
+
+
 @pytest.mark.parametrize("decoder", ["bernoulli", "autoregressive"])
 def test_the_same_weights_and_batch_give_the_same_loss_on_both_backends(decoder, tmp_path):
     """Eq. 4's terms and two Adam steps on one batch, on TensorFlow and on JAX, from the same weights.

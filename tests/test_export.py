@@ -292,3 +292,15 @@ def test_keras_files_load_in_a_fresh_process_after_import_betavae_tf(tmp_path):
         np.testing.assert_allclose(
             np.load(path + ".mean.npy"), model.encoder(x, training=False)["mean"].numpy(), rtol=1e-5, atol=1e-6
         )
+
+
+def test_keras_export_works_without_an_example_call(tmp_path):
+    """model.export(path) after fit (Keras's `serve` endpoint), reloaded: the model's reconstruction."""
+    import tensorflow as tf
+
+    model, x = _trained()
+    model.export(str(tmp_path / "keras_export"), verbose=False)
+    reloaded = tf.saved_model.load(str(tmp_path / "keras_export"))
+    served = reloaded.serve(tf.constant(x[:5]))
+    for key, value in model(x[:5]).items():
+        np.testing.assert_allclose(served[key].numpy(), value.numpy(), rtol=1e-5, atol=1e-6)

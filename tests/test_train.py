@@ -86,6 +86,15 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(train_data_dir, tmp_p
     assert result["resumed_from_epoch"] == 1 and np.isfinite(result["final"]["loss"])
 
 
+def test_kl_warmup_is_in_the_history_and_resumes_on_schedule(train_data_dir, tmp_path):
+    workdir = str(tmp_path / "run")
+    train_lib.train_and_evaluate(_config(train_data_dir, epochs=2, kl_warmup_epochs=2, beta=8.0), workdir)
+    train_lib.train_and_evaluate(_config(train_data_dir, epochs=3, kl_warmup_epochs=2, beta=8.0), workdir)
+    assert [h["beta"] for h in train_lib.read_history(workdir)] == [0.0, 4.0, 8.0]
+    with pytest.raises(ValueError, match="kl_warmup_epochs = 2, not 0"):
+        train_lib.train_and_evaluate(_config(train_data_dir, epochs=4, beta=8.0), workdir)
+
+
 def test_sigkill_then_resume(train_data_dir, tmp_path):
     workdir = tmp_path / "run"
     cmd = [

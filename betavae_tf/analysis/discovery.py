@@ -126,7 +126,16 @@ class AnalyzeConfig:
 
 
 # -- one run ---------------------------------------------------------------------------
-def analyze_run(model, data, manifest, *, max_clusters=8, n_bootstrap=200, n_components_pca=0, seed=0):
+def analyze_run(
+    model,
+    data: np.ndarray,
+    manifest: dict,
+    *,
+    max_clusters: int = 8,
+    n_bootstrap: int = 200,
+    n_components_pca: int = 0,
+    seed: int = 0,
+) -> tuple[dict, dict]:
     """Every measure of steps 1-6 for one model on its data. Returns (summary of plain numbers, arrays)."""
     from betavae_tf.data import format as fmt
     from betavae_tf.data.pipeline import model_input
@@ -248,7 +257,7 @@ def analyze_run(model, data, manifest, *, max_clusters=8, n_bootstrap=200, n_com
 
 
 # -- the command ---------------------------------------------------------------------------
-def analyze(config, log=logging.info):
+def analyze(config: AnalyzeConfig, log=logging.info) -> dict:
     """betavae-analyze: every run of config.workdirs analysed, figures and report written to config.out.
 
     config.out is written whole or not at all (a hidden temporary renamed into

@@ -160,7 +160,7 @@ def prepare_output(path, overwrite=False):
     return out
 
 
-def reproduce(config, log=logging.info):
+def reproduce(config: ReproduceConfig, log=logging.info) -> dict:
     """Run (or reuse) data, training and evaluation; write figures and the report.
 
     log(format, *args) receives the progress: one line per epoch of every

@@ -332,7 +332,7 @@ def estimated_bytes(config: GenerateConfig):
     return 4 * n * per_sample + 200 * n, n * (stored + 120)
 
 
-def generate(config: GenerateConfig, out_dir, *, overwrite=False, log=logging.info):
+def generate(config: GenerateConfig, out_dir: str | os.PathLike, *, overwrite: bool = False, log=logging.info) -> str:
     """Sample the grid (or the synthetic set) and write it as a dataset directory (shuffled order).
 
     Everything that can be checked is checked before sampling starts: the

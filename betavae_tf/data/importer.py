@@ -95,8 +95,16 @@ def check_shard_count(n_shards):
 
 
 def import_numpy(
-    path, out_dir, *, temperatures_path=None, coupling=1.0, field=0.0, seed=0, n_shards=8, overwrite=False
-):
+    path: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    temperatures_path: str | None = None,
+    coupling: float = 1.0,
+    field: float = 0.0,
+    seed: int = 0,
+    n_shards: int = 8,
+    overwrite: bool = False,
+) -> str:
     """Ising configurations ({0, 1} or {-1, +1}) as a dataset: import_configurations with kind="ising".
 
     coupling and field are what the data were made with (energies and the
@@ -224,20 +232,20 @@ def _pop(arrays, keys):
 
 
 def import_configurations(
-    path,
-    out_dir,
+    path: str | os.PathLike,
+    out_dir: str | os.PathLike,
     *,
-    kind="auto",
-    q=None,
-    labels_path=None,
-    temperature=None,
-    coupling=None,
-    field=None,
-    model="imported",
-    seed=0,
-    n_shards=8,
-    overwrite=False,
-):
+    kind: str = "auto",
+    q: int | None = None,
+    labels_path: str | None = None,
+    temperature: float | None = None,
+    coupling: float | None = None,
+    field: float | None = None,
+    model: str = "imported",
+    seed: int = 0,
+    n_shards: int = 8,
+    overwrite: bool = False,
+) -> str:
     """Write a dataset directory from configurations of any square-lattice model.
 
     kind: "ising" (values {0, 1} or {-1, +1}; stored as bits), "states" (integers

@@ -153,21 +153,21 @@ def split_count(manifest, validation_fraction, split, shard_files=None):
 
 
 def make_dataset(
-    data_dir,
+    data_dir: str | os.PathLike,
     *,
-    split="train",
-    batch_size=128,
-    shuffle=None,
-    seed=0,
-    validation_fraction=0.1,
-    with_labels=False,
-    repeat=False,
-    drop_remainder=None,
-    shuffle_buffer=16384,
-    cache=False,
+    split: str = "train",
+    batch_size: int = 128,
+    shuffle: bool | None = None,
+    seed: int = 0,
+    validation_fraction: float = 0.1,
+    with_labels: bool = False,
+    repeat: bool = False,
+    drop_remainder: bool | None = None,
+    shuffle_buffer: int = 16384,
+    cache: bool = False,
     input_context=None,
-    start_step=0,
-):
+    start_step: int = 0,
+) -> tf.data.Dataset:
     """A batched tf.data.Dataset of float32 [B, L, L, C] model inputs (and labels on request).
 
     C is 1 for bits (sigma in {0, 1}), D for categorical (one-hot), the
@@ -297,7 +297,9 @@ def make_dataset(
     return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
-def load_numpy(data_dir, *, split="all", validation_fraction=0.1):
+def load_numpy(
+    data_dir: str | os.PathLike, *, split: str = "all", validation_fraction: float = 0.1
+) -> dict[str, np.ndarray]:
     """The whole split as NumPy: {"samples": samples, label: (N,) ...}, in index order.
 
     "samples" is stored form: uint8 (N, L, L) sigma for bits, uint8 (N, L, L)

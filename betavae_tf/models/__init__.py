@@ -11,6 +11,7 @@ from betavae_tf.models.heads import HEADS, Head, distribution, head_output_names
 
 _LAZY = {
     "BetaVAE": "vae",
+    "KLAnnealing": "annealing",
     "FusedAdam": "vae",
     "float32_model": "vae",
     "kl_per_dimension": "vae",

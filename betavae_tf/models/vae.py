@@ -107,6 +107,12 @@ class BetaVAE(keras.Model):
         self.distortion_tracker = keras.metrics.Mean(name="distortion")
         self.rate_tracker = keras.metrics.Mean(name="rate")
         self.kl_trackers = [keras.metrics.Mean(name=f"kl_z{i}") for i in range(latent_dim)]
+        # The beta of the loss now, a non-trainable variable that KLAnnealing (models/annealing.py) assigns;
+        # config.beta is the target. It is kept out of the weights (object.__setattr__ skips Keras's and
+        # TensorFlow's tracking), so checkpoints, .keras files and SavedModels keep the layout they had.
+        object.__setattr__(
+            self, "beta", keras.Variable(self.config.beta, trainable=False, dtype="float32", name="beta")
+        )
         self.built = True  # both sub-models are functional, hence already built
 
     @classmethod
@@ -115,6 +121,20 @@ class BetaVAE(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), **dataclasses.asdict(self.config)}
+
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
+        """Keras's export (a `serve` endpoint: call() on a batch of lattices), needing no example call.
+
+        The input signature defaults to float32 [None, L, L, C]. For the named
+        signatures of this package (encode, decode, generate, ...), a serving
+        warmup and the run's metadata use betavae_tf.export.export_saved_model.
+        """
+        if input_signature is None:
+            c = self.config
+            input_signature = [
+                keras.InputSpec(dtype="float32", shape=(None, c.lattice_size, c.lattice_size, c.channels))
+            ]
+        return super().export(filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
 
     # -- distributions (TensorFlow) --------------------------------------------
     def encode(self, x, training=False):
@@ -184,7 +204,7 @@ class BetaVAE(keras.Model):
         eps = y if y is not None else self._draw_noise(ops.shape(mean))
         distortion, rate, kl = self.terms_from_posterior(x, mean, stddev, eps, training)
         distortion, rate = ops.mean(distortion), ops.mean(rate)
-        loss = distortion + self.config.beta * rate
+        loss = distortion + ops.cast(self.beta, distortion.dtype) * rate
         self.distortion_tracker.update_state(distortion)
         self.rate_tracker.update_state(rate)
         for i, tracker in enumerate(self.kl_trackers):
@@ -292,7 +312,7 @@ class FusedAdam(keras.optimizers.Optimizer):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
-def paper_optimizer(learning_rate=1e-3, beta_1=0.5, beta_2=0.999):
+def paper_optimizer(learning_rate: float = 1e-3, beta_1: float = 0.5, beta_2: float = 0.999) -> FusedAdam:
     """Adam as in the appendix: lr 1e-3, beta_1 = 0.5, beta_2 = 0.999.
 
     Under TensorFlow the fused kernel (FusedAdam); on other backends Keras's
