@@ -53,7 +53,7 @@ bench: install
 
 # Re-pin constraints.txt to what .venv holds now (after changing pyproject.toml).
 lock: install
-	{ sed -n '1,3p' constraints.txt; $(BIN)/python -m pip freeze --exclude betavae_tf; } > constraints.txt.new
+	{ sed -n '1,3p' constraints.txt; $(BIN)/python -m pip freeze --exclude betavae_tf; grep ' ; python_version' constraints.txt; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 
 clean:

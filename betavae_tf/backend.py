@@ -123,3 +123,34 @@ def describe(name):
         except (RuntimeError, IndexError, ValueError):
             detail = ""
     return f"tensorflow {tf.__version__} on {len(devices)} x {kind}{detail}"
+
+
+def tensorflow_probability():
+    """tensorflow_probability, imported where Python 3.12+ has no distutils for it.
+
+    TFP 0.25 checks TensorFlow's version with distutils.version, which left the
+    standard library in Python 3.12. setuptools provides it, but only from
+    interpreter start-up (its distutils-precedence.pth); in a running kernel
+    whose install cell has just installed setuptools (a fresh Colab runtime),
+    `import distutils` still fails. Then setuptools' own copy is registered
+    under that name before TFP is imported.
+    """
+    if "tensorflow_probability" not in sys.modules:
+        import importlib.util
+
+        try:
+            missing = importlib.util.find_spec("distutils") is None
+        except (ImportError, ValueError):
+            missing = True
+        if missing:
+            try:
+                import setuptools._distutils as distutils
+                import setuptools._distutils.version as version
+            except ImportError:
+                pass  # TFP's own ImportError will name distutils
+            else:
+                sys.modules.setdefault("distutils", distutils)
+                sys.modules.setdefault("distutils.version", version)
+    import tensorflow_probability
+
+    return tensorflow_probability

@@ -140,7 +140,10 @@ class ModelTerms:
 
     def __init__(self, model):
         import tensorflow as tf
-        import tensorflow_probability as tfp
+
+        from betavae_tf.backend import tensorflow_probability
+
+        tfp = tensorflow_probability()
 
         self.model = model
         d = model.config.latent_dim

@@ -38,7 +38,12 @@ class TrainConfig:
         + " (temperature: the beta^2-VAE's two-branch head; autoregressive: sites in raster order given z and "
         "the sites before); auto picks the one that models the data's encoding.",
     )
-    beta: float = setting(100.0, "beta of Eq. 4 (distortion summed over sites, rate over latents).")
+    beta: float | None = setting(
+        None,
+        "beta of Eq. 4 (distortion summed over sites, rate over latents). Default: the decoder head's beta at "
+        "L = 32 times (L / 32)^2 (bernoulli, gaussian, temperature, autoregressive 100, multinomial 65; 1 for "
+        "image data under the gaussian head), printed when the run starts.",
+    )
     kl_warmup_epochs: int = setting(
         0,
         "KL warm-up: beta rises linearly from 0 to --beta over this many epochs (0: fixed beta, as in the "
@@ -130,19 +135,19 @@ def validate(config):
             "devices train data-parallel through keras.distribution, so leave --strategy=auto."
         )
     manifest = fmt.read_manifest(c.data_dir)
-    decoder = heads.resolve(c.decoder, fmt.encoding_of(manifest))
+    encoding = fmt.encoding_of(manifest)
+    decoder = heads.resolve(c.decoder, encoding)
     model_config = ModelConfig(
         lattice_size=manifest["lattice_size"],
         channels=manifest.get("channels", 1),
         latent_dim=c.latent_dim,
         decoder=decoder,
-        beta=c.beta,
+        beta=c.beta if c.beta is not None else heads.default_beta(decoder, manifest["lattice_size"], encoding),
         learned_scale=c.learned_scale,
         seed=c.seed,
     )
     try:
         model_config.validate()
-        encoding = fmt.encoding_of(manifest)
         head = HEADS[decoder]
         if encoding not in head.encodings:
             fitting = [name for name, h in HEADS.items() if encoding in h.encodings]

@@ -218,10 +218,19 @@ def train_and_evaluate(config: TrainConfig, workdir: str | os.PathLike, *, flags
     TrainingDivergedError (non-finite loss; the last good checkpoint stays).
     """
     manifest, model_config = validate(config)
-    # "auto" resolved, as the workdir records it
+    if config.beta is None:
+        logging.info(
+            "beta = %g: the default of the %s head at L = %d (%g (L / 32)^2, docs/conventions.md); --beta sets another",
+            model_config.beta,
+            model_config.decoder,
+            model_config.lattice_size,
+            model_config.beta / (model_config.lattice_size / 32) ** 2,
+        )
+    # "auto" and the default beta resolved, as the workdir records them
     config = dataclasses.replace(
         config,
         decoder=model_config.decoder,
+        beta=model_config.beta,
         backend=backend_lib.resolve(config.backend),
         jit_compile=str(config.jit_compile).lower(),
     )

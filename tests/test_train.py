@@ -327,3 +327,15 @@ def test_precision_and_xla_runs_export_float32(precision, jit, train_data_dir, t
     loaded = export.load(result["export_dir"])
     x = np.zeros((2, 8, 8, 1), np.float32)
     assert loaded.signatures["encode"](x=x)["mean"].dtype == "float32"
+
+
+def test_default_beta_follows_the_convention_of_the_head_and_lattice_size(train_data_dir):
+    from betavae_tf.models import heads
+
+    assert heads.default_beta("bernoulli", 32) == 100.0 and heads.default_beta("multinomial", 32) == 65.0
+    assert heads.default_beta("bernoulli", 16) == 25.0 and heads.default_beta("multinomial", 64) == 260.0
+    assert heads.default_beta("gaussian", 32, "uint8") == 1.0 and heads.default_beta("gaussian", 32, "float32") == 100
+    _, model_config = train_lib.validate(tiny_train_config(train_data_dir))
+    assert model_config.beta == 100.0 * (model_config.lattice_size / 32) ** 2
+    _, explicit = train_lib.validate(tiny_train_config(train_data_dir, beta=3.0))
+    assert explicit.beta == 3.0

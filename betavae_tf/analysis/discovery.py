@@ -60,6 +60,7 @@ from betavae_tf import fileio
 from betavae_tf.analysis import clusters as cl
 from betavae_tf.analysis import discovery_report as rep
 from betavae_tf.analysis import metrics as mt
+from betavae_tf.analysis import quality
 from betavae_tf.analysis import scaling as sc
 from betavae_tf.analysis import transition as tr
 from betavae_tf.analysis.text import fmt_number as f
@@ -90,6 +91,11 @@ class AnalyzeConfig:
         0, "Principal components of the PCA baseline (0: the latent dimension).", flag="pca_components"
     )
     seed: int = setting(0, "Seed of the clustering and the bootstrap.")
+    known_tc: float | None = setting(
+        None,
+        "A known Tc to compare with: the report gives the deviation of each estimate from it (default: the "
+        "exact value a generated dataset records, if any).",
+    )
     collapse_window: float = setting(
         sc.COLLAPSE_WINDOW,
         "Several sizes: the data collapse compares the points with "
@@ -119,10 +125,9 @@ class AnalyzeConfig:
                 f"collapse_window must be in [0.5, 10] (|T / Tc - 1| L^(1/nu) at most this), got "
                 f"{self.collapse_window}."
             )
+        if self.known_tc is not None and not (np.isfinite(self.known_tc) and self.known_tc > 0):
+            raise ValueError(f"known_tc must be a positive temperature, got {self.known_tc}.")
         return self
-
-
-# -- clustering --------------------------------------------------------------------------
 
 
 # -- one run ---------------------------------------------------------------------------
@@ -143,7 +148,9 @@ def analyze_run(
 
     x = model_input(data["samples"], manifest)
     temperature = np.asarray(data["temperature"], float)
-    z, _ = inference.encode(model, x)
+    z, stddev = inference.encode(model, x)
+    # the rate of Eq. 4 on these data: KL(q(z|x) || N(0, I)) per configuration, in nat
+    rate = 0.5 * np.sum(np.square(z) + np.square(stddev) - 1.0 - 2.0 * np.log(stddev), axis=1)
     scale = z.std(axis=0)
     scale[scale == 0] = 1.0
     mixture, bic = cl.choose_mixture(z / scale, max_clusters, seed)
@@ -167,6 +174,8 @@ def analyze_run(
         "disordered_cluster": disordered,
         "n_ordered_branches": len(branches),
         "temperatures": t_grid.tolist(),
+        "rate": float(np.mean(rate)),
+        "reference_tc": _manifest_tc(manifest),
         "clusters": [],
     }
     for c in range(len(centres)):
@@ -218,6 +227,8 @@ def analyze_run(
             }
             for j in values
         }
+    out["by_temperature"] = tr.temperature_table(temperature, r, n_sites=int(manifest["lattice_size"]) ** 2)
+    out["shares_by_role"] = _shares_by_role(out["clusters"])
     out["binder_latent"] = [tr.binder_ratio(r[temperature == t]) for t in t_grid]
     out["binder_pca"] = [tr.binder_ratio(r_pca[temperature == t]) for t in t_grid]
     # Correlations with whatever the data carry besides configurations and T (reporting only).
@@ -235,6 +246,10 @@ def analyze_run(
     }
     decoded = inference.mean_of(
         model, {k: np.asarray(v) for k, v in model.decoder(centres.astype(np.float32), training=False).items()}
+    )
+    flat = decoded.reshape(len(decoded), -1)
+    out["decoded_contrast"] = float(
+        max((np.mean(np.abs(flat[a] - flat[b])) for a in range(len(flat)) for b in range(a)), default=float("nan"))
     )
     arrays = {
         "z": z,
@@ -257,6 +272,25 @@ def analyze_run(
 
 
 # -- the command ---------------------------------------------------------------------------
+def _manifest_tc(manifest):
+    """The dataset's own exact Tc (generated data know it; imported data do not), as a reference."""
+    tc = manifest.get("critical_temperature")
+    if tc is None or not np.isfinite(tc):
+        return None
+    return {"tc": float(tc), "source": "exact, from the dataset's manifest"}
+
+
+def _shares_by_role(clusters):
+    """Per temperature, the share of the samples in the disordered clusters and in each ordered branch."""
+    shares = {}
+    for c in clusters:
+        role = "disordered" if c["role"].startswith("disordered") else c["role"]
+        values = shares.setdefault(role, [0.0] * len(c["share_by_temperature"]))
+        for i, v in enumerate(c["share_by_temperature"]):
+            values[i] += v
+    return shares
+
+
 def analyze(config: AnalyzeConfig, log=logging.info) -> dict:
     """betavae-analyze: every run of config.workdirs analysed, figures and report written to config.out.
 
@@ -301,6 +335,7 @@ def _analyze_into(config, out, data_dirs, manifests, log):
     """Every run analysed, its figures drawn into out; returns the summary (written by analyze)."""
     from betavae_tf import checkpoints, export
     from betavae_tf.data.pipeline import load_numpy
+    from betavae_tf.run_dir import read_history
 
     runs, arrays, figures, warnings = [], [], {}, []
     for i, workdir in enumerate(config.workdirs):
@@ -325,6 +360,11 @@ def _analyze_into(config, out, data_dirs, manifests, log):
             n_components_pca=config.n_components_pca,
             seed=config.seed,
         )
+        if config.known_tc is not None:
+            summary["reference_tc"] = {"tc": float(config.known_tc), "source": "--known_tc"}
+        summary["quality_warnings"] = quality.run_warnings(summary, read_history(workdir))
+        for sentence in summary["quality_warnings"]:
+            warnings.append(f"{os.path.basename(os.path.abspath(workdir))}: {sentence}")
         summary.update(
             workdir=os.path.basename(os.path.abspath(workdir)),
             data_dir=os.path.abspath(data_dir),

@@ -3,53 +3,9 @@
 import numpy as np
 
 from betavae_tf.analysis import clusters as cl
-from betavae_tf.analysis import scaling
+from betavae_tf.analysis import run_report, scaling
+from betavae_tf.analysis.run_report import figure_run  # noqa: F401 - the run's figure, beside the sizes' one
 from betavae_tf.analysis.text import fmt_number as f
-
-
-def figure_run(summary, arrays, path, title):
-    from betavae_tf.analysis.figures import display_images, save_figure, subplots
-    from betavae_tf.images import tile
-
-    fig, axes = subplots(1, 4, figsize=(18, 4))
-    z, t = arrays["z"], arrays["temperature"]
-    y = z[:, 1] if z.shape[1] > 1 else np.zeros(len(z))
-    sc = axes[0].scatter(z[:, 0], y, c=t, s=2, cmap="coolwarm", linewidths=0)
-    fig.colorbar(sc, ax=axes[0], label="T")
-    axes[0].set_title("latent means by temperature", fontsize=9)
-    for c in np.unique(arrays["assign"]):
-        sel = arrays["assign"] == c
-        role = summary["clusters"][c]["role"]
-        axes[1].scatter(z[sel, 0], y[sel], s=2, label=f"{c}: {role}", linewidths=0)
-    axes[1].legend(fontsize=6, markerscale=4)
-    axes[1].set_title(
-        f"clusters (BIC: {summary['n_clusters']}), {summary['n_ordered_branches']} ordered branches", fontsize=9
-    )
-    axes[2].imshow(
-        tile(display_images(arrays["decoded_centres"]), columns=min(4, len(arrays["centres"])), gap=2),
-        interpolation="nearest",
-    )
-    axes[2].set_axis_off()
-    axes[2].set_title("decoded cluster centres (cluster order)", fontsize=9)
-    for key, label, colour in (("transition_latent", "latent r", "tab:blue"), ("transition_pca", "PCA r", "k")):
-        tr = summary[key]
-        if tr.get("curve"):
-            mean = np.asarray(tr["curve"]["mean"])
-            axes[3].plot(
-                tr["curve"]["temperatures"],
-                mean / mean.max(),
-                "o-",
-                ms=3,
-                color=colour,
-                label=f"{label}: Tc = {f(tr['tc'])} ± {f(tr['error'])}",
-            )
-            if np.isfinite(tr["tc"]):
-                axes[3].axvline(tr["tc"], color=colour, ls=":")
-    axes[3].set_xlabel("T")
-    axes[3].set_ylabel("mean order parameter / max")
-    axes[3].legend(fontsize=7)
-    fig.suptitle(title)
-    return save_figure(fig, path)
 
 
 def figure_sizes(fs, runs, path):
@@ -135,17 +91,20 @@ def _tc_text(tr):
 
 def report_blocks(summary):
     out = [("h1", "Phase discovery")]
+    out.append(("h2", "Result"))
+    for run in summary["runs"]:
+        out.append(("p", f"{run['workdir']} (L = {run['lattice_size']}): " + run_report.headline(run)))
     out += [("p", f"**Warning:** {w}") for w in summary.get("warnings", [])]
     out += [
         (
             "p",
-            "From the configurations and their temperatures only: clusters of the latent codes (Gaussian "
-            "mixtures, number by BIC), the disordered cluster (highest mean temperature), ordered branches "
-            f"(clusters pointing the same way from it, cosine >= {cl.BRANCH_COSINE}), the latent order parameter r "
-            "(distance from the disordered centre) and the transition where its mean against T changes "
-            "fastest, by two estimators (bootstrap errors): the midpoint of a logistic step fitted to it, and "
-            "the steepest slope read off the data (no fitted shape; a code that tracks the energy rather than "
-            "a step pulls the logistic midpoint to high T), next to the same estimators on PCA of the raw "
+            "How it was found, from the configurations and their temperatures only: clusters of the latent "
+            "codes (Gaussian mixtures, number by BIC), the disordered cluster (highest mean temperature), ordered "
+            f"branches (clusters pointing the same way from it, cosine >= {cl.BRANCH_COSINE}), the latent order "
+            "parameter r (distance from the disordered centre) and the transition where its mean against T "
+            "changes fastest, by two estimators (bootstrap errors): the midpoint of a logistic step fitted to it, "
+            "and the steepest slope read off the data (no fitted shape; a code that tracks the energy rather "
+            "than a step pulls the logistic midpoint to high T), next to the same estimators on PCA of the raw "
             "configurations.",
         )
     ]
@@ -181,6 +140,16 @@ def report_blocks(summary):
     )
     for run in summary["runs"]:
         out.append(("h2", f"{run['workdir']} (L = {run['lattice_size']})"))
+        if "by_temperature" in run:
+            out.append(
+                (
+                    "p",
+                    f"Per temperature: the mean of r with its standard error, the Binder ratio, the "
+                    f"susceptibility (N = {run['lattice_size'] ** 2} sites) and the share of each phase; "
+                    f"the code carries {f(run.get('rate'), 2)} nat per configuration.",
+                )
+            )
+            out.append(run_report.temperature_table(run))
         temps = run["temperatures"]
         shown = list(range(0, len(temps), max(1, len(temps) // 8)))
         out.append(
@@ -337,6 +306,11 @@ def console_lines(result):
     """What betavae-analyze prints: warnings, each run's Tc estimates, and the finite-size estimates."""
     out = [f"warning: {w}" for w in result["warnings"]]
     for run in result["runs"]:
+        tr = run["transition_latent"]
+        method = "logistic midpoint of <r>(T)"
+        ref = run.get("reference_tc")
+        beside = f"; reference {ref['tc']:.4g}: {run_report.deviation(tr['tc'], tr['error'], ref['tc'])}" if ref else ""
+        out.append(f"{run['workdir']}: Tc = {tr['tc']:.4f} +- {tr['error']:.4f} ({method}){beside}")
         out.append(
             f"{run['workdir']}: {run['n_clusters']} clusters, {run['n_ordered_branches']} ordered branches; "
             f"Tc from the latent (logistic midpoint / steepest slope) {_tc(run['transition_latent'])}, "

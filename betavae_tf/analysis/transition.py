@@ -141,3 +141,26 @@ def transition(temperature, order, n_bootstrap, seed):
     tc, err, curve = critical_temperature(temperature[ok], order[ok], n_bootstrap=n_bootstrap, seed=seed)
     steep, steep_err, slope = steepest_change(temperature[ok], order[ok], n_bootstrap=n_bootstrap, seed=seed)
     return {"tc": tc, "error": err, "curve": curve, "steepest": {"tc": steep, "error": steep_err, "slope": slope}}
+
+
+def temperature_table(temperature, order, n_sites):
+    """Per temperature of the grid: n, <r>, its standard error, the Binder ratio U and chi = N (<r^2> - <r>^2) / T.
+
+    chi is the susceptibility of the order parameter r (here a latent
+    distance, so its scale is the code's, not the lattice's; its peak marks
+    the transition at finite L). The standard error std / sqrt(n) treats the
+    samples at a temperature as independent (generated data are spaced by
+    their integrated autocorrelation time).
+    """
+    t = np.asarray(temperature, float)
+    order = np.asarray(order, float)
+    rows = {"temperature": [], "n": [], "mean": [], "standard_error": [], "binder": [], "susceptibility": []}
+    for g in np.unique(t[np.isfinite(t)]):
+        r = order[t == g]
+        rows["temperature"].append(float(g))
+        rows["n"].append(int(len(r)))
+        rows["mean"].append(float(r.mean()))
+        rows["standard_error"].append(float(r.std(ddof=1) / np.sqrt(len(r))) if len(r) > 1 else float("nan"))
+        rows["binder"].append(binder_ratio(r))
+        rows["susceptibility"].append(float(n_sites * r.var() / g) if g > 0 else float("nan"))
+    return rows

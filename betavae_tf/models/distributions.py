@@ -6,7 +6,10 @@ under TensorFlow, adds sampling site by site and TFP's batch/sample shapes.
 """
 
 import tensorflow as tf
-import tensorflow_probability as tfp
+
+from betavae_tf.backend import tensorflow_probability
+
+tfp = tensorflow_probability()
 
 tfd = tfp.distributions
 

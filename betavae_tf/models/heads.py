@@ -59,6 +59,9 @@ class Head:
     # (params, x, network) -> log p(x|z) [N], a closed form in keras.ops: the loss path on every Keras
     # backend (TFP's distributions stay the public API under TensorFlow; its JAX substrate is not used).
     log_prob: Callable | None = None
+    # The default beta at L = 32 (the paper's value for this head); at other L it scales with the
+    # number of sites, beta_at_32 (L / 32)^2 (default_beta; docs/conventions.md).
+    beta_at_32: float = 100.0
 
 
 def _deconv(channels, name):
@@ -68,9 +71,9 @@ def _deconv(channels, name):
 
 
 def _tfd():
-    import tensorflow_probability as tfp
+    from betavae_tf.backend import tensorflow_probability
 
-    return tfp.distributions
+    return tensorflow_probability().distributions
 
 
 def site_distribution(logits):
@@ -226,30 +229,36 @@ def register(head):
     return head
 
 
-register(
-    Head(
-        "bernoulli",
+def _site_head(name, build, encodings, check_channels, description, beta_at_32=100.0):
+    """A head whose parameters are per-site logits: Bernoulli for one channel, one-hot categorical over D."""
+    return Head(
+        name,
         outputs=lambda learned_scale=False: ("local_field", "probs"),
-        build=_bernoulli_build,
+        build=build,
         distribution=lambda p: site_distribution(p["local_field"]),
         mean="probs",
-        encodings=DISCRETE,
-        check_channels=_one_channel,
+        encodings=encodings,
+        check_channels=check_channels,
         log_prob=lambda p, x, n=None: site_log_prob(p["local_field"], x),
-        description="Eq. 7, 10-11: m_k = sigmoid(h_k), one binary channel",
+        description=description,
+        beta_at_32=beta_at_32,
+    )
+
+
+register(
+    _site_head(
+        "bernoulli", _bernoulli_build, DISCRETE, _one_channel, "Eq. 7, 10-11: m_k = sigmoid(h_k), one binary channel"
     )
 )
+# beta 65 at L = 32: Fig. 5(b)'s caption (its d_z = 3 and 4 panels use 70 and 71).
 register(
-    Head(
+    _site_head(
         "multinomial",
-        outputs=lambda learned_scale=False: ("local_field", "probs"),
-        build=_multinomial_build,
-        distribution=lambda p: site_distribution(p["local_field"]),
-        mean="probs",
-        encodings=("categorical",),
-        check_channels=_one_hot,
-        log_prob=lambda p, x, n=None: site_log_prob(p["local_field"], x),
-        description="Eq. 13-16: m_kd = softmax_d(h_kd) over D one-hot channels",
+        _multinomial_build,
+        ("categorical",),
+        _one_hot,
+        "Eq. 13-16: m_kd = softmax_d(h_kd) over D one-hot channels",
+        beta_at_32=65.0,
     )
 )
 register(
@@ -325,6 +334,17 @@ def resolve(name, encoding):
     if encoding not in DEFAULT_FOR_ENCODING:
         raise ValueError(f"no decoder head models {encoding!r} data.")
     return DEFAULT_FOR_ENCODING[encoding]
+
+
+# Image data (uint8, e.g. MNIST) under the Gaussian head: a unit-variance Gaussian on pixels in [0, 1] has
+# distortion differences about a hundred times smaller than bits, so the default is 1 (flags/train/fig6_mnist_*).
+IMAGE_BETA_AT_32 = 1.0
+
+
+def default_beta(decoder, lattice_size, encoding=None):
+    """The beta a run gets when none is given: the head's beta at L = 32, times (L / 32)^2 (docs/conventions.md)."""
+    at_32 = IMAGE_BETA_AT_32 if encoding == "uint8" and decoder == "gaussian" else get(decoder).beta_at_32
+    return float(at_32 * (lattice_size / 32) ** 2)
 
 
 def get(name):

@@ -62,9 +62,9 @@ def _tfd():
             f"{keras.backend.backend()} the loss uses closed forms, and analysis, sampling and export "
             "run on the TensorFlow model rebuilt from the run's weights."
         )
-    import tensorflow_probability as tfp
+    from betavae_tf.backend import tensorflow_probability
 
-    return tfp.distributions
+    return tensorflow_probability().distributions
 
 
 @keras.saving.register_keras_serializable(package="betavae_tf")
