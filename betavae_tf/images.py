@@ -42,10 +42,12 @@ def phase_colour(name, code):
     return PHASE_COLOURS.get(name, f"C{int(code) % 10}")
 
 
-def latent_scatter_png(latent, phases, title="", phase_names=None):
+def latent_scatter_png(latent, phases, title="", phase_names=None, temperature=None):
     """PNG bytes of the first two latent coordinates coloured by phase (Fig. 3 style).
 
-    phase_names: {code: name} of the labels (default: the Ising phases).
+    phase_names: {code: name} of the labels (default: the Ising phases). Data
+    without phase labels (imported configurations) are coloured by their
+    temperature instead, when they have one.
     """
     phase_names = ph.names(ph.ISING) if phase_names is None else phase_names
     from matplotlib.figure import Figure  # no pyplot: the caller's backend is left alone
@@ -56,14 +58,20 @@ def latent_scatter_png(latent, phases, title="", phase_names=None):
     y = latent[:, 1] if latent.shape[1] > 1 else np.zeros_like(x)
     fig = Figure(figsize=(4, 4), dpi=80)
     ax = fig.subplots()
-    for code in np.unique(phases):
-        name = phase_names.get(int(code), "unknown")
-        sel = phases == code
-        ax.scatter(x[sel], y[sel], s=3, alpha=0.6, label=name, color=phase_colour(name, code))
+    labelled = any(phase_names.get(int(code), "unknown") != "unknown" for code in np.unique(phases))
+    t = None if temperature is None else np.asarray(temperature, dtype=np.float64)
+    if not labelled and t is not None and np.isfinite(t).any():
+        points = ax.scatter(x, y, s=3, alpha=0.8, c=t, cmap="coolwarm")
+        fig.colorbar(points, ax=ax, label="T")
+    else:
+        for code in np.unique(phases):
+            name = phase_names.get(int(code), "unknown")
+            sel = phases == code
+            ax.scatter(x[sel], y[sel], s=3, alpha=0.6, label=name, color=phase_colour(name, code))
+        ax.legend(loc="best", markerscale=3, fontsize=8)
     ax.set_xlabel("z0")
     ax.set_ylabel("z1" if latent.shape[1] > 1 else "")
     ax.set_title(title)
-    ax.legend(loc="best", markerscale=3, fontsize=8)
     buf = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buf, format="png")

@@ -66,9 +66,37 @@ def make_callbacks(config, workdir, save, chief, probe, done):
                 os.path.join(workdir, "tensorboard"), write_graph=False, update_freq="epoch", profile_batch=0
             )
         )
+        callbacks.append(hparams_summary(os.path.join(workdir, "tensorboard"), config, workdir))
         if config.summary_images:
             callbacks.append(image_summaries(os.path.join(workdir, "tensorboard", "images"), probe, config.seed))
     return guard, callbacks
+
+
+# The settings the HParams dashboard shows for a run (the rest are about where and how fast it runs).
+HPARAMS = ("decoder", "latent_dim", "beta", "kl_warmup_epochs", "learned_scale", "batch_size", "learning_rate")
+HPARAMS += ("adam_beta_1", "adam_beta_2", "epochs", "seed", "precision", "backend")
+
+
+def hparams_summary(logdir, config, workdir):
+    """A callback that records the run's settings for TensorBoard's HParams dashboard when training starts.
+
+    The run's directory tensorboard/ is one session; its train/ and
+    validation/ scalars (epoch_loss, epoch_rate, ...) are the metrics the
+    dashboard sets beside them (tensorboard --logdir over several workdirs
+    compares runs).
+    """
+    import keras
+    import tensorflow as tf
+    from tensorboard.plugins.hparams import api as hp
+
+    class HParams(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            values = {k: getattr(config, k) for k in HPARAMS if hasattr(config, k)}
+            values = {k: v if isinstance(v, (bool, int, float, str)) else str(v) for k, v in values.items()}
+            with tf.summary.create_file_writer(logdir).as_default():
+                hp.hparams(values, trial_id=os.path.basename(os.path.abspath(workdir)))
+
+    return HParams()
 
 
 def image_summaries(logdir, probe, seed):
@@ -79,7 +107,7 @@ def image_summaries(logdir, probe, seed):
     from betavae_tf.models import inference
 
     class ImageSummaries(keras.callbacks.Callback):
-        """16 generated samples and the latent scatter coloured by phase, each epoch."""
+        """16 generated samples and the latent scatter coloured by phase (by T without phase labels), each epoch."""
 
         def __init__(self):
             super().__init__()
@@ -88,9 +116,11 @@ def image_summaries(logdir, probe, seed):
         def on_epoch_end(self, epoch, logs=None):
             model = self.model
             samples = images.generated_grid(model, n=16, seed=seed)
-            spins, phases, names = probe
+            spins, phases, names, temperature = probe
             mean, _ = inference.encode(model, spins, batch_size=256)
-            scatter = images.latent_scatter_png(mean, phases, title=f"epoch {epoch + 1}", phase_names=names)
+            scatter = images.latent_scatter_png(
+                mean, phases, title=f"epoch {epoch + 1}", phase_names=names, temperature=temperature
+            )
             with self.writer.as_default(step=epoch + 1):
                 tf.summary.image("generated_samples", samples[None])
                 tf.summary.image("latent_scatter", tf.image.decode_png(scatter)[None])

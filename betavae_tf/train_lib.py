@@ -133,7 +133,12 @@ def _probe_samples(config, manifest, limit=2048):
     _, n_val = split_sizes(manifest, config.validation_fraction)
     split = "validation" if n_val else "all"
     data = load_numpy(config.data_dir, split=split, validation_fraction=config.validation_fraction)
-    return (model_input(data["samples"][:limit], manifest), data["phase"][:limit], fmt.phase_names_of(manifest))
+    return (
+        model_input(data["samples"][:limit], manifest),
+        data["phase"][:limit],
+        fmt.phase_names_of(manifest),
+        data["temperature"][:limit],
+    )
 
 
 # -- the workdir -----------------------------------------------------------------

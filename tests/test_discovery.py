@@ -162,7 +162,23 @@ def test_analyze_cli_end_to_end_on_two_sizes(tmp_path):
         assert 1 <= run["n_clusters"] <= 4 and "transition_pca" in run and len(run["binder_latent"]) == 5
         assert len(run["transition_latent"]["steepest"]["slope"]["slope"]) == 4
         assert "label:magnetization" in run["correlations"]
+        table = run["by_temperature"]
+        assert (
+            table["temperature"] == pytest.approx([1.0, 1.8, 2.2, 2.6, 3.5], abs=1e-6)
+            and sum(table["n"]) == run["n_samples"]
+        )
+        assert run["reference_tc"]["tc"] == pytest.approx(2.269185, abs=1e-5) and run["rate"] >= 0
+        assert all(w.startswith(f"{run['workdir']}: ") for w in summary["warnings"] if run["workdir"] in w)
     assert summary["finite_size"]["sizes"] == [4, 8] and len(summary["finite_size"]["crossings"]) == 1
     report = (tmp_path / "analysis" / "report.md").read_text()
     assert "# Phase discovery" in report and "Several lattice sizes" in report
+    assert "## Result" in report and "from the latent order parameter r" in report and "Binder U" in report
     assert all((tmp_path / "analysis" / p).exists() for p in summary["figures"].values())
+    # one-line-per-run headline on the console, then the quality warnings of these 1-epoch runs
+    assert "run4: Tc = " in result.stdout and "reference 2.269" in result.stdout
+    # the Embedding Projector's files: one row per configuration, its metadata with a header row
+    board = tmp_path / "analysis" / "tensorboard" / "run0_run4"
+    assert "metadata.tsv" in (board / "projector_config.pbtxt").read_text()
+    header, *rows = (board / "metadata.tsv").read_text().splitlines()
+    assert header.split("\t") == ["temperature", "coupling", "phase", "abs_magnetization", "cluster", "role"]
+    assert len(rows) == len((board / "latent.tsv").read_text().splitlines()) == summary["runs"][0]["n_samples"]

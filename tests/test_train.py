@@ -339,3 +339,38 @@ def test_default_beta_follows_the_convention_of_the_head_and_lattice_size(train_
     assert model_config.beta == 100.0 * (model_config.lattice_size / 32) ** 2
     _, explicit = train_lib.validate(tiny_train_config(train_data_dir, beta=3.0))
     assert explicit.beta == 3.0
+
+
+def test_tensorboard_has_the_hparams_of_the_run(train_data_dir, tmp_path):
+    import glob
+
+    import tensorflow as tf
+
+    workdir = str(tmp_path / "run")
+    train_lib.train_and_evaluate(_config(train_data_dir, epochs=1, beta=7.0), workdir)
+    plugins = {}
+    for path in glob.glob(os.path.join(workdir, "tensorboard", "events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                plugins.setdefault(value.metadata.plugin_data.plugin_name, []).append(value)
+    (start,) = [v for v in plugins.get("hparams", []) if v.tag == "_hparams_/session_start_info"]
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    data = plugin_data_pb2.HParamsPluginData.FromString(start.metadata.plugin_data.content)
+    hparams = data.session_start_info.hparams
+    assert hparams["beta"].number_value == 7.0 and hparams["decoder"].string_value == "bernoulli"
+    assert data.session_start_info.group_name == "run"
+
+
+def test_the_latent_scatter_of_unlabelled_data_is_coloured_by_temperature():
+    from betavae_tf import images, phases
+
+    rng = np.random.default_rng(0)
+    z, t = rng.normal(size=(40, 2)), np.linspace(1, 3, 40)
+    unlabelled = np.full(40, phases.UNKNOWN)
+    names = {phases.UNKNOWN: "unknown"}
+    by_t = images.latent_scatter_png(z, unlabelled, phase_names=names, temperature=t)
+    no_t = images.latent_scatter_png(z, unlabelled, phase_names=names)
+    by_phase = images.latent_scatter_png(z, np.repeat([0, 2], 20), temperature=t)  # Ising labels win over T
+    assert by_t[:4] == b"\x89PNG" and len({by_t, no_t, by_phase}) == 3
+    assert by_phase == images.latent_scatter_png(z, np.repeat([0, 2], 20))

@@ -63,6 +63,7 @@ from betavae_tf.analysis import metrics as mt
 from betavae_tf.analysis import quality
 from betavae_tf.analysis import scaling as sc
 from betavae_tf.analysis import transition as tr
+from betavae_tf.analysis.projector import write_projector
 from betavae_tf.analysis.text import fmt_number as f
 from betavae_tf.config_flags import setting
 
@@ -280,6 +281,23 @@ def _manifest_tc(manifest):
     return {"tc": float(tc), "source": "exact, from the dataset's manifest"}
 
 
+def _projector_columns(data, manifest, summary, arrays):
+    """The metadata of each configuration for the Embedding Projector: T, J, phase, |m|, cluster, role."""
+    from betavae_tf.data.format import phase_names_of
+
+    names = phase_names_of(manifest)
+    columns = {
+        "temperature": arrays["temperature"],
+        "coupling": arrays["coupling"],
+        "phase": [names.get(int(p), "unknown") for p in data["phase"]],
+    }
+    if "magnetization" in data:
+        columns["abs_magnetization"] = np.abs(np.asarray(data["magnetization"], float))
+    columns["cluster"] = arrays["assign"]
+    columns["role"] = [summary["clusters"][c]["role"] for c in arrays["assign"]]
+    return columns
+
+
 def _shares_by_role(clusters):
     """Per temperature, the share of the samples in the disordered clusters and in each ordered branch."""
     shares = {}
@@ -351,9 +369,10 @@ def _analyze_into(config, out, data_dirs, manifests, log):
                 f"L = {model.config.lattice_size}."
             )
         log("analyzing %s (epoch %d) on %s", workdir, epoch, data_dir)
+        data = load_numpy(data_dir)
         summary, arr = analyze_run(
             model,
-            load_numpy(data_dir),
+            data,
             manifest,
             max_clusters=config.max_clusters,
             n_bootstrap=config.n_bootstrap,
@@ -384,6 +403,9 @@ def _analyze_into(config, out, data_dirs, manifests, log):
         name = f"run{i}_{summary['workdir']}"
         figures[f"{summary['workdir']}: latent, clusters, decoded centres, order parameter"] = rep.figure_run(
             summary, arr, os.path.join(out, "figures", name), f"{summary['workdir']} (L = {summary['lattice_size']})"
+        )
+        write_projector(
+            os.path.join(out, "tensorboard", name), arr["z"], _projector_columns(data, manifest, summary, arr)
         )
         runs.append(summary)
         arrays.append(arr)
