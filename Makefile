@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SOURCES := setup.py pyproject.toml constraints.txt $(shell find betavae_tf mc_ext flags -name '*.py' -o -name '*.pyx' -o -name '*.pxd' -o -name '*.flags')
 DEMO_DIR ?= runs/demo
 
-.PHONY: install demo test lint test-slow test-env bench lock clean
+.PHONY: install demo test lint docs test-slow test-env bench lock clean
 
 install: $(STAMP)
 
@@ -42,6 +42,10 @@ test-slow: install
 # The package as a user meets it: a wheel in a fresh Python 3.12 virtualenv,
 # and the notebooks run here and as on Colab (not preinstalled, outside the clone);
 # also the fault checks that start several TensorFlow processes each.
+# The documentation site (docs/, mkdocs.yml) into site/; strict: a broken link or a stale page fails.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site
+
 test-env: install
 	$(BIN)/pytest -q -m "fresh_env or notebooks or heavy"
 

@@ -153,7 +153,7 @@ def check_export_base(base_dir, overwrite=False, version=None):
 
 
 def export_saved_model(
-    model,
+    model: keras.Model,
     export_dir: str | os.PathLike,
     *,
     version: int | None = None,

@@ -1,4 +1,4 @@
-"""Faults and bad data: nothing lost, nothing wrong in silence (one test per guarantee in the README's
+"""Faults and bad data: nothing lost, nothing wrong in silence (one test per guarantee in docs/guarantees.md's
 "What is guaranteed"). Tiny data and one or two training steps; mounts (a full or read-only disk) need
 root and are skipped cleanly without it."""
 

@@ -163,7 +163,7 @@ def test_an_export_goes_into_its_own_workdir_or_apart(run_copy, train_data_dir, 
 
 @pytest.mark.parametrize("kind", ["dataset", "export", "analysis", "samples", "reproduction"])
 def test_overwrite_replaces_only_what_the_package_wrote(kind, run_dir, tmp_path):
-    """The README's promise: a foreign file in the target is named and nothing is touched."""
+    """docs/guarantees.md's promise: a foreign file in the target is named and nothing is touched."""
     target = tmp_path / "target"
     if kind == "dataset":
         _dataset(target)

@@ -42,7 +42,7 @@ def test_a_sound_run_gets_no_warning():
         (
             {"clusters": _run()["clusters"] + [{"cluster": 3, "role": "ordered branch 0", "mean_temperature": 2.6}]},
             HISTORY,
-            "Cluster 3 (ordered branch 0, mean T 2.6) lie above",
+            "Cluster 3 (ordered branch 0, mean T 2.6) lies above",
         ),
     ],
 )

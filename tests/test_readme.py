@@ -1,4 +1,5 @@
-"""The README's commands, in the order given, from an empty directory: each one that writes into runs/ is
+"""The commands of the README and of every documentation page, in the order given, each page from an empty
+directory: each one that writes into runs/ is
 run in a tiny form (a small lattice, one or two steps), or, where it needs hardware or files a fresh machine
 does not have, checked for its inputs (the program exists, every flag is one it defines, every flagfile is
 found). Checked the same way, not run: betavae-reproduce (tests/test_reproduce.py runs Figs. 2-4, 5-6 and 7
@@ -14,9 +15,24 @@ from conftest import REPO_ROOT, subprocess_env
 
 BIN = os.path.dirname(sys.executable)
 README = open(os.path.join(REPO_ROOT, "README.md")).read()
+DOCS = os.path.join(REPO_ROOT, "docs")
+PAGES = {"README.md": README} | {
+    f"docs/{n}": open(os.path.join(DOCS, n)).read() for n in sorted(os.listdir(DOCS)) if n.endswith(".md")
+}
 TINY_DATA = ["--lattice_size=8", "--samples_per_point=8", "--n_shards=2"]
 TINY_TRAIN = ["--steps_per_epoch=1", "--batch_size=32", "--nosummary_images"]
-NOT_RUN = ("make", "pip", "tensorboard", "tensorflow_model_server", "curl")  # documented, not run here
+# the development pages' own tools (make test and make lint run them)
+DEVELOPER = ("lint-imports", "ruff", "pytest", "python", "duplicates")
+NOT_RUN = (
+    "make",
+    "pip",
+    "tensorboard",
+    "tensorflow_model_server",
+    "curl",
+    "bash",
+    "docker",
+    "mkdocs",
+)  # documented, not run here
 
 
 def shell_commands(text):
@@ -75,6 +91,16 @@ def _needs_more_than_a_fresh_machine(words):
     )
 
 
+def _inputs_elsewhere(words, cwd):
+    """A command of a page that reads what another page (or the user) made: checked, not run."""
+    reads = ("--data_dir", "--data", "--input") + (() if words[0] == "betavae-train" else ("--workdir",))
+    for word in words[1:]:
+        name, _, value = word.partition("=")
+        if name in reads and value and not os.path.exists(os.path.join(cwd, value)):
+            return True
+    return False
+
+
 def _setting(words):
     """A command's program and flags, less where it reads and writes and for how long: two commands with the
     same setting run the same code."""
@@ -86,35 +112,43 @@ def _setting(words):
     )
 
 
-def test_readme_commands_run_in_order_from_an_empty_directory(tmp_path):
-    commands = shell_commands(README)
-    ran, checked, done = [], [], set()
-    for command in commands:
-        words = shlex.split(command)
-        if words[0] in NOT_RUN:
-            continue
-        if _needs_more_than_a_fresh_machine(words) or words[0] == "betavae-reproduce" or _setting(words) in done:
-            _check_only(list(words))
-            checked.append(command)
-            continue
-        program = words[0]
-        done.add(_setting(words))
-        if program == "betavae-generate":
-            words += TINY_DATA
-        elif program == "betavae-train":
-            words += TINY_TRAIN + ([] if any(w.startswith("--epochs=") for w in words) else ["--epochs=1"])
-        elif program == "betavae-sample":
-            words += ["--n_chains=4", "--n_steps=8", "--burn_in=2"]
-        assert program.startswith("betavae-") or program == "saved_model_cli", command
-        result = subprocess.run(
-            [os.path.join(BIN, program), *words[1:]],
-            cwd=tmp_path,
-            env=subprocess_env(),
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert result.returncode == 0, f"{command}\n{result.stderr[-3000:]}"
-        ran.append(command)
+def test_readme_and_docs_commands_run_in_order_from_an_empty_directory(tmp_path):
+    ran, checked = [], []
+    for page, text in PAGES.items():
+        cwd, done = tmp_path / page.replace("/", "_"), set()
+        cwd.mkdir()
+        for command in shell_commands(text):
+            words = shlex.split(command)
+            program = next(w for w in words if "=" not in w or w.startswith("-"))
+            if program in NOT_RUN or os.path.basename(program) in DEVELOPER:
+                continue
+            if (
+                _needs_more_than_a_fresh_machine(words)
+                or words[0] == "betavae-reproduce"
+                or _setting(words) in done
+                or _inputs_elsewhere(words, cwd)
+            ):
+                _check_only(list(words))
+                checked.append(command)
+                continue
+            program = words[0]
+            done.add(_setting(words))
+            if program == "betavae-generate":
+                words += TINY_DATA
+            elif program == "betavae-train":
+                words += TINY_TRAIN + ([] if any(w.startswith("--epochs=") for w in words) else ["--epochs=1"])
+            elif program == "betavae-sample":
+                words += ["--n_chains=4", "--n_steps=8", "--burn_in=2"]
+            assert program.startswith("betavae-") or program == "saved_model_cli", f"{page}: {command}"
+            result = subprocess.run(
+                [os.path.join(BIN, program), *words[1:]],
+                cwd=cwd,
+                env=subprocess_env(),
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            assert result.returncode == 0, f"{page}: {command}\n{result.stderr[-3000:]}"
+            ran.append(command)
     assert len(ran) >= 8 and len(checked) >= 4, (ran, checked)
     assert any(c.startswith("betavae-reproduce --figures=2,3,4 --scale=quick") for c in checked), checked

@@ -306,7 +306,7 @@ def _shares_by_role(clusters):
         values = shares.setdefault(role, [0.0] * len(c["share_by_temperature"]))
         for i, v in enumerate(c["share_by_temperature"]):
             values[i] += v
-    return shares
+    return dict(sorted(shares.items(), key=lambda kv: (kv[0] != "disordered", kv[0])))
 
 
 def analyze(config: AnalyzeConfig, log=logging.info) -> dict:

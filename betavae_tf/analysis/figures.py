@@ -223,8 +223,8 @@ def finite_size_figure(fits, path):
 
 
 def display_images(params):
-    """Decoder means as images: 3 channels as RGB (m_kd), 2 channels (cos, sin) as hue = angle and
-    value = length, 1 channel gray."""
+    """Decoder means as images: 3 channels as RGB (m_kd), more as the tab10 colours of the states mixed by
+    their probabilities, 2 channels (cos, sin) as hue = angle and value = length, 1 channel gray."""
     from matplotlib.colors import hsv_to_rgb
 
     p = np.asarray(params, float)
@@ -234,4 +234,10 @@ def display_images(params):
         return hsv_to_rgb(np.stack([hue, np.ones_like(hue), value], axis=-1))
     if p.shape[-1] == 3:
         return np.clip(p, 0, 1)
+    if p.shape[-1] > 3:  # D one-hot states: each state a colour of matplotlib's tab10 cycle, mixed by m_kd
+        from matplotlib import colormaps
+
+        colours = np.asarray(colormaps["tab10"].colors)[np.arange(p.shape[-1]) % 10]
+        weights = np.clip(p, 0, None)
+        return np.clip(weights @ colours / np.maximum(weights.sum(-1, keepdims=True), 1e-12), 0, 1)
     return np.clip(p[..., :1], 0, 1).repeat(3, axis=-1)

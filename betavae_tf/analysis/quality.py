@@ -79,7 +79,8 @@ def run_warnings(run, history=()):
                 "Cluster"
                 + ("s " if len(hot) > 1 else " ")
                 + ", ".join(f"{c['cluster']} ({c['role']}, mean T {c['mean_temperature']:.3g})" for c in hot)
-                + f" lie above the estimated Tc = {tc:.4g} on average: "
+                + (" lie" if len(hot) > 1 else " lies")
+                + f" above the estimated Tc = {tc:.4g} on average: "
                 + ("they hold" if len(hot) > 1 else "it holds")
                 + " configurations from both sides of the transition, not one ordered phase."
             )

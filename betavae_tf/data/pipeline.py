@@ -165,7 +165,7 @@ def make_dataset(
     drop_remainder: bool | None = None,
     shuffle_buffer: int = 16384,
     cache: bool = False,
-    input_context=None,
+    input_context: tf.distribute.InputContext | None = None,
     start_step: int = 0,
 ) -> tf.data.Dataset:
     """A batched tf.data.Dataset of float32 [B, L, L, C] model inputs (and labels on request).
