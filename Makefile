@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SOURCES := setup.py pyproject.toml constraints.txt $(shell find betavae_tf mc_ext flags -name '*.py' -o -name '*.pyx' -o -name '*.pxd' -o -name '*.flags')
 DEMO_DIR ?= runs/demo
 
-.PHONY: install demo test lint docs test-slow test-env bench lock clean
+.PHONY: install demo test lint docs wheel test-slow test-env bench lock clean
 
 install: $(STAMP)
 
@@ -45,6 +45,15 @@ test-slow: install
 # The documentation site (docs/, mkdocs.yml) into site/; strict: a broken link or a stale page fails.
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site
+
+# Wheels without a compiler: the wheel repaired by auditwheel (the OpenMP runtime bundled, a manylinux tag for
+# this machine's glibc) and the sdist, into dist/. Release wheels for many platforms: pyproject's [tool.cibuildwheel].
+wheel: install
+	rm -rf dist
+	$(BIN)/python -m pip wheel --no-deps -w dist/raw .
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/auditwheel repair -w dist dist/raw/*.whl
+	$(BIN)/python -m build --sdist --outdir dist .
+	rm -rf dist/raw
 
 test-env: install
 	$(BIN)/pytest -q -m "fresh_env or notebooks or heavy"

@@ -31,6 +31,12 @@ class ExportRequest:
         "Accept a --checkpoint from another workdir whose model or data differ (the export's metadata then "
         "names where the weights came from).",
     )
+    analysis: str | None = setting(
+        None,
+        "A betavae-analyze output that analysed this workdir: the export gets a phase signature (x -> the "
+        "latent order parameter, the cluster and its role).",
+    )
+    model_name: str = setting("betavae", "The name TF Serving serves the model under (in the warmup requests).")
 
 
 def export(request: ExportRequest, echo=print):
@@ -47,6 +53,8 @@ def export(request: ExportRequest, echo=print):
         version=request.version,
         overwrite=request.overwrite,
         allow_foreign=request.allow_foreign_checkpoint,
+        analysis=request.analysis,
+        model_name=request.model_name,
     )
     warning = checkpoints.unfinished_sentence(request.workdir, info)
     if warning:

