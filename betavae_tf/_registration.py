@@ -39,35 +39,45 @@ def _maybe_register():
         )
 
 
+def wrapped_spec(finder, fullname, path, target, wrap):
+    """The spec the other finders give fullname, its loader's exec_module wrapped: wrap(original)(module).
+
+    For meta path finders that act around one module's loading (this one, and the console scripts'
+    quiet TensorFlow import); None where no other finder knows the module.
+    """
+    for other in sys.meta_path:
+        if other is finder or not hasattr(other, "find_spec"):
+            continue
+        spec = other.find_spec(fullname, path, target)
+        if spec is not None:
+            break
+    else:
+        return None
+    loader = spec.loader
+    if loader is not None and hasattr(loader, "exec_module"):
+        loader.exec_module = wrap(loader.exec_module)
+    return spec
+
+
 class _AfterImport(importlib.abc.MetaPathFinder):
     """Wraps the loading of tensorflow and keras so that _maybe_register runs when both are complete."""
 
     def find_spec(self, fullname, path, target=None):
         if fullname not in _WATCHED or _state["done"]:
             return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                break
-        else:
-            return None
-        loader = spec.loader
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        original = loader.exec_module
 
-        def exec_module(module):
-            _state["loading"].add(fullname)
-            try:
-                original(module)
-            finally:
-                _state["loading"].discard(fullname)
-            _maybe_register()
+        def wrap(original):
+            def exec_module(module):
+                _state["loading"].add(fullname)
+                try:
+                    original(module)
+                finally:
+                    _state["loading"].discard(fullname)
+                _maybe_register()
 
-        loader.exec_module = exec_module
-        return spec
+            return exec_module
+
+        return wrapped_spec(self, fullname, path, target, wrap)
 
 
 def install():

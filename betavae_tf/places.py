@@ -57,10 +57,12 @@ _VERSION = re.compile(r"^[0-9]+$")
 
 # What the package writes into a SavedModel version and into its own outputs.
 _SAVED_MODEL = {"saved_model.pb", "fingerprint.pb", "variables", "assets", "assets.extra"}
-_ANALYSIS_FILES = {MARKER, "summary.json", "report.md", "report.html", "figures", "projector"}
+_ANALYSIS_FILES = {MARKER, "summary.json", "report.md", "report.html", "figures", "projector", "tensorboard"}
 _SAMPLES_FILES = re.compile(r"^(summary\.json|samples_T[^/]+\.npz)$")
 _REPRODUCTION_FILES = {MARKER, "summary.json", "report.md", "report.html", "figures"}
 _FIGURE_FILE = re.compile(r"^[A-Za-z0-9._-]+\.(png|svg|pdf|json|tsv)$")
+# an analysis's Embedding Projector files (analysis.projector), one directory per run
+_PROJECTOR_FILE = re.compile(r"^(latent\.tsv|metadata\.tsv|projector_config\.pbtxt)$")
 
 
 def resolve(path):
@@ -136,6 +138,8 @@ def _owned(directory, name, kind, listed=None):
     if kind == "analysis":
         if name == "figures":
             return _only_figures(path)
+        if name == "tensorboard":
+            return _only_figures(path, _PROJECTOR_FILE)
         return name in _ANALYSIS_FILES and (os.path.isfile(path) or name == "projector")
     if kind == "samples":
         return name == MARKER or (bool(_SAMPLES_FILES.match(name)) and os.path.isfile(path))
@@ -153,13 +157,13 @@ def _owned(directory, name, kind, listed=None):
     return False
 
 
-def _only_figures(path):
+def _only_figures(path, pattern=_FIGURE_FILE):
     if not os.path.isdir(path) or os.path.islink(path):
         return False
     for root, dirs, files in os.walk(path):
         if any(os.path.islink(os.path.join(root, d)) for d in dirs):
             return False
-        if not all(_FIGURE_FILE.match(f) and os.path.isfile(os.path.join(root, f)) for f in files):
+        if not all(pattern.match(f) and os.path.isfile(os.path.join(root, f)) for f in files):
             return False
     return True
 

@@ -75,6 +75,15 @@ def check_workdir(workdir, effective):
         raise ValueError(f"workdir config {path} is missing entries or damaged; it cannot be resumed.") from None
 
 
+def recorded_setting(workdir, key):
+    """A training setting as workdir's config.json records it, or None (no workdir yet, or not readable)."""
+    try:
+        with open(os.path.join(workdir, "config.json")) as f:
+            return json.load(f)["train"].get(key)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # check_workdir names a damaged config in its own sentence
+
+
 HISTORY = "history.jsonl"
 # The files a run keeps in its workdir: each must be a regular file of its own, never a link or a FIFO.
 _OWN_FILES = (

@@ -137,12 +137,13 @@ def validate(config):
     manifest = fmt.read_manifest(c.data_dir)
     encoding = fmt.encoding_of(manifest)
     decoder = heads.resolve(c.decoder, encoding)
+    L = manifest["lattice_size"]
     model_config = ModelConfig(
-        lattice_size=manifest["lattice_size"],
+        lattice_size=L,
         channels=manifest.get("channels", 1),
         latent_dim=c.latent_dim,
         decoder=decoder,
-        beta=c.beta if c.beta is not None else heads.default_beta(decoder, manifest["lattice_size"], encoding),
+        beta=c.beta if c.beta is not None else _default_beta(decoder, L, encoding),
         learned_scale=c.learned_scale,
         seed=c.seed,
     )
@@ -162,6 +163,11 @@ def validate(config):
             else str(e)
         ) from None
     return manifest, model_config
+
+
+def _default_beta(decoder, lattice_size, encoding):
+    # an unknown head gets a placeholder here; ModelConfig.validate names the head in its error
+    return heads.default_beta(decoder, lattice_size, encoding) if decoder in HEADS else 1.0
 
 
 def flagfile_of(config, workdir):

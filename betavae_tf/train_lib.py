@@ -40,6 +40,7 @@ from betavae_tf.run_dir import (
     latest_epoch,
     prepare_workdir,
     read_history,
+    recorded_setting,
     remove_checkpoint_temporaries,
 )
 from betavae_tf.train_callbacks import make_callbacks
@@ -222,6 +223,10 @@ def train_and_evaluate(config: TrainConfig, workdir: str | os.PathLike, *, flags
     another process, damaged data), FileNotFoundError (no dataset) or
     TrainingDivergedError (non-finite loss; the last good checkpoint stays).
     """
+    recorded = recorded_setting(workdir, "beta") if config.beta is None else None
+    if recorded is not None:  # a resumed run without --beta continues at the beta it was trained with
+        config = dataclasses.replace(config, beta=float(recorded))
+        logging.info("beta = %g, as %s was trained with", config.beta, workdir)
     manifest, model_config = validate(config)
     if config.beta is None:
         logging.info(

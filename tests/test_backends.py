@@ -272,12 +272,13 @@ def test_jax_data_parallel_on_two_host_devices_trains_as_one_device(train_data_d
     """keras.distribution.DataParallel over two CPU devices: the batch is split, BatchNorm and the loss
     see the whole batch, so the run is the single-device run up to float reordering."""
     one, two = str(tmp_path / "one"), str(tmp_path / "two")
-    a = _train(train_data_dir, one, "--epochs=1", "--export=false")
+    a = _train(train_data_dir, one, "--epochs=1", "--export=false", "--beta=100")
     b = _train(
         train_data_dir,
         two,
         "--epochs=1",
         "--export=false",
+        "--beta=100",
         env={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"},
     )
     assert a.returncode == 0 and b.returncode == 0, (a.stderr[-2000:], b.stderr[-2000:])

@@ -21,7 +21,7 @@ EXPORT = os.path.join(os.path.dirname(sys.executable), "betavae-export")
 
 
 def _config(data_dir, **overrides):
-    return tiny_train_config(data_dir, **dict({"epochs": 2}, **overrides))
+    return tiny_train_config(data_dir, **dict({"epochs": 2, "beta": 100.0}, **overrides))
 
 
 _env = subprocess_env
@@ -374,3 +374,11 @@ def test_the_latent_scatter_of_unlabelled_data_is_coloured_by_temperature():
     by_phase = images.latent_scatter_png(z, np.repeat([0, 2], 20), temperature=t)  # Ising labels win over T
     assert by_t[:4] == b"\x89PNG" and len({by_t, no_t, by_phase}) == 3
     assert by_phase == images.latent_scatter_png(z, np.repeat([0, 2], 20))
+
+
+def test_a_resumed_run_without_beta_keeps_the_beta_it_was_trained_with(train_data_dir, tmp_path):
+    workdir = str(tmp_path / "run")
+    train_lib.train_and_evaluate(_config(train_data_dir, epochs=1, beta=42.0), workdir)
+    result = train_lib.train_and_evaluate(_config(train_data_dir, epochs=2, beta=None), workdir)
+    assert result["resumed_from_epoch"] == 1
+    assert json.load(open(os.path.join(workdir, "config.json")))["model"]["beta"] == 42.0

@@ -21,7 +21,19 @@ def _grid(ax, generated, title):
     ax.set_title(title, fontsize=9)
 
 
-def _similarity(ax, fig, sim, labels, names, title):
+def _scatter_and_samples(axes, arrays, metrics, panel, samples_title):
+    """A d_z = 2 latent scatter titled with its k-means purity, and the samples generated from the prior."""
+    _scatter(axes[0], arrays["latent"], arrays["phase"], arrays["names"])
+    axes[0].set_xlabel("z0")
+    axes[0].set_ylabel("z1")
+    purity = f"purity {metrics['kmeans_purity']:.3f}"
+    axes[0].set_title(f"({panel}) d_z = 2, beta = {metrics['beta']:g}: {purity}", fontsize=9)
+    _grid(axes[1], arrays["generated"], samples_title)
+
+
+def _similarity(ax, fig, arrays, title):
+    """The cosine-similarity matrix of a run's codes, sorted by label, with the label blocks marked."""
+    sim, labels, names = arrays["similarity"], arrays["similarity_labels"], arrays["names"]
     image = ax.imshow(sim, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
     edges = np.flatnonzero(np.diff(labels)) + 0.5
     for e in edges:
@@ -49,15 +61,7 @@ def figure5(arrays_by_panel, metrics_by_panel, title, path):
     ]
     b, c, d = (arrays_by_panel.get(k) for k in ("b", "c", "d"))
     if b:
-        _scatter(axes[0], b["latent"], b["phase"], b["names"])
-        axes[0].set_xlabel("z0")
-        axes[0].set_ylabel("z1")
-        axes[0].set_title(
-            f"(b) d_z = 2, beta = {metrics_by_panel['b']['beta']:g}: purity "
-            f"{metrics_by_panel['b']['kmeans_purity']:.3f}",
-            fontsize=9,
-        )
-        _grid(axes[1], b["generated"], "(b) generated m_kd (RGB = states 0, 1, 2)")
+        _scatter_and_samples(axes[:2], b, metrics_by_panel["b"], "b", "(b) generated m_kd (RGB = states 0, 1, 2)")
     if c:
         _scatter(axes[2], c["latent"], c["phase"], c["names"], dims=(0, 1, 2))
         m = metrics_by_panel["c"]
@@ -66,14 +70,7 @@ def figure5(arrays_by_panel, metrics_by_panel, title, path):
         )
     if d:
         m = metrics_by_panel["d"]
-        _similarity(
-            axes[3],
-            fig,
-            d["similarity"],
-            d["similarity_labels"],
-            d["names"],
-            f"(d) d_z = 4, beta = {m['beta']:g}: contrast {m['block_contrast']:.2f}",
-        )
+        _similarity(axes[3], fig, d, f"(d) d_z = 4, beta = {m['beta']:g}: contrast {m['block_contrast']:.2f}")
     fig.suptitle(title)
     return save_figure(fig, path)
 
@@ -83,22 +80,9 @@ def figure6(arrays_by_run, metrics_by_run, title, path):
     fig, axes = subplots(1, 4, figsize=(17, 4))
     a, c = arrays_by_run.get("dz2"), arrays_by_run.get("dz16")
     if a:
-        _scatter(axes[0], a["latent"], a["phase"], a["names"])
-        axes[0].set_title(
-            f"(a) d_z = 2, beta = {metrics_by_run['dz2']['beta']:g}: purity "
-            f"{metrics_by_run['dz2']['kmeans_purity']:.3f}",
-            fontsize=9,
-        )
-        _grid(axes[1], a["generated"], "(b) generated, d_z = 2")
+        _scatter_and_samples(axes[:2], a, metrics_by_run["dz2"], "a", "(b) generated, d_z = 2")
     if c:
-        _similarity(
-            axes[2],
-            fig,
-            c["similarity"],
-            c["similarity_labels"],
-            c["names"],
-            f"(c) d_z = 16: contrast {metrics_by_run['dz16']['block_contrast']:.2f}",
-        )
+        _similarity(axes[2], fig, c, f"(c) d_z = 16: contrast {metrics_by_run['dz16']['block_contrast']:.2f}")
         _grid(axes[3], c["generated"], "(d) generated, d_z = 16")
     fig.suptitle(title)
     return save_figure(fig, path)

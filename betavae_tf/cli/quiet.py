@@ -21,6 +21,8 @@ import os
 import sys
 import tempfile
 
+from betavae_tf._registration import wrapped_spec
+
 FLAG = "tf_log"
 ENV = "BETAVAE_TF_LOG"
 
@@ -63,28 +65,20 @@ class _QuietTensorFlow(importlib.abc.MetaPathFinder):
         if name != "tensorflow":
             return None
         self.remove()
-        for finder in sys.meta_path:
-            spec = finder.find_spec(name, path, target) if hasattr(finder, "find_spec") else None
-            if spec is not None:
-                break
-        else:
-            return None
-        loader = spec.loader
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        original = loader.exec_module
 
-        def exec_module(module):
-            with native_stderr_captured() as captured:
-                try:
-                    original(module)
-                    module.config.list_physical_devices()  # CUDA is probed here
-                except BaseException:
-                    sys.__stderr__.write(captured())
-                    raise
+        def wrap(original):
+            def exec_module(module):
+                with native_stderr_captured() as captured:
+                    try:
+                        original(module)
+                        module.config.list_physical_devices()  # CUDA is probed here
+                    except BaseException:
+                        sys.__stderr__.write(captured())
+                        raise
 
-        loader.exec_module = exec_module
-        return spec
+            return exec_module
+
+        return wrapped_spec(self, name, path, target, wrap)
 
     def remove(self):
         with contextlib.suppress(ValueError):

@@ -331,9 +331,10 @@ def import_configurations(
     }
     return shards.write_dataset(
         out_dir,
-        samples[order],
-        {k: v[order] for k, v in labels.items()},
+        samples,
+        labels,
         manifest,
+        order=order,
         n_shards=n_shards,
         overwrite=overwrite,
         encoding=encoding,

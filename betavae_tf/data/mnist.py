@@ -137,13 +137,5 @@ def import_mnist(path, out_dir, *, split="train", limit=0, seed=0, n_shards=8, o
         "mnist_split": split,
         "padding": "28 x 28 zero-padded to 32 x 32",
     }
-    return shards.write_dataset(
-        out_dir,
-        x[order],
-        {k: v[order] for k, v in labels.items()},
-        manifest,
-        n_shards=n_shards,
-        overwrite=overwrite,
-        encoding="uint8",
-        phases=MNIST_PHASES,
-    )
+    kept = dict(n_shards=n_shards, overwrite=overwrite, encoding="uint8", phases=MNIST_PHASES)
+    return shards.write_dataset(out_dir, x, labels, manifest, order=order, **kept)

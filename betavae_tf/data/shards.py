@@ -162,6 +162,7 @@ def write_dataset(
     channels=None,
     phases=None,
     observables=(),
+    order=None,
 ):
     """Write samples and per-sample labels atomically.
 
@@ -179,9 +180,13 @@ def write_dataset(
       phases: the {name: code} map of the phase label (default: Ising's PHASES).
       observables: names of further per-sample float labels in `labels` (the
         user's own measurements, kept for reporting).
+      order: the order to write the samples and labels in (a permutation;
+        default: as given).
     Returns:
       the absolute path of the dataset directory.
     """
+    if order is not None:
+        spins, labels = spins[order], {k: v[order] for k, v in labels.items()}
     out_dir = check_output_dir(out_dir, overwrite)
     encode_samples(spins, encoding, channels)  # bad samples fail before anything is created
     with fileio.staged_directory(
