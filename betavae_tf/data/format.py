@@ -41,6 +41,14 @@ PHASES = ph.ISING  # the default phase map (Ising); every code comes from betava
 FLOAT_LABELS = ("temperature", "coupling", "energy", "magnetization", "staggered_magnetization")
 INT_LABELS = ("index", "phase")
 LABELS = FLOAT_LABELS + INT_LABELS
+
+
+def labels_for(n, **given):
+    """The per-sample labels of n samples: each float label NaN and the phase UNKNOWN, unless given."""
+    labels = {name: np.full(n, np.nan) for name in FLOAT_LABELS} | {"phase": np.full(n, ph.UNKNOWN)}
+    return labels | given
+
+
 # A user's own per-sample observables (named in the manifest's "observables") are stored as
 # float features under this prefix, kept for reporting only.
 OBSERVABLE_PREFIX = "observable/"

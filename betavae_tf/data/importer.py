@@ -276,15 +276,7 @@ def import_configurations(
         )
     observables = {name: _per_sample(v, n, name) for name, v in sorted(arrays.items())}
     fmt.check_observable_names(observables)
-    nan = np.full(n, np.nan)
-    labels = {
-        "temperature": t,
-        "coupling": j,
-        "energy": nan,
-        "magnetization": nan,
-        "staggered_magnetization": nan,
-        "phase": np.full(n, ph.UNKNOWN),
-    }
+    labels = fmt.labels_for(n, temperature=t, coupling=j)
     if kind == "ising":
         samples = ((to_spins(x) + 1) // 2).astype(np.uint8)
         s = 2.0 * samples - 1.0

@@ -117,15 +117,7 @@ def import_mnist(path, out_dir, *, split="train", limit=0, seed=0, n_shards=8, o
         images, digits = images[:limit], digits[:limit]
     x = pad_mnist(images)
     n = len(x)
-    nan = np.full(n, np.nan)
-    labels = {
-        "temperature": nan,
-        "coupling": nan,
-        "energy": nan,
-        "magnetization": nan,
-        "staggered_magnetization": nan,
-        "phase": digits,
-    }
+    labels = fmt.labels_for(n, phase=digits)
     order = np.random.default_rng(seed).permutation(n)
     manifest = {
         "model": "mnist",
