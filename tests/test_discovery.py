@@ -183,25 +183,18 @@ def test_analyze_cli_end_to_end_on_two_sizes(tmp_path):
     header, *rows = (board / "metadata.tsv").read_text().splitlines()
     assert header.split("\t") == ["temperature", "coupling", "phase", "abs_magnetization", "cluster", "role"]
     assert len(rows) == len((board / "latent.tsv").read_text().splitlines()) == summary["runs"][0]["n_samples"]
+
     # the export of an analysed run carries the phase signature; another run's analysis is refused
-    export_cmd = [os.path.join(BIN, "betavae-export"), f"--analysis={tmp_path / 'analysis'}"]
-    done = subprocess.run(
-        export_cmd + [f"--workdir={workdirs[1]}", f"--export_dir={tmp_path / 'served'}"],
-        capture_output=True,
-        text=True,
-        env=subprocess_env(),
-        timeout=300,
-    )
+    def export_with_analysis(workdir, out):
+        command = [os.path.join(BIN, "betavae-export"), f"--analysis={tmp_path / 'analysis'}"]
+        command += [f"--workdir={workdir}", f"--export_dir={out}"]
+        return subprocess.run(command, capture_output=True, text=True, env=subprocess_env(), timeout=300)
+
+    done = export_with_analysis(workdirs[1], tmp_path / "served")
     assert done.returncode == 0, done.stderr[-3000:]
     meta = json.load(open(tmp_path / "served" / "1" / "assets.extra" / "betavae_tf.json"))
     assert "phase" in meta["signatures"] and meta["phase"]["workdir"] == "run8"
     other = tmp_path / "other"
     shutil.copytree(workdirs[0], other)
-    refused = subprocess.run(
-        export_cmd + [f"--workdir={other}", f"--export_dir={tmp_path / 'served_other'}"],
-        capture_output=True,
-        text=True,
-        env=subprocess_env(),
-        timeout=300,
-    )
+    refused = export_with_analysis(other, tmp_path / "served_other")
     assert refused.returncode == 2 and "holds no analysis of" in refused.stderr
