@@ -142,7 +142,8 @@ def figure_run(summary, arrays, path, title):
     e.set(ylabel="Binder ratio U = 1 - <r^4> / (3 <r^2>^2)", title="(e) Binder ratio of r")
     g.plot(temps, table["susceptibility"], "o-", ms=3)
     g.set(ylabel="chi = N (<r^2> - <r>^2) / T", title="(f) susceptibility of r")
-    e.legend(fontsize=7)
+    if e.get_legend_handles_labels()[0]:  # a Tc or a reference line was drawn
+        e.legend(fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()
     return save_figure(fig, path)
