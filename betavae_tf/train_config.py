@@ -170,6 +170,15 @@ def _default_beta(decoder, lattice_size, encoding):
     return heads.default_beta(decoder, lattice_size, encoding) if decoder in HEADS else 1.0
 
 
+def default_beta_sentence(model_config):
+    """What a run without --beta logs: the beta it got, and the rule that gave it."""
+    c = model_config
+    return (
+        f"beta = {c.beta:g}: the default of the {c.decoder} head at L = {c.lattice_size} "
+        f"({c.beta / (c.lattice_size / 32) ** 2:g} (L / 32)^2, docs/conventions.md); --beta sets another"
+    )
+
+
 def flagfile_of(config, workdir):
     """What a run used, as a flagfile (saved as workdir/flags.txt)."""
     return f"--workdir={workdir}\n" + config_flags.to_flagfile(config)

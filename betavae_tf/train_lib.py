@@ -50,6 +50,7 @@ from betavae_tf.train_config import (  # noqa: F401 - the API
     STRATEGIES,
     TrainConfig,
     TrainingDivergedError,
+    default_beta_sentence,
     flagfile_of,
     keras_verbosity,
     validate,
@@ -229,13 +230,7 @@ def train_and_evaluate(config: TrainConfig, workdir: str | os.PathLike, *, flags
         logging.info("beta = %g, as %s was trained with", config.beta, workdir)
     manifest, model_config = validate(config)
     if config.beta is None:
-        logging.info(
-            "beta = %g: the default of the %s head at L = %d (%g (L / 32)^2, docs/conventions.md); --beta sets another",
-            model_config.beta,
-            model_config.decoder,
-            model_config.lattice_size,
-            model_config.beta / (model_config.lattice_size / 32) ** 2,
-        )
+        logging.info("%s", default_beta_sentence(model_config))
     # "auto" and the default beta resolved, as the workdir records them
     config = dataclasses.replace(
         config,
