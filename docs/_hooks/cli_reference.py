@@ -35,7 +35,8 @@ def _flags_of(script):
     else:
         path, name = settings.split(":")
         config_flags.define(getattr(importlib.import_module(path), name), values, module_name=module)
-    return sorted(values._flags().values(), key=lambda f: f.name), importlib.import_module(module).__doc__
+    found = {values[name].name: values[name] for name in values}  # one entry per flag, aliases folded
+    return [found[name] for name in sorted(found)], importlib.import_module(module).__doc__
 
 
 def _cell(text):
@@ -46,11 +47,8 @@ def reference():
     out = []
     for script in SCRIPTS:
         found, doc = _flags_of(script)
-        seen, rows = set(), []
+        rows = []
         for flag in found:
-            if flag.name in seen:
-                continue
-            seen.add(flag.name)
             default = flag.default_as_str.strip("'") if flag.default is not None else ""
             rows.append(f"| `--{flag.name}` | {_cell(default)} | {_cell(flag.help)} |")
         summary = (doc or "").strip().split("\n\n")
