@@ -41,10 +41,12 @@ EXACT_SETTINGS = {
 }
 AXIS_CORR = 0.95
 AR_ENERGY_TOLERANCE = 0.01  # relative, generated vs data energy per site (FM and PM)
+AR_ENERGY_PERCENT = 100 * AR_ENERGY_TOLERANCE
 AR_NN_TOLERANCE = 0.02  # absolute, nearest-neighbour correlation (PM)
 EXACT_SIGMAS = 3.0  # exact chain's energy vs the exact finite-torus value
 LATENT_RATE = 0.5  # nat: the autoregressive head must still use z on the three-phase data
 LATENT_TC_TOLERANCE = 0.03  # relative deviation of Tc from the latent
+LATENT_TC_PERCENT = 100 * LATENT_TC_TOLERANCE
 
 
 def distance(entry, measure):
@@ -78,51 +80,46 @@ def _three_phase_evidence(result):
     return text
 
 
-CLAIMS = (
-    cl.Claim(
-        id="fig7.beta_k_fm_above_pm",
-        source="Fig. 7(b), Sec. VI",
-        reads="one_phase.*.beta^2-VAE.inverse_temperature",
-        threshold=None,
-        applies=lambda r: {"FM", "PM"} <= set(r["one_phase"]),
-        text=cl.fixed("The beta^2-VAE learns a larger inverse temperature beta_k in FM than in PM."),
-        holds=lambda r: _beta_k(r, "FM")["mean"] > _beta_k(r, "PM")["mean"],
-        evidence=lambda r: (
-            f"mean beta_k FM {_beta_k(r, 'FM')['mean']:.3f} (site spread "
-            f"{_beta_k(r, 'FM')['std_over_sites']:.3f}), PM {_beta_k(r, 'PM')['mean']:.3f} "
-            f"(site spread {_beta_k(r, 'PM')['std_over_sites']:.3f})"
-        ),
-    ),
-    cl.Claim(
-        id="fig7.fluctuations",
-        source="Sec. VI (the paper shows this only qualitatively)",
-        reads="one_phase.*.beta2_closer_on",
-        threshold=None,
-        text=cl.fixed(
-            "The beta^2-VAE's samples have the data's thermal fluctuations better than the "
-            "beta-VAE's (closer on most of e, |m|, nn correlation, c, chi in every phase)."
-        ),
-        holds=lambda r: all(c > len(MEASURES) / 2 for c in _counts(r).values()),
-        evidence=lambda r: "; ".join(f"{p}: closer on {c} of {len(MEASURES)}" for p, c in _counts(r).items()),
-    ),
-    cl.Claim(
-        id="fig7.three_phase_axes",
-        source="Sec. VI",
-        reads="three_phase_beta2.best_abs_corr_m / _ms",
-        threshold=AXIS_CORR,
-        applies=lambda r: "three_phase_beta2" in r,
-        text=cl.fixed(
-            f"On the three-phase data at beta = 100 the beta^2 head keeps one latent axis for m "
-            f"and another for m_s (|corr| >= {AXIS_CORR})."
-        ),
-        holds=lambda r: (
-            r["three_phase_beta2"]["best_abs_corr_m"] >= AXIS_CORR
-            and r["three_phase_beta2"]["best_abs_corr_ms"] >= AXIS_CORR
-            and r["three_phase_beta2"]["axis_m"] != r["three_phase_beta2"]["axis_ms"]
-        ),
-        evidence=_three_phase_evidence,
-    ),
+CLAIMS = cl.Claims()
+
+
+@CLAIMS.add(
+    "fig7.beta_k_fm_above_pm",
+    "Fig. 7(b), Sec. VI",
+    "one_phase.*.beta^2-VAE.inverse_temperature",
+    applies=lambda r: {"FM", "PM"} <= set(r["one_phase"]),
 )
+def _beta_k_fm_above_pm(r):
+    """The beta^2-VAE learns a larger inverse temperature beta_k in FM than in PM."""
+    fm, pm = _beta_k(r, "FM"), _beta_k(r, "PM")
+    return fm["mean"] > pm["mean"], (
+        f"mean beta_k FM {fm['mean']:.3f} (site spread {fm['std_over_sites']:.3f}), PM {pm['mean']:.3f} "
+        f"(site spread {pm['std_over_sites']:.3f})"
+    )
+
+
+@CLAIMS.add("fig7.fluctuations", "Sec. VI (the paper shows this only qualitatively)", "one_phase.*.beta2_closer_on")
+def _fluctuations(r):
+    """The beta^2-VAE's samples have the data's thermal fluctuations better than the beta-VAE's (closer on most
+    of e, |m|, nn correlation, c, chi in every phase)."""
+    counts = _counts(r)
+    evidence = "; ".join(f"{p}: closer on {c} of {len(MEASURES)}" for p, c in counts.items())
+    return all(c > len(MEASURES) / 2 for c in counts.values()), evidence
+
+
+@CLAIMS.add(
+    "fig7.three_phase_axes",
+    "Sec. VI",
+    "three_phase_beta2.best_abs_corr_m / _ms",
+    AXIS_CORR,
+    applies=lambda r: "three_phase_beta2" in r,
+)
+def _three_phase_axes(r):
+    """On the three-phase data at beta = 100 the beta^2 head keeps one latent axis for m and another for m_s
+    (|corr| >= {threshold})."""
+    t = r["three_phase_beta2"]
+    holds = t["best_abs_corr_m"] >= AXIS_CORR and t["best_abs_corr_ms"] >= AXIS_CORR and t["axis_m"] != t["axis_ms"]
+    return holds, _three_phase_evidence(r)
 
 
 def _relative_energy(result, phase, head=ARW):
@@ -189,104 +186,94 @@ def _latent_text(entry):
     return f"{_f(t.get('tc'))} (mean; " + ", ".join(parts) + f"; from |z| on the m / m_s axes {_f(axis)})"
 
 
-CLAIMS += (
-    cl.Claim(
-        id="fig7.autoregressive_energy",
-        source="this package (autoregressive head)",
-        reads="one_phase.FM/PM.autoregressive_wide.fidelity.energy",
-        threshold=AR_ENERGY_TOLERANCE,
-        applies=_has_ar,
-        text=cl.fixed(
-            f"The wide autoregressive head's samples have the data's energy per site within "
-            f"{100 * AR_ENERGY_TOLERANCE:g}% in FM (T = 2) and PM (T = 3)."
-        ),
-        holds=lambda r: all(_relative_energy(r, p) <= AR_ENERGY_TOLERANCE for p in ("FM", "PM")),
-        evidence=lambda r: "; ".join(
-            f"{p}: {r['one_phase'][p][ARW]['fidelity']['energy']['generated_mean']:.4f} vs "
-            f"{r['one_phase'][p][ARW]['fidelity']['energy']['data_mean']:.4f} "
-            f"({100 * _relative_energy(r, p):.2f}%; nearest-neighbour head "
-            f"{100 * _relative_energy(r, p, AR):.2f}%)"
-            for p in ("FM", "PM")
-        ),
-    ),
-    cl.Claim(
-        id="fig7.autoregressive_nn",
-        source="this package (autoregressive head)",
-        reads="one_phase.PM.autoregressive_wide.fidelity.nn_correlation",
-        threshold=AR_NN_TOLERANCE,
-        applies=_has_ar,
-        text=cl.fixed(
-            f"In PM (T = 3) the wide autoregressive head's nearest-neighbour correlation is within "
-            f"{AR_NN_TOLERANCE:g} of the data's (the factorised heads give 0)."
-        ),
-        holds=lambda r: _nn_gap(r, "PM") <= AR_NN_TOLERANCE,
-        evidence=lambda r: (
-            "; ".join(
-                f"{name} {r['one_phase']['PM'][name]['fidelity']['nn_correlation']['generated_mean']:.4f}"
-                for name in (ARW, AR, "beta-VAE")
-            )
-            + (f" (data {r['one_phase']['PM'][ARW]['fidelity']['nn_correlation']['data_mean']:.4f})")
-        ),
-    ),
-    cl.Claim(
-        id="fig7.exact_energy",
-        source="this package (exact sampling with the model as proposal)",
-        reads="one_phase.FM/PM.autoregressive + exact",
-        threshold=EXACT_SIGMAS,
-        applies=lambda r: all(EXACT in r["one_phase"].get(p, {}) for p in ("FM", "PM")),
-        text=cl.fixed(
-            f"With the wide autoregressive model as the proposal of an independence Metropolis-Hastings "
-            f"chain, the energy per site agrees with the exact finite-torus value within "
-            f"{EXACT_SIGMAS:g} standard errors at T = 2 and T = 3."
-        ),
-        holds=lambda r: _exact_holds(r, EXACT, ("FM", "PM")),
-        evidence=lambda r: _exact_evidence(r, EXACT, ("FM", "PM")),
-    ),
-    cl.Claim(
-        id="fig7.exact_energy_with_sweeps",
-        source="this package (exact sampling with the model as proposal)",
-        reads="one_phase.*.autoregressive + exact + sweep",
-        threshold=EXACT_SIGMAS,
-        applies=lambda r: any(SWEEP in m for m in r["one_phase"].values()),
-        text=cl.fixed(
-            f"With one Metropolis sweep between the model's proposals, the chain's energy per site "
-            f"agrees with the exact finite-torus value within {EXACT_SIGMAS:g} standard errors at "
-            f"every temperature, T = 2.269 included."
-        ),
-        holds=lambda r: _exact_holds(r, SWEEP),
-        evidence=lambda r: _exact_evidence(r, SWEEP),
-    ),
-    cl.Claim(
-        id="fig7.autoregressive_latent",
-        source="this package (autoregressive head)",
-        reads="three_phase_autoregressive.rate / latent_transition.tc",
-        threshold=LATENT_RATE,
-        applies=lambda r: "three_phase_autoregressive" in r,
-        text=cl.fixed(
-            f"On the three-phase data at beta = 100 the (nearest-neighbour) autoregressive head still "
-            f"uses its latent (rate > {LATENT_RATE:g} nat) and Tc from the latent (the steepest "
-            f"slope of the mean distance from the disordered codes against T, as betavae-analyze) "
-            f"is within {100 * LATENT_TC_TOLERANCE:g}% of Onsager's for J = +1 and for J = -1."
-        ),
-        holds=lambda r: _latent(r)["rate"] > LATENT_RATE and _latent_tc(_latent(r))[1] <= LATENT_TC_TOLERANCE,
-        evidence=lambda r: (
-            f"rate {_latent(r)['rate']:.2f} nat, Tc {_latent_text(_latent(r))}; "
-            f"|corr| with m {_latent(r)['best_abs_corr_m']:.3f}, m_s "
-            f"{_latent(r)['best_abs_corr_ms']:.3f}"
-            + (
-                f"; the wide head: rate {r['three_phase_autoregressive_wide']['rate']:.2f}"
-                if "three_phase_autoregressive_wide" in r
-                else ""
-            )
-            + (
-                f"; the Bernoulli head: rate {r['beta100_bernoulli']['rate']:.2f}, Tc "
-                f"{_latent_text(r['beta100_bernoulli'])}"
-                if "rate" in r.get("beta100_bernoulli", {})
-                else ""
-            )
-        ),
-    ),
+@CLAIMS.add(
+    "fig7.autoregressive_energy",
+    "this package (autoregressive head)",
+    "one_phase.FM/PM.autoregressive_wide.fidelity.energy",
+    AR_ENERGY_TOLERANCE,
+    applies=_has_ar,
 )
+def _autoregressive_energy(r):
+    """The wide autoregressive head's samples have the data's energy per site within
+    {AR_ENERGY_PERCENT:g}% in FM (T = 2) and PM (T = 3)."""
+    parts = []
+    for p in ("FM", "PM"):
+        energy = r["one_phase"][p][ARW]["fidelity"]["energy"]
+        parts.append(
+            f"{p}: {energy['generated_mean']:.4f} vs {energy['data_mean']:.4f} ({100 * _relative_energy(r, p):.2f}%; "
+            f"nearest-neighbour head {100 * _relative_energy(r, p, AR):.2f}%)"
+        )
+    return all(_relative_energy(r, p) <= AR_ENERGY_TOLERANCE for p in ("FM", "PM")), "; ".join(parts)
+
+
+@CLAIMS.add(
+    "fig7.autoregressive_nn",
+    "this package (autoregressive head)",
+    "one_phase.PM.autoregressive_wide.fidelity.nn_correlation",
+    AR_NN_TOLERANCE,
+    applies=_has_ar,
+)
+def _autoregressive_nn(r):
+    """In PM (T = 3) the wide autoregressive head's nearest-neighbour correlation is within {threshold:g} of the
+    data's (the factorised heads give 0)."""
+    pm = r["one_phase"]["PM"]
+    generated = "; ".join(
+        f"{name} {pm[name]['fidelity']['nn_correlation']['generated_mean']:.4f}" for name in (ARW, AR, "beta-VAE")
+    )
+    data = pm[ARW]["fidelity"]["nn_correlation"]["data_mean"]
+    return _nn_gap(r, "PM") <= AR_NN_TOLERANCE, f"{generated} (data {data:.4f})"
+
+
+@CLAIMS.add(
+    "fig7.exact_energy",
+    "this package (exact sampling with the model as proposal)",
+    "one_phase.FM/PM.autoregressive + exact",
+    EXACT_SIGMAS,
+    applies=lambda r: all(EXACT in r["one_phase"].get(p, {}) for p in ("FM", "PM")),
+)
+def _exact_energy(r):
+    """With the wide autoregressive model as the proposal of an independence Metropolis-Hastings chain, the
+    energy per site agrees with the exact finite-torus value within {threshold:g} standard errors at T = 2 and
+    T = 3."""
+    return _exact_holds(r, EXACT, ("FM", "PM")), _exact_evidence(r, EXACT, ("FM", "PM"))
+
+
+@CLAIMS.add(
+    "fig7.exact_energy_with_sweeps",
+    "this package (exact sampling with the model as proposal)",
+    "one_phase.*.autoregressive + exact + sweep",
+    EXACT_SIGMAS,
+    applies=lambda r: any(SWEEP in m for m in r["one_phase"].values()),
+)
+def _exact_energy_with_sweeps(r):
+    """With one Metropolis sweep between the model's proposals, the chain's energy per site agrees with the exact
+    finite-torus value within {threshold:g} standard errors at every temperature, T = 2.269 included."""
+    return _exact_holds(r, SWEEP), _exact_evidence(r, SWEEP)
+
+
+@CLAIMS.add(
+    "fig7.autoregressive_latent",
+    "this package (autoregressive head)",
+    "three_phase_autoregressive.rate / latent_transition.tc",
+    LATENT_RATE,
+    applies=lambda r: "three_phase_autoregressive" in r,
+)
+def _autoregressive_latent(r):
+    """On the three-phase data at beta = 100 the (nearest-neighbour) autoregressive head still uses its latent
+    (rate > {threshold:g} nat) and Tc from the latent (the steepest slope of the mean distance from the
+    disordered codes against T, as betavae-analyze) is within {LATENT_TC_PERCENT:g}% of Onsager's for J = +1
+    and for J = -1."""
+    latent = _latent(r)
+    evidence = (
+        f"rate {latent['rate']:.2f} nat, Tc {_latent_text(latent)}; |corr| with m {latent['best_abs_corr_m']:.3f}, "
+        f"m_s {latent['best_abs_corr_ms']:.3f}"
+    )
+    if "three_phase_autoregressive_wide" in r:
+        evidence += f"; the wide head: rate {r['three_phase_autoregressive_wide']['rate']:.2f}"
+    if "rate" in r.get("beta100_bernoulli", {}):
+        bernoulli = r["beta100_bernoulli"]
+        evidence += f"; the Bernoulli head: rate {bernoulli['rate']:.2f}, Tc {_latent_text(bernoulli)}"
+    return latent["rate"] > LATENT_RATE and _latent_tc(latent)[1] <= LATENT_TC_TOLERANCE, evidence
 
 
 def claims(result):

@@ -50,33 +50,37 @@ def fit(per_size):
     return fits
 
 
+CLAIMS = cl.Claims()
+
+
 def _axis_claim(key):
-    def fitted(result):
-        return result["fits"][key]
-
-    return cl.Claim(
-        id=f"finite_size.{key}",
-        source="(extension of Sec. III)",
-        reads=f"fits.{key}.tc_inf",
-        threshold=TOLERANCE,
-        applies=lambda result: key in result["fits"],
-        text=lambda result: (
-            f"Tc from the latent ({key.replace('_', ' ')}), extrapolated from L = "
-            f"{', '.join(str(int(L)) for L in fitted(result)['sizes'])} with Tc(L) = Tc + a/L, is "
+    def text(result):
+        sizes = ", ".join(str(int(L)) for L in result["fits"][key]["sizes"])
+        return (
+            f"Tc from the latent ({key.replace('_', ' ')}), extrapolated from L = {sizes} with Tc(L) = Tc + a/L, is "
             f"within {100 * TOLERANCE:.0f}% of Onsager's 2.269."
-        ),
-        holds=lambda result: fitted(result)["relative_deviation"] <= TOLERANCE,
-        evidence=lambda result: (
-            "Tc(L) "
-            + ", ".join(f"{t:.3f}" for t in fitted(result)["tc"])
-            + f"; Tc(inf) = {fitted(result)['tc_inf']:.3f} +- {fitted(result)['error']:.3f} "
-            f"({100 * fitted(result)['relative_deviation']:.1f}% off), "
-            f"a = {fitted(result)['slope']:.2f}"
-        ),
+        )
+
+    @CLAIMS.add(
+        f"finite_size.{key}",
+        "(extension of Sec. III)",
+        f"fits.{key}.tc_inf",
+        TOLERANCE,
+        text=text,
+        applies=lambda result: key in result["fits"],
     )
+    def decide(result):
+        fitted = result["fits"][key]
+        return fitted["relative_deviation"] <= TOLERANCE, (
+            "Tc(L) "
+            + ", ".join(f"{t:.3f}" for t in fitted["tc"])
+            + f"; Tc(inf) = {fitted['tc_inf']:.3f} +- {fitted['error']:.3f} "
+            f"({100 * fitted['relative_deviation']:.1f}% off), a = {fitted['slope']:.2f}"
+        )
 
 
-CLAIMS = tuple(_axis_claim(k) for k in AXES)
+for _key in AXES:
+    _axis_claim(_key)
 
 
 def claims(result):

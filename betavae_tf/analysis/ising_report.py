@@ -15,14 +15,12 @@ COLLAPSE_RATE = 1.0
 COLLAPSE_PM = 0.95
 SMALL_BETA_PM = 0.10
 MMD_SPREAD = 1.25
+MMD_SPREAD_PERCENT = 100 * (MMD_SPREAD - 1)
 TC_TOLERANCE = 0.03
 
 
-def _r(beta):
-    return lambda runs: runs.get(beta)
-
-
-_r100, _r2000 = _r(100.0), _r(2000.0)
+def _ran(*betas):
+    return lambda runs: all(b in runs for b in betas)
 
 
 def _axes_hold(r):
@@ -31,23 +29,6 @@ def _axes_hold(r):
 
 def _phases_hold(r):
     return all(r["generated_fractions"][p] >= EVERY_PHASE_SHARE for p in ("FM", "AFM", "PM"))
-
-
-def _small_beta_claim(beta):
-    return cl.Claim(
-        id=f"ising.beta{beta:g}.pm_ignored",
-        source="Fig. 2(a,b)",
-        reads="generated_fractions.PM",
-        threshold=SMALL_BETA_PM,
-        applies=lambda runs: beta in runs,
-        text=lambda runs: (
-            f"At beta = {beta:g} the PM phase is ignored by the generated samples (PM < "
-            f"{100 * SMALL_BETA_PM:.0f}%, the data: "
-            f"{100 * runs[beta]['data_fractions_labels']['PM']:.0f}%)."
-        ),
-        holds=lambda runs: runs[beta]["generated_fractions"]["PM"] < SMALL_BETA_PM,
-        evidence=lambda runs: fractions(runs[beta]["generated_fractions"]),
-    )
 
 
 def _good_beta100(runs):
@@ -59,135 +40,130 @@ def _mmd_spread(r):
 
 
 # Each claim reads the sweep's {beta: metrics}; a claim about a beta that was not run is left out.
-CLAIMS = (
-    cl.Claim(
-        id="ising.beta100.every_phase",
-        source="Fig. 2(c)",
-        reads="runs[100].generated_fractions",
-        threshold=EVERY_PHASE_SHARE,
-        applies=lambda runs: 100.0 in runs,
-        text=cl.fixed(
-            f"At beta = 100 the generated samples cover all three phases (each >= {100 * EVERY_PHASE_SHARE:.0f}%)."
-        ),
-        holds=lambda runs: _phases_hold(runs[100.0]),
-        evidence=lambda runs: fractions(runs[100.0]["generated_fractions"]),
-    ),
-    cl.Claim(
-        id="ising.beta100.axes",
-        source="Fig. 3(c), Fig. 4",
-        reads="runs[100].best_abs_corr_m / _ms",
-        threshold=AXIS_CORR,
-        applies=lambda runs: 100.0 in runs,
-        text=cl.fixed(f"At beta = 100 one latent axis tracks m and another tracks m_s (|corr| >= {AXIS_CORR} each)."),
-        holds=lambda runs: _axes_hold(runs[100.0]),
-        evidence=lambda runs: (
-            f"|corr(z{runs[100.0]['axis_m']}, m)| = {runs[100.0]['best_abs_corr_m']:.3f}, "
-            f"|corr(z{runs[100.0]['axis_ms']}, m_s)| = {runs[100.0]['best_abs_corr_ms']:.3f}"
-        ),
-    ),
-    cl.Claim(
-        id="ising.beta100.perpendicular",
-        source="Sec. III, |z_FM . z_AFM| ~ 0",
-        reads="runs[100].fm_afm_cos",
-        threshold=PERPENDICULAR_COS,
-        applies=lambda runs: 100.0 in runs,
-        text=cl.fixed(
-            f"At beta = 100 the FM and AFM clusters lie on perpendicular axes (|cos| <= {PERPENDICULAR_COS})."
-        ),
-        holds=lambda runs: bool(
-            np.isfinite(runs[100.0]["fm_afm_cos"]) and runs[100.0]["fm_afm_cos"] <= PERPENDICULAR_COS
-        ),
-        evidence=lambda runs: f"|cos| = {runs[100.0]['fm_afm_cos']:.3f}",
-    ),
-    cl.Claim(
-        id="ising.beta100.mmd_isometry",
-        source="Sec. III, Eq. 9",
-        reads="runs[100].mmd.ratio_spread",
-        threshold=MMD_SPREAD,
-        applies=lambda runs: 100.0 in runs,
-        text=cl.fixed(
-            "MMD distances between P+, P- and P_PM are kept up to one scale factor "
-            f"(latent/input ratios within {100 * (MMD_SPREAD - 1):.0f}% of each other)."
-        ),
-        holds=lambda runs: bool(np.isfinite(_mmd_spread(runs[100.0])) and _mmd_spread(runs[100.0]) <= MMD_SPREAD),
-        evidence=lambda runs: (
-            "latent/input ratios "
-            + ", ".join(f"({k}) {v['ratio']:.4f}" for k, v in runs[100.0]["mmd"].items() if isinstance(v, dict))
-            + f"; max/min {_mmd_spread(runs[100.0]):.3f}"
-        ),
-    ),
-    cl.Claim(
-        id="ising.beta100.tc",
-        source="(extension of Sec. III)",
-        reads="runs[100].tc.combined",
-        threshold=TC_TOLERANCE,
-        applies=lambda runs: 100.0 in runs and "combined" in runs[100.0]["tc"],
-        text=cl.fixed(f"The latent order parameter locates Tc = 2.269 within {100 * TC_TOLERANCE:.0f}%."),
-        holds=lambda runs: runs[100.0]["tc"]["combined_relative_deviation"] <= TC_TOLERANCE,
-        evidence=lambda runs: (
-            f"Tc = {runs[100.0]['tc']['combined']:.3f} "
-            f"({100 * runs[100.0]['tc']['combined_relative_deviation']:.1f}% from "
-            f"{ISING_CRITICAL_TEMPERATURE:.3f})"
-        ),
-    ),
-    cl.Claim(
-        id="ising.beta100.local_fields",
-        source="Sec. IV-A, Eq. 10-11",
-        reads="runs[100].local_fields",
-        threshold=2.0,
-        applies=lambda runs: 100.0 in runs and {"FM", "PM"} <= set(runs[100.0]["local_fields"]),
-        text=cl.fixed("The decoder's local fields h_k are large and uniform in FM maps and near zero in PM maps."),
-        holds=lambda runs: (
-            runs[100.0]["local_fields"]["FM"]["mean_abs_h"] > 2 * runs[100.0]["local_fields"]["PM"]["mean_abs_h"]
-        ),
-        evidence=lambda runs: (
-            f"mean |h|: FM {runs[100.0]['local_fields']['FM']['mean_abs_h']:.2f}, "
-            f"PM {runs[100.0]['local_fields']['PM']['mean_abs_h']:.2f}"
-        ),
-    ),
-    cl.Claim(
-        id="ising.beta2000.collapse",
-        source="Fig. 2(d), Fig. 3(d)",
-        reads="runs[2000].rate, generated PM",
-        threshold=COLLAPSE_PM,
-        applies=lambda runs: 2000.0 in runs,
-        text=cl.fixed(
-            f"At beta = 2000 the representation collapses (rate < {COLLAPSE_RATE:g} nat) and only "
-            f"PM is generated (>= {100 * COLLAPSE_PM:.0f}%)."
-        ),
-        holds=lambda runs: (
-            runs[2000.0]["rate"] < COLLAPSE_RATE and runs[2000.0]["generated_fractions"]["PM"] >= COLLAPSE_PM
-        ),
-        evidence=lambda runs: (
-            f"rate {runs[2000.0]['rate']:.3f} nat, PM {100 * runs[2000.0]['generated_fractions']['PM']:.1f}%"
-        ),
-    ),
-    _small_beta_claim(1.0),
-    _small_beta_claim(10.0),
-    cl.Claim(
-        id="ising.good_beta",
-        source="Sec. IV-B",
-        reads="runs[100], runs[2000]",
-        threshold=None,
-        applies=lambda runs: 100.0 in runs and 2000.0 in runs,
-        text=cl.fixed(
-            "A good beta is a fraction of |J| L^2 / 2 = 512: beta = 100 separates the phases, "
-            "beta = 2000 > 512 does not."
-        ),
-        holds=lambda runs: _good_beta100(runs) and runs[2000.0]["generated_fractions"]["PM"] >= COLLAPSE_PM,
-        evidence=lambda runs: (
-            f"beta 100: phases and axes "
-            f"{'hold' if _good_beta100(runs) else 'do not both hold'}; "
-            f"beta 2000: PM {100 * runs[2000.0]['generated_fractions']['PM']:.0f}%"
-        ),
-    ),
+CLAIMS = cl.Claims()
+_AT_100 = _ran(100.0)
+
+
+@CLAIMS.add(
+    "ising.beta100.every_phase", "Fig. 2(c)", "runs[100].generated_fractions", EVERY_PHASE_SHARE, applies=_AT_100
 )
+def _every_phase(runs):
+    """At beta = 100 the generated samples cover all three phases (each >= {threshold:.0%})."""
+    return _phases_hold(runs[100.0]), fractions(runs[100.0]["generated_fractions"])
+
+
+@CLAIMS.add("ising.beta100.axes", "Fig. 3(c), Fig. 4", "runs[100].best_abs_corr_m / _ms", AXIS_CORR, applies=_AT_100)
+def _axes(runs):
+    """At beta = 100 one latent axis tracks m and another tracks m_s (|corr| >= {threshold} each)."""
+    r = runs[100.0]
+    evidence = f"|corr(z{r['axis_m']}, m)| = {r['best_abs_corr_m']:.3f}, |corr(z{r['axis_ms']}, m_s)| = "
+    return _axes_hold(r), evidence + f"{r['best_abs_corr_ms']:.3f}"
+
+
+@CLAIMS.add(
+    "ising.beta100.perpendicular",
+    "Sec. III, |z_FM . z_AFM| ~ 0",
+    "runs[100].fm_afm_cos",
+    PERPENDICULAR_COS,
+    applies=_AT_100,
+)
+def _perpendicular(runs):
+    """At beta = 100 the FM and AFM clusters lie on perpendicular axes (|cos| <= {threshold})."""
+    cos = runs[100.0]["fm_afm_cos"]
+    return bool(np.isfinite(cos) and cos <= PERPENDICULAR_COS), f"|cos| = {cos:.3f}"
+
+
+@CLAIMS.add("ising.beta100.mmd_isometry", "Sec. III, Eq. 9", "runs[100].mmd.ratio_spread", MMD_SPREAD, applies=_AT_100)
+def _mmd_isometry(runs):
+    """MMD distances between P+, P- and P_PM are kept up to one scale factor (latent/input ratios within
+    {MMD_SPREAD_PERCENT:.0f}% of each other)."""
+    mmd, spread = runs[100.0]["mmd"], _mmd_spread(runs[100.0])
+    ratios = ", ".join(f"({k}) {v['ratio']:.4f}" for k, v in mmd.items() if isinstance(v, dict))
+    return bool(np.isfinite(spread) and spread <= MMD_SPREAD), f"latent/input ratios {ratios}; max/min {spread:.3f}"
+
+
+@CLAIMS.add(
+    "ising.beta100.tc",
+    "(extension of Sec. III)",
+    "runs[100].tc.combined",
+    TC_TOLERANCE,
+    applies=lambda runs: 100.0 in runs and "combined" in runs[100.0]["tc"],
+)
+def _tc(runs):
+    """The latent order parameter locates Tc = 2.269 within {threshold:.0%}."""
+    tc = runs[100.0]["tc"]
+    deviation = tc["combined_relative_deviation"]
+    evidence = f"Tc = {tc['combined']:.3f} ({100 * deviation:.1f}% from {ISING_CRITICAL_TEMPERATURE:.3f})"
+    return deviation <= TC_TOLERANCE, evidence
+
+
+@CLAIMS.add(
+    "ising.beta100.local_fields",
+    "Sec. IV-A, Eq. 10-11",
+    "runs[100].local_fields",
+    2.0,
+    applies=lambda runs: 100.0 in runs and {"FM", "PM"} <= set(runs[100.0]["local_fields"]),
+)
+def _local_fields(runs):
+    """The decoder's local fields h_k are large and uniform in FM maps and near zero in PM maps."""
+    fm, pm = (runs[100.0]["local_fields"][p]["mean_abs_h"] for p in ("FM", "PM"))
+    return fm > 2 * pm, f"mean |h|: FM {fm:.2f}, PM {pm:.2f}"
+
+
+@CLAIMS.add(
+    "ising.beta2000.collapse",
+    "Fig. 2(d), Fig. 3(d)",
+    "runs[2000].rate, generated PM",
+    COLLAPSE_PM,
+    applies=_ran(2000.0),
+)
+def _collapse(runs):
+    """At beta = 2000 the representation collapses (rate < {COLLAPSE_RATE:g} nat) and only PM is generated
+    (>= {threshold:.0%})."""
+    rate, pm = runs[2000.0]["rate"], runs[2000.0]["generated_fractions"]["PM"]
+    return rate < COLLAPSE_RATE and pm >= COLLAPSE_PM, f"rate {rate:.3f} nat, PM {100 * pm:.1f}%"
+
+
+def _small_beta_claim(beta):
+    def text(runs):
+        data_pm = runs[beta]["data_fractions_labels"]["PM"]
+        return (
+            f"At beta = {beta:g} the PM phase is ignored by the generated samples (PM < "
+            f"{100 * SMALL_BETA_PM:.0f}%, the data: {100 * data_pm:.0f}%)."
+        )
+
+    @CLAIMS.add(
+        f"ising.beta{beta:g}.pm_ignored",
+        "Fig. 2(a,b)",
+        "generated_fractions.PM",
+        SMALL_BETA_PM,
+        text=text,
+        applies=_ran(beta),
+    )
+    def decide(runs):
+        generated = runs[beta]["generated_fractions"]
+        return generated["PM"] < SMALL_BETA_PM, fractions(generated)
+
+
+_small_beta_claim(1.0)
+_small_beta_claim(10.0)
+
+
+@CLAIMS.add("ising.good_beta", "Sec. IV-B", "runs[100], runs[2000]", applies=_ran(100.0, 2000.0))
+def _good_beta(runs):
+    """A good beta is a fraction of |J| L^2 / 2 = 512: beta = 100 separates the phases,
+    beta = 2000 > 512 does not."""
+    good, pm = _good_beta100(runs), runs[2000.0]["generated_fractions"]["PM"]
+    evidence = f"beta 100: phases and axes {'hold' if good else 'do not both hold'}; beta 2000: PM {100 * pm:.0f}%"
+    return good and pm >= COLLAPSE_PM, evidence
+
+
 BETA100_CLAIMS = tuple(c for c in CLAIMS if c.id.startswith("ising.beta100."))
 
 
 def claims(runs):
-    """Verdicts of the sweep's claims on {beta: metrics}."""
-    return cl.judge(CLAIMS, runs)
+    """Verdicts of the sweep's claims on {beta: metrics} (beta a number or its string)."""
+    return cl.judge(CLAIMS, {float(b): r for b, r in runs.items()})
 
 
 # -- report blocks ----------------------------------------------------------------------

@@ -21,95 +21,72 @@ def _fig5(name):
     return lambda r: r.get("fig5", {}).get(name) or {}
 
 
+def _fig6(name):
+    return lambda r: r.get("fig6", {}).get(name)
+
+
+CLAIMS = cl.Claims()
+
+
 def _fig5_claims(name, label):
     runs = _fig5(name)
 
-    def purities(r):
-        return {p: x["kmeans_purity"] for p, x in runs(r).items()}
+    def has(panel, key):
+        return lambda r: key in runs(r).get(panel, {})
 
-    def polarized_shares(r):
+    def add(claim, source, reads, threshold, applies):
+        return CLAIMS.add(f"sec5.{name}.{claim}", source, reads, threshold, applies=applies, label=label)
+
+    @add("separate", "Fig. 5(b-d), Sec. V-A", "kmeans_purity", SEPARATE_PURITY, lambda r: bool(runs(r)))
+    def separate(r):
+        """The multinomial decoder separates the four phases in the latent space for d_z = 2, 3 and 4 (k-means
+        purity >= {threshold}), {label}."""
+        purities = {p: x["kmeans_purity"] for p, x in runs(r).items()}
+        evidence = ", ".join(f"({p}) {v:.3f}" for p, v in purities.items())
+        return all(v >= SEPARATE_PURITY for v in purities.values()), evidence
+
+    @add("generated", "Fig. 5(b)", "b.generated_fractions", GENERATED_SHARE, has("b", "generated_fractions"))
+    def generated(r):
+        """d_z = 2: the decoder generates every phase (PM and each polarized phase >= {threshold:.0%} of samples
+        decoded from the prior), {label}."""
         g = runs(r)["b"]["generated_fractions"]
-        return list({k: v for k, v in g.items() if k.startswith("FM_")}.values()) + [g.get("PM", 0)]
+        polarized = [v for k, v in g.items() if k.startswith("FM_")] + [g.get("PM", 0)]
+        return min(polarized) >= GENERATED_SHARE, ", ".join(f"{k} {100 * v:.0f}%" for k, v in g.items())
 
-    out = [
-        cl.Claim(
-            id=f"sec5.{name}.separate",
-            source="Fig. 5(b-d), Sec. V-A",
-            reads="kmeans_purity",
-            threshold=SEPARATE_PURITY,
-            applies=lambda r: bool(runs(r)),
-            text=cl.fixed(
-                f"The multinomial decoder separates the four phases in the latent space for d_z = 2, "
-                f"3 and 4 (k-means purity >= {SEPARATE_PURITY}), {label}."
-            ),
-            holds=lambda r: all(v >= SEPARATE_PURITY for v in purities(r).values()),
-            evidence=lambda r: ", ".join(f"({p}) {v:.3f}" for p, v in purities(r).items()),
-        ),
-        cl.Claim(
-            id=f"sec5.{name}.generated",
-            source="Fig. 5(b)",
-            reads="b.generated_fractions",
-            threshold=GENERATED_SHARE,
-            applies=lambda r: "generated_fractions" in runs(r).get("b", {}),
-            text=cl.fixed(
-                f"d_z = 2: the decoder generates every phase (PM and each polarized phase >= "
-                f"{GENERATED_SHARE:.0%} of samples decoded from the prior), {label}."
-            ),
-            holds=lambda r: min(polarized_shares(r)) >= GENERATED_SHARE,
-            evidence=lambda r: ", ".join(f"{k} {100 * v:.0f}%" for k, v in runs(r)["b"]["generated_fractions"].items()),
-        ),
-        cl.Claim(
-            id=f"sec5.{name}.equal_distances",
-            source="Fig. 5(c)",
-            reads="c.polarized_distance_spread",
-            threshold=EQUAL_SPREAD,
-            applies=lambda r: "polarized_distance_spread" in runs(r).get("c", {}),
-            text=cl.fixed(
-                f"d_z = 3: the three polarized clusters are equally far from the disordered one "
-                f"(spread <= {EQUAL_SPREAD:.0%}), {label}."
-            ),
-            holds=lambda r: runs(r)["c"]["polarized_distance_spread"] <= EQUAL_SPREAD,
-            evidence=lambda r: (
-                "distances "
-                + ", ".join(f"{d:.2f}" for d in runs(r)["c"]["polarized_to_pm_distances"])
-                + f"; spread {runs(r)['c']['polarized_distance_spread']:.3f}"
-            ),
-        ),
-        cl.Claim(
-            id=f"sec5.{name}.tetrahedron",
-            source="Fig. 5(c)",
-            reads="c.tetrahedron_ratio",
-            threshold=TETRA_RATIO,
-            applies=lambda r: "tetrahedron_ratio" in runs(r).get("c", {}),
-            text=cl.fixed(
-                f"d_z = 3: the four cluster centres sit on a tetrahedron (longest/shortest edge "
-                f"<= {TETRA_RATIO}), {label}."
-            ),
-            holds=lambda r: runs(r)["c"]["tetrahedron_ratio"] <= TETRA_RATIO,
-            evidence=lambda r: (
-                f"edge ratio {runs(r)['c']['tetrahedron_ratio']:.3f}, volume / regular "
-                f"{runs(r)['c']['tetrahedron_volume']:.3f}"
-            ),
-        ),
-        cl.Claim(
-            id=f"sec5.{name}.block_diagonal",
-            source="Fig. 5(d)",
-            reads="d.block_contrast",
-            threshold=BLOCK_CONTRAST,
-            applies=lambda r: "d" in runs(r),
-            text=cl.fixed(
-                f"d_z = 4: the cosine-similarity matrix is approximately block diagonal "
-                f"(within - across >= {BLOCK_CONTRAST}), {label}."
-            ),
-            holds=lambda r: runs(r)["d"]["block_contrast"] >= BLOCK_CONTRAST,
-            evidence=lambda r: (
-                f"within {runs(r)['d']['cosine_within']:.3f}, across "
-                f"{runs(r)['d']['cosine_across']:.3f}, "
-                f"contrast {runs(r)['d']['block_contrast']:.3f}"
-            ),
-        ),
-    ]
-    return out
+    @add(
+        "equal_distances",
+        "Fig. 5(c)",
+        "c.polarized_distance_spread",
+        EQUAL_SPREAD,
+        has("c", "polarized_distance_spread"),
+    )
+    def equal_distances(r):
+        """d_z = 3: the three polarized clusters are equally far from the disordered one (spread <=
+        {threshold:.0%}), {label}."""
+        c = runs(r)["c"]
+        distances = ", ".join(f"{d:.2f}" for d in c["polarized_to_pm_distances"])
+        spread = c["polarized_distance_spread"]
+        return spread <= EQUAL_SPREAD, f"distances {distances}; spread {spread:.3f}"
+
+    @add("tetrahedron", "Fig. 5(c)", "c.tetrahedron_ratio", TETRA_RATIO, has("c", "tetrahedron_ratio"))
+    def tetrahedron(r):
+        """d_z = 3: the four cluster centres sit on a tetrahedron (longest/shortest edge <= {threshold}), {label}."""
+        ratio, volume = runs(r)["c"]["tetrahedron_ratio"], runs(r)["c"]["tetrahedron_volume"]
+        return ratio <= TETRA_RATIO, f"edge ratio {ratio:.3f}, volume / regular {volume:.3f}"
+
+    @add("block_diagonal", "Fig. 5(d)", "d.block_contrast", BLOCK_CONTRAST, lambda r: "d" in runs(r))
+    def block_diagonal(r):
+        """d_z = 4: the cosine-similarity matrix is approximately block diagonal (within - across >= {threshold}),
+        {label}."""
+        return _blocks(runs(r)["d"], contrast=True)
+
+
+def _blocks(run, contrast=False):
+    """(within - across >= BLOCK_CONTRAST, the cosine similarities within and across the class blocks)."""
+    evidence = f"within {run['cosine_within']:.3f}, across {run['cosine_across']:.3f}"
+    return run["block_contrast"] >= BLOCK_CONTRAST, evidence + (
+        f", contrast {run['block_contrast']:.3f}" if contrast else ""
+    )
 
 
 def _best_tracking(r):
@@ -126,25 +103,69 @@ def _tracks(run):
     )
 
 
-def _tracking_evidence(r):
+_fig5_claims("z3", "synthetic Z3 data")
+_fig5_claims("potts", "q = 3 Potts data (our extension)")
+
+
+@CLAIMS.add(
+    "sec5.potts.tracks_order",
+    "our extension of Sec. V-A",
+    "corr_radius_order_parameter, transition_from_latent",
+    TRACK_CORR,
+    applies=lambda r: bool(_fig5("potts")(r)),
+)
+def _tracks_order(r):
+    """Potts: the latent distance from the disordered cluster tracks the Potts order parameter |M|
+    (|corr| >= {TRACK_CORR}) and locates Tc within {TC_TOLERANCE:.0%}."""
     key, run = _best_tracking(r)
     t = run["transition_from_latent"]
-    return (
+    return _tracks(run), (
         f"best ({key}): corr {run['corr_radius_order_parameter']:.3f}; transition at T = {t['tc']:.3f} +- "
         f"{t['error']:.3f} from the latent radius (exact Tc = {t['reference']:.4f}, "
         f"{100 * abs(t['tc'] - t['reference']) / t['reference']:.1f}% off)"
     )
 
 
-def _fig6(name):
-    return lambda r: r.get("fig6", {}).get(name)
+@CLAIMS.add("sec5.mnist.clusters", "Fig. 6(a,c)", "kmeans_purity", applies=lambda r: bool(_fig6("mnist")(r)))
+def _mnist_clusters(r):
+    """MNIST: images of the same digit cluster together in the latent space, better at d_z = 16 than at
+    d_z = 2 (k-means purity)."""
+    low, high = (_fig6("mnist")(r)[k]["kmeans_purity"] for k in ("dz2", "dz16"))
+    return high > low, f"purity d_z = 2 {low:.3f}, d_z = 16 {high:.3f}"
 
 
-def _xy_alignment_evidence(r):
+@CLAIMS.add(
+    "sec5.mnist.blocks", "Fig. 6(c)", "dz16.block_contrast", BLOCK_CONTRAST, applies=lambda r: bool(_fig6("mnist")(r))
+)
+def _mnist_blocks(r):
+    """MNIST d_z = 16: the cosine-similarity matrix is divided into blocks by digit (within - across >=
+    {threshold})."""
+    return _blocks(_fig6("mnist")(r)["dz16"])
+
+
+@CLAIMS.add(
+    "sec5.mnist.not_tested", "Fig. 6", "fig6.mnist_skipped", applies=lambda r: "mnist_skipped" in r.get("fig6", {})
+)
+def _mnist_skipped(r):
+    """MNIST (Fig. 6)"""
+    return None, r["fig6"]["mnist_skipped"]
+
+
+@CLAIMS.add(
+    "sec5.xy.angle",
+    "our extension of Sec. V-B",
+    "dz2.angle_alignment.resultant_length",
+    TRACK_CORR,
+    applies=lambda r: bool(_fig6("xy")(r)) and "angle_alignment" in _fig6("xy")(r)["dz2"],
+)
+def _xy_angle(r):
+    """XY, Gaussian decoder, d_z = 2: in the ordered (QLRO) samples the latent angle about the PM centre follows
+    the direction of the magnetization, up to one global rotation or reflection (mean resultant length >=
+    {threshold})."""
     run = _fig6("xy")(r)["dz2"]
     a = run["angle_alignment"]
     mx, my = np.abs(run["corr_mx"]), np.abs(run["corr_my"])
-    return (
+    return a["resultant_length"] >= TRACK_CORR, (
         f"R = {a['resultant_length']:.3f} over {a['n_samples']} samples "
         f"({'reflection' if a['reflection'] else 'rotation'} by {np.degrees(a['offset']):.0f} deg); per-axis "
         f"|corr| with m_x {', '.join(f'{v:.2f}' for v in mx)}, with m_y {', '.join(f'{v:.2f}' for v in my)} "
@@ -152,97 +173,20 @@ def _xy_alignment_evidence(r):
     )
 
 
-CLAIMS = (
-    *_fig5_claims("z3", "synthetic Z3 data"),
-    *_fig5_claims("potts", "q = 3 Potts data (our extension)"),
-    cl.Claim(
-        id="sec5.potts.tracks_order",
-        source="our extension of Sec. V-A",
-        reads="corr_radius_order_parameter, transition_from_latent",
-        threshold=TRACK_CORR,
-        applies=lambda r: bool(_fig5("potts")(r)),
-        text=cl.fixed(
-            f"Potts: the latent distance from the disordered cluster tracks the Potts order "
-            f"parameter |M| (|corr| >= {TRACK_CORR}) and locates Tc within {TC_TOLERANCE:.0%}."
-        ),
-        holds=lambda r: _tracks(_best_tracking(r)[1]),
-        evidence=_tracking_evidence,
-    ),
-    cl.Claim(
-        id="sec5.mnist.clusters",
-        source="Fig. 6(a,c)",
-        reads="kmeans_purity",
-        threshold=None,
-        applies=lambda r: bool(_fig6("mnist")(r)),
-        text=cl.fixed(
-            "MNIST: images of the same digit cluster together in the latent space, better at "
-            "d_z = 16 than at d_z = 2 (k-means purity)."
-        ),
-        holds=lambda r: _fig6("mnist")(r)["dz16"]["kmeans_purity"] > _fig6("mnist")(r)["dz2"]["kmeans_purity"],
-        evidence=lambda r: (
-            f"purity d_z = 2 {_fig6('mnist')(r)['dz2']['kmeans_purity']:.3f}, d_z = 16 "
-            f"{_fig6('mnist')(r)['dz16']['kmeans_purity']:.3f}"
-        ),
-    ),
-    cl.Claim(
-        id="sec5.mnist.blocks",
-        source="Fig. 6(c)",
-        reads="dz16.block_contrast",
-        threshold=BLOCK_CONTRAST,
-        applies=lambda r: bool(_fig6("mnist")(r)),
-        text=cl.fixed(
-            f"MNIST d_z = 16: the cosine-similarity matrix is divided into blocks by digit "
-            f"(within - across >= {BLOCK_CONTRAST})."
-        ),
-        holds=lambda r: _fig6("mnist")(r)["dz16"]["block_contrast"] >= BLOCK_CONTRAST,
-        evidence=lambda r: (
-            f"within {_fig6('mnist')(r)['dz16']['cosine_within']:.3f}, across "
-            f"{_fig6('mnist')(r)['dz16']['cosine_across']:.3f}"
-        ),
-    ),
-    cl.Claim(
-        id="sec5.mnist.not_tested",
-        source="Fig. 6",
-        reads="fig6.mnist_skipped",
-        threshold=None,
-        applies=lambda r: "mnist_skipped" in r.get("fig6", {}),
-        text=cl.fixed("MNIST (Fig. 6)"),
-        holds=lambda r: None,
-        evidence=lambda r: r["fig6"]["mnist_skipped"],
-    ),
-    cl.Claim(
-        id="sec5.xy.angle",
-        source="our extension of Sec. V-B",
-        reads="dz2.angle_alignment.resultant_length",
-        threshold=TRACK_CORR,
-        applies=lambda r: bool(_fig6("xy")(r)) and "angle_alignment" in _fig6("xy")(r)["dz2"],
-        text=cl.fixed(
-            f"XY, Gaussian decoder, d_z = 2: in the ordered (QLRO) samples the latent angle about the "
-            f"PM centre follows the direction of the magnetization, up to one global rotation or "
-            f"reflection (mean resultant length >= {TRACK_CORR})."
-        ),
-        holds=lambda r: _fig6("xy")(r)["dz2"]["angle_alignment"]["resultant_length"] >= TRACK_CORR,
-        evidence=_xy_alignment_evidence,
-    ),
-    cl.Claim(
-        id="sec5.xy.crossover",
-        source="our extension of Sec. V-B",
-        reads="dz2.transition_from_latent",
-        threshold=None,
-        reported=True,
-        applies=lambda r: bool(_fig6("xy")(r)) and "transition_from_latent" in _fig6("xy")(r)["dz2"],
-        text=cl.fixed(
-            "XY d_z = 2: the latent distance from the disordered cluster tracks |m| and puts the "
-            "crossover near T_BKT = 0.893 (a finite-size crossover, reported, not judged)."
-        ),
-        holds=lambda r: None,
-        evidence=lambda r: (
-            f"corr(radius, |m|) {_fig6('xy')(r)['dz2']['corr_radius_order_parameter']:.3f}; "
-            f"crossover at T = {_fig6('xy')(r)['dz2']['transition_from_latent']['tc']:.3f} +- "
-            f"{_fig6('xy')(r)['dz2']['transition_from_latent']['error']:.3f}"
-        ),
-    ),
+@CLAIMS.add(
+    "sec5.xy.crossover",
+    "our extension of Sec. V-B",
+    "dz2.transition_from_latent",
+    reported=True,
+    applies=lambda r: bool(_fig6("xy")(r)) and "transition_from_latent" in _fig6("xy")(r)["dz2"],
 )
+def _xy_crossover(r):
+    """XY d_z = 2: the latent distance from the disordered cluster tracks |m| and puts the crossover near
+    T_BKT = 0.893 (a finite-size crossover, reported, not judged)."""
+    run = _fig6("xy")(r)["dz2"]
+    t = run["transition_from_latent"]
+    evidence = f"corr(radius, |m|) {run['corr_radius_order_parameter']:.3f}; crossover at T = {t['tc']:.3f} +- "
+    return None, evidence + f"{t['error']:.3f}"
 
 
 def claims(sec5):
