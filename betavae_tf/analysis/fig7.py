@@ -113,7 +113,25 @@ def compiled_reference(L, temperature, coupling, n, seed=0):
     }
 
 
-def run(ctx, three_phase_dir, three_phase, beta100_bernoulli=None):
+NEEDS_THREE_PHASE = True
+
+
+def applies(config):
+    return 7 in config.figures
+
+
+def flagfiles(config):
+    data, train = SCALES[config.scale]
+    return list(data.values()) + [train, AR_TRAIN[config.scale]]
+
+
+def run(ctx, shared):
+    """Fig. 7 on the three-phase data, compared with the sweep's beta = 100 run when there is one."""
+    data_dir, data = shared["three_phase"]
+    return evaluate_all(ctx, data_dir, data, shared.get("runs", {}).get(100.0))
+
+
+def evaluate_all(ctx, three_phase_dir, three_phase, beta100_bernoulli=None):
     """One-phase beta-VAE, beta^2-VAE and autoregressive head (Fig. 7) with the exact correction, and the
     beta^2 and autoregressive heads on the three-phase data."""
     from betavae_tf.data import read_manifest

@@ -116,7 +116,18 @@ def blocks(result):
     ]
 
 
-def run(ctx):
+NEEDS_THREE_PHASE = False
+
+
+def applies(config):
+    return bool(config.finite_size)
+
+
+def flagfiles(config):
+    return []
+
+
+def run(ctx, shared=None):
     """Train and evaluate one run per lattice size (L = 32 is the sweep's own); fit and draw Tc(L)."""
     from betavae_tf.data.pipeline import load_numpy
 

@@ -3,7 +3,7 @@
 evaluate() measures one trained model on the whole three-phase dataset:
 generated phase fractions, correlations of each latent with m and m_s,
 axis alignment, the FM-AFM angle, MMD isometry, MIG, local fields and Tc
-from the latent. run() trains the sweep's betas and draws the figures.
+from the latent. sweep() trains the sweep's betas and draws the figures.
 """
 
 import os
@@ -130,7 +130,30 @@ def three_phase_data(ctx):
     return data_dir, load_numpy(data_dir)
 
 
-def run(ctx, data_dir, data):
+NEEDS_THREE_PHASE = True
+
+
+def applies(config):
+    return bool(sweep_betas(config))
+
+
+def flagfiles(config):
+    return list(SCALES[config.scale])
+
+
+def planned_runs(config):
+    return [beta_name(b) for b in sweep_betas(config)]
+
+
+def run(ctx, shared):
+    """The sweep on the three-phase data; leaves its {beta: metrics} in shared["runs"] for the later experiments."""
+    data_dir, data = shared["three_phase"]
+    runs = sweep(ctx, data_dir, data)["runs"]
+    shared["runs"] = runs
+    return {f"{b:g}": r for b, r in runs.items()}
+
+
+def sweep(ctx, data_dir, data):
     """Train and evaluate the sweep; draw Figs. 2-4, the MMD chart and the order parameter vs T.
 
     Returns {"runs": {beta: metrics}, "models": {beta: model}} (arrays stay here).

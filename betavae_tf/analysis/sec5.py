@@ -153,7 +153,25 @@ def evaluate_run(model, data, manifest, *, n_generated=1000, seed=0):
 
 
 # -- claims -----------------------------------------------------------------------------
-def run(ctx):
+NEEDS_THREE_PHASE = False
+
+
+def applies(config):
+    return 5 in config.figures or 6 in config.figures
+
+
+def flagfiles(config):
+    names = [EPOCH_FLAGS[config.scale]]
+    if 5 in config.figures:
+        names += [DATA_FLAGS[config.scale][d] for d in ("z3", "potts")]
+        names += [f for _, _, _, f in FIG5_RUNS]
+    if 6 in config.figures:
+        names.append(DATA_FLAGS[config.scale]["xy"])
+        names += [f for runs in FIG6_RUNS.values() for _, _, f in runs]
+    return names
+
+
+def run(ctx, shared=None):
     """Figs. 5 (multinomial: Z3 and Potts) and 6 (Gaussian: MNIST when given, and XY)."""
     from betavae_tf.data import read_manifest
     from betavae_tf.data.mnist import import_mnist

@@ -12,8 +12,27 @@ from betavae_tf.analysis import claims as cl
 from betavae_tf.analysis import ising
 from betavae_tf.analysis.text import fmt_number as f
 
+NEEDS_THREE_PHASE = True
 
-def run(ctx, data_dir, data, sweep_runs):
+
+def applies(config):
+    return bool(config.seeds)
+
+
+def flagfiles(config):
+    return []
+
+
+def claims(study):
+    """None of its own: the study counts the sweep's beta = 100 verdicts per seed (blocks shows them)."""
+    return []
+
+
+def run(ctx, shared):
+    return study(ctx, *shared["three_phase"], shared.get("runs", {}))
+
+
+def study(ctx, data_dir, data, sweep_runs):
     config = ctx.config
     per_seed = {}
     for s in sorted(config.seeds):
