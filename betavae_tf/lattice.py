@@ -1,6 +1,6 @@
 """Lattice models: one record per model, read by data generation, imports and the analysis.
 
-A record says how the model is sampled (its mc_ext sampler and algorithms),
+A record says how the model is sampled (a Sampler: its mc_ext sampler and algorithms),
 how a sample is stored (encoding and channels), what its phases are and how
 a sample at (T, J) is labelled, its transition temperature where one is
 known, and what one Monte Carlo step of each algorithm is. Code elsewhere
@@ -25,26 +25,42 @@ from betavae_tf.physics import xy as xy_physics
 
 
 @dataclasses.dataclass(frozen=True)
+class Sampler:
+    """How a lattice model is sampled: its mc_ext sampler, algorithms and what one step of each is."""
+
+    # (L, T, n, coupling, seed, config, common kwargs) -> (raw samples, info)
+    sample: Callable
+    algorithms: tuple[str, ...]  # the sampler's algorithm names, "auto" first
+    resolve_algorithm: Callable  # (algorithm, T, coupling, field) -> concrete algorithm
+    step_definitions: dict[str, str]  # what one step of each algorithm is
+    cluster_needs_ferromagnet: bool = True  # Wolff / hybrid only for J > 0
+    has_field: bool = False  # the sampler takes a field h
+    even_size_algorithms: tuple[str, ...] = ()  # algorithms that need an even L (a checkerboard)
+
+
+def steps(local, sweep, sweep_name=None, clusters="Wolff clusters"):
+    """step_definitions of a sampler with a local algorithm, Wolff clusters and their hybrid."""
+    return {
+        local: sweep,
+        "wolff": f"clusters_per_step {clusters} (about N spins)",
+        "hybrid": f"one wolff step then one {sweep_name or local} sweep",
+    }
+
+
+@dataclasses.dataclass(frozen=True)
 class LatticeModel:
     """What the rest of the package needs to know about one lattice model."""
 
     name: str
     description: str
+    sampler: Sampler
     encoding: str  # the dataset encoding (data.format.ENCODINGS)
-    algorithms: tuple[str, ...]  # the sampler's algorithm names, "auto" first
-    local_algorithm: str  # the one without clusters
-    cluster_needs_ferromagnet: bool  # Wolff / hybrid only for J > 0
-    has_field: bool  # the sampler takes a field h
-    step_definitions: dict[str, str]  # what one step of each algorithm is
     # (config) -> channels, phases map; (coupling, config) -> Tc or None
     channels: Callable
     phase_map: Callable
     critical_temperature: Callable
-    # (L, T, n, coupling, seed, config, common kwargs) -> (raw samples, info)
-    sample: Callable
     # (raw samples, T, coupling, config) -> (stored samples, {energy, magnetization, staggered_magnetization, phase})
     label: Callable
-    resolve_algorithm: Callable  # (algorithm, T, coupling, field) -> concrete algorithm
     order_parameter: str = "magnetization"  # what the "magnetization" label holds
     transition_is_exact: bool = True
     # For discrete models, on integer states [n, L, L] (0/1 for Ising, 0..q-1 for Potts) and (coupling, field):
@@ -54,7 +70,6 @@ class LatticeModel:
     local_energy: Callable | None = None
     # (config) -> None, raising ValueError for a setting this model refuses (e.g. Potts q out of range)
     check: Callable | None = None
-    even_size_algorithms: tuple[str, ...] = ()  # algorithms that need an even L (a checkerboard)
     manifest: Callable = lambda config: {}  # (config) -> the model's own entries of a dataset manifest
 
 
@@ -97,29 +112,24 @@ def _ising_label(spins, temperature, coupling, config):
 ISING = LatticeModel(
     name="ising",
     description="2D Ising model, H = -J sum S_i S_j - h sum S_i; sigma in {0, 1}",
+    sampler=Sampler(
+        sample=lambda L, t, n, coupling, seed, config, **kw: mc_ext.sample_ising(
+            L, t, n, coupling=coupling, field=config.field, seed=seed, return_info=True, **kw
+        ),
+        algorithms=mc_ext.ALGORITHMS,
+        resolve_algorithm=mc_ext.resolve_algorithm,
+        step_definitions=steps("metropolis", "one checkerboard sweep"),
+        cluster_needs_ferromagnet=False,
+        has_field=True,
+        even_size_algorithms=("metropolis", "hybrid"),
+    ),
     encoding="bits",
-    algorithms=mc_ext.ALGORITHMS,
-    local_algorithm="metropolis",
-    cluster_needs_ferromagnet=False,
-    has_field=True,
-    step_definitions={
-        "metropolis": "one checkerboard sweep",
-        "wolff": "clusters_per_step Wolff clusters (about N spins)",
-        "hybrid": "one wolff step then one metropolis sweep",
-    },
     channels=lambda config: 1,
     phase_map=lambda config: dict(ph.ISING),
     critical_temperature=lambda coupling, config=None: ISING_CRITICAL_TEMPERATURE * abs(coupling),
-    sample=lambda L, t, n, coupling, seed, config, **kw: mc_ext.sample_ising(
-        L, t, n, coupling=coupling, field=config.field, seed=seed, return_info=True, **kw
-    ),
     label=_ising_label,
-    resolve_algorithm=lambda algorithm, t, coupling=1.0, field=0.0: mc_ext.resolve_algorithm(
-        algorithm, t, coupling, field
-    ),
     energy=lambda states, coupling, field=0.0: energy_per_site(np.asarray(states, dtype=np.int8), coupling, field),
     local_energy=_ising_local_energy,
-    even_size_algorithms=("metropolis", "hybrid"),
 )
 
 
@@ -145,27 +155,24 @@ def _potts_label(states, temperature, coupling, config):
 POTTS = LatticeModel(
     name="potts",
     description="q-state Potts model, H = -J sum delta(s_i, s_j); one-hot states",
+    sampler=Sampler(
+        sample=lambda L, t, n, coupling, seed, config, **kw: mc_ext.sample_potts(
+            L, t, n, q=config.q, coupling=coupling, seed=seed, return_info=True, **kw
+        ),
+        algorithms=mc_ext.POTTS_ALGORITHMS,
+        resolve_algorithm=lambda algorithm, t, coupling=1.0, field=0.0: mc_ext.resolve_potts_algorithm(
+            algorithm, coupling
+        ),
+        step_definitions=steps("heatbath", "one sequential heat-bath sweep", "heat-bath"),
+    ),
     encoding="categorical",
-    algorithms=mc_ext.POTTS_ALGORITHMS,
-    local_algorithm="heatbath",
-    cluster_needs_ferromagnet=True,
-    has_field=False,
-    step_definitions={
-        "heatbath": "one sequential heat-bath sweep",
-        "wolff": "clusters_per_step Wolff clusters (about N spins)",
-        "hybrid": "one wolff step then one heat-bath sweep",
-    },
     channels=lambda config: config.q,
     phase_map=lambda config: ph.q_state(config.q),
     critical_temperature=lambda coupling, config: (
         potts_physics.potts_critical_temperature(config.q, coupling) if coupling > 0 else None
     ),
-    sample=lambda L, t, n, coupling, seed, config, **kw: mc_ext.sample_potts(
-        L, t, n, q=config.q, coupling=coupling, seed=seed, return_info=True, **kw
-    ),
     label=_potts_label,
     order_parameter="Potts order parameter |M|",
-    resolve_algorithm=lambda algorithm, t, coupling=1.0, field=0.0: mc_ext.resolve_potts_algorithm(algorithm, coupling),
     energy=lambda states, coupling, field=0.0: potts_physics.potts_energy_per_site(states, coupling),
     local_energy=_potts_local_energy,
     check=_potts_check,
@@ -188,26 +195,27 @@ def _xy_label(angles, temperature, coupling, config):
 XY = LatticeModel(
     name="xy",
     description="classical XY model, H = -J sum cos(theta_i - theta_j); (cos, sin) channels",
+    sampler=Sampler(
+        sample=lambda L, t, n, coupling, seed, config, **kw: mc_ext.sample_xy(
+            L, t, n, coupling=coupling, seed=seed, return_info=True, **kw
+        ),
+        algorithms=mc_ext.XY_ALGORITHMS,
+        resolve_algorithm=lambda algorithm, t, coupling=1.0, field=0.0: mc_ext.resolve_xy_algorithm(
+            algorithm, coupling
+        ),
+        step_definitions=steps(
+            "metropolis",
+            "one sequential Metropolis sweep (window tuned in thermalization)",
+            clusters="embedded-Ising Wolff clusters",
+        ),
+    ),
     encoding="float32",
-    algorithms=mc_ext.XY_ALGORITHMS,
-    local_algorithm="metropolis",
-    cluster_needs_ferromagnet=True,
-    has_field=False,
-    step_definitions={
-        "metropolis": "one sequential Metropolis sweep (window tuned in thermalization)",
-        "wolff": "clusters_per_step embedded-Ising Wolff clusters (about N spins)",
-        "hybrid": "one wolff step then one metropolis sweep",
-    },
     channels=lambda config: 2,
     phase_map=lambda config: dict(ph.XY),
     critical_temperature=lambda coupling, config=None: xy_physics.XY_BKT_TEMPERATURE * abs(coupling),
-    sample=lambda L, t, n, coupling, seed, config, **kw: mc_ext.sample_xy(
-        L, t, n, coupling=coupling, seed=seed, return_info=True, **kw
-    ),
     label=_xy_label,
     order_parameter="|m|",
     transition_is_exact=False,
-    resolve_algorithm=lambda algorithm, t, coupling=1.0, field=0.0: mc_ext.resolve_xy_algorithm(algorithm, coupling),
 )
 
 

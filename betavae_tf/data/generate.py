@@ -118,16 +118,18 @@ class GenerateConfig:
             ("field", (self.field,)),
         ):
             fmt.check_float32(f"{name} (--{name})", values)  # stored as float32 labels: refused before sampling
-        if self.field != 0 and not model.has_field:
+        if self.field != 0 and not model.sampler.has_field:
             raise ValueError(f"the {self.model} sampler has no field; got field = {self.field}.")
-        if self.algorithm not in model.algorithms:
-            raise ValueError(f"algorithm for {self.model} must be one of {model.algorithms}, got {self.algorithm!r}.")
+        if self.algorithm not in model.sampler.algorithms:
+            raise ValueError(
+                f"algorithm for {self.model} must be one of {model.sampler.algorithms}, got {self.algorithm!r}."
+            )
         for j in self.couplings:  # the sampler's own checks, before any work
             for t in self.temperatures:
-                algorithm = model.resolve_algorithm(self.algorithm, t, j, self.field)
-                if model.cluster_needs_ferromagnet and algorithm in ("wolff", "hybrid") and j <= 0:
+                algorithm = model.sampler.resolve_algorithm(self.algorithm, t, j, self.field)
+                if model.sampler.cluster_needs_ferromagnet and algorithm in ("wolff", "hybrid") and j <= 0:
                     raise ValueError(f"the {algorithm} algorithm needs J > 0, got J = {j}.")
-                if algorithm in model.even_size_algorithms and self.lattice_size % 2:
+                if algorithm in model.sampler.even_size_algorithms and self.lattice_size % 2:
                     raise ValueError(
                         f"lattice_size must be even for the {algorithm} algorithm, got {self.lattice_size}."
                     )
@@ -189,7 +191,7 @@ SYNTHETIC = {
 MODELS = tuple(lattice.MODELS) + tuple(SYNTHETIC)
 
 
-ALGORITHM_CHOICES = tuple(dict.fromkeys(a for m in lattice.MODELS.values() for a in m.algorithms))
+ALGORITHM_CHOICES = tuple(dict.fromkeys(a for m in lattice.MODELS.values() for a in m.sampler.algorithms))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -272,7 +274,7 @@ def sample_grid(config: GenerateConfig, log=logging.info):
         for k, (coupling, temperature) in enumerate(grid):
             seed = point_seed(config.seed, k)
             start = time.perf_counter()
-            raw, info = model.sample(
+            raw, info = model.sampler.sample(
                 config.lattice_size,
                 temperature,
                 config.samples_per_point,
@@ -363,7 +365,7 @@ def _generate_into(config, directory, log):
     else:
         spins, labels, points = sample_grid(config, log=log)
         model = lattice.get(config.model)
-        encoding, channels, steps = model.encoding, model.channels(config), model.step_definitions
+        encoding, channels, steps = model.encoding, model.channels(config), model.sampler.step_definitions
         critical = model.critical_temperature(1.0, config)
         extra = model.manifest(config)
     sampling_seconds = time.perf_counter() - start
