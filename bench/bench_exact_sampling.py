@@ -105,7 +105,7 @@ def _train(out, L, temperature, samples, epochs, seed):
 def exact_check(model, L, temperature, n_chains, n_steps, local_sweeps, reference, seed):
     r = sampling.exact_sample(
         model,
-        temperature=temperature,
+        sampling.Target(temperature),
         n_chains=n_chains,
         n_steps=n_steps,
         burn_in=max(10, n_steps // 4),

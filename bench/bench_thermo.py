@@ -51,7 +51,7 @@ def run(L, temperature, args):
 
     model, _ = export.model_from_workdir(workdir)
     result = sampling.thermodynamics(
-        model, temperature=temperature, n_samples=args.n_samples, batch_size=args.batch_size, seed=args.seed
+        model, sampling.Target(temperature), n_samples=args.n_samples, batch_size=args.batch_size, seed=args.seed
     )
     truth = exact.ising_thermodynamics(L, temperature)
     return {"L": L, "temperature": temperature, "train_seconds": train_seconds, "exact": truth, **result.summary()}

@@ -45,6 +45,7 @@ _API = {
     "analyze_run": "betavae_tf.analysis.discovery",
     "ReproduceConfig": "betavae_tf.analysis.reproduce",
     "reproduce": "betavae_tf.analysis.reproduce",
+    "Target": "betavae_tf.sampling",
     "exact_sample": "betavae_tf.sampling",
     "thermodynamics": "betavae_tf.sampling",
 }

@@ -45,8 +45,14 @@ class SampleConfig:
 
     def chains(self):
         """The chain settings of betavae_tf.sampling.exact_sample."""
-        names = ("coupling", "field", "n_chains", "n_steps", "burn_in", "local_sweeps", "seed")
+        names = ("n_chains", "n_steps", "burn_in", "local_sweeps", "seed")
         return {name: getattr(self, name) for name in names}
+
+    def target(self, temperature):
+        """The distribution sampled at one temperature (betavae_tf.sampling.Target)."""
+        from betavae_tf import sampling
+
+        return sampling.Target(temperature, self.model, self.coupling, self.field)
 
     def validate(self):
         if not self.workdir:
@@ -93,14 +99,12 @@ def sample(config: SampleConfig, echo=print, log=logging.info):
     warning = checkpoints.unfinished_sentence(config.workdir, info)
     if warning:
         echo(f"warning: {warning}")
+    chains = {k: v for k, v in config.chains().items() if k != "seed"}
     for t in config.temperatures:  # every setting checked before the first chain runs
-        chains = config.chains()
-        sampling.check_settings(model, config.model, t, **{k: v for k, v in chains.items() if k != "seed"})
+        sampling.check_settings(model, config.target(t), **chains)
     results, states = [], {}
     for t in config.temperatures:
-        r = sampling.exact_sample(
-            model, lattice_model=config.model, temperature=t, keep_states=bool(out), log=log, **config.chains()
-        )
+        r = sampling.exact_sample(model, config.target(t), keep_states=bool(out), log=log, **config.chains())
         echo(line(r))
         echo(f"T = {t:g}: thermodynamics from the proposals' weights: {thermo.line(r.thermodynamics)}")
         results.append(r.summary())

@@ -23,7 +23,8 @@ mixes within a phase between the model's global proposals.
 Energies come from the lattice-model record (betavae_tf.lattice: energy and
 local_energy on integer states), so any discrete model with a record works.
 The functions here need only a BetaVAE (any head whose likelihood can sample
-and give log_prob) and a record; betavae-sample is the command.
+and give log_prob) and a Target (the record's name with T, J and h);
+betavae-sample is the command.
 """
 
 import dataclasses
@@ -84,14 +85,55 @@ def inputs_of(states, channels):
     return np.eye(channels, dtype=np.float32)[s]
 
 
-def check_settings(model, lattice_model, temperature, coupling, field, n_chains, n_steps, burn_in, local_sweeps):
-    """ValueError in one sentence for settings exact_sample cannot honour (before any chain runs)."""
-    record = lattice_lib.get(lattice_model)
-    cfg = model.config
-    if record.energy is None or record.local_energy is None:
-        raise ValueError(
-            f"exact sampling needs the energy of the {record.name} model on discrete states; its record defines none."
-        )
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """The distribution to sample, exp(-E/T)/Z: a lattice model with an energy (betavae_tf.lattice) at T, J, h.
+
+    Checked when made: one ValueError sentence for a model without an energy or
+    a temperature, coupling or field that is not a finite number (T > 0).
+    """
+
+    temperature: float
+    lattice_model: str = "ising"
+    coupling: float = 1.0
+    field: float = 0.0
+
+    def __post_init__(self):
+        record = lattice_lib.get(self.lattice_model)
+        if record.energy is None or record.local_energy is None:
+            raise ValueError(
+                f"exact sampling needs the energy of the {record.name} model on discrete states; "
+                "its record defines none."
+            )
+        t = self.temperature
+        if (
+            isinstance(t, (bool, np.bool_))
+            or not isinstance(t, (int, float, np.number))
+            or not np.isfinite(t)
+            or t <= 0
+        ):
+            raise ValueError(f"temperature must be a positive number, got {t!r}.")
+        for name in ("coupling", "field"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, (bool, np.bool_))
+                or not isinstance(value, (int, float, np.number))
+                or not np.isfinite(value)
+            ):
+                raise ValueError(f"{name} must be a finite number, got {value!r}.")
+
+    @property
+    def record(self):
+        return lattice_lib.get(self.lattice_model)
+
+    def energy(self, states):
+        """E/N of each configuration of integer states [n, L, L]."""
+        return self.record.energy(states, self.coupling, self.field)
+
+
+def check_settings(model, target, n_chains=2, n_steps=4, burn_in=0, local_sweeps=0):
+    """ValueError in one sentence for a model or chain settings exact_sample cannot honour (before any chain runs)."""
+    record, cfg = target.record, model.config
     if cfg.decoder == "gaussian":
         raise ValueError(
             "exact sampling needs a decoder over discrete states (bernoulli, multinomial, "
@@ -103,26 +145,13 @@ def check_settings(model, lattice_model, temperature, coupling, field, n_chains,
         )
     if record.encoding == "categorical" and cfg.channels < 2:
         raise ValueError(f"the {record.name} model is one-hot over q >= 2 channels, but the trained model has 1.")
-    if (
-        isinstance(temperature, (bool, np.bool_))
-        or not isinstance(temperature, (int, float, np.number))
-        or not np.isfinite(temperature)
-        or temperature <= 0
-    ):
-        raise ValueError(f"temperature must be a positive number, got {temperature!r}.")
-    for name, value in (("coupling", coupling), ("field", field)):
-        if (
-            isinstance(value, (bool, np.bool_))
-            or not isinstance(value, (int, float, np.number))
-            or not np.isfinite(value)
-        ):
-            raise ValueError(f"{name} must be a finite number, got {value!r}.")
     # Every reported number must be a float64: the log-weights scale as N (2|J| + |h|) / T and the
     # specific heat as N ((2|J| + |h|) / T)^2, so a setting where those overflow is refused up front.
-    scale = (2 * abs(float(coupling)) + abs(float(field))) / float(temperature)
+    t, j, h = float(target.temperature), float(target.coupling), float(target.field)
+    scale = (2 * abs(j) + abs(h)) / t
     if scale > 0 and np.log(cfg.lattice_size**2) + 2 * np.log(scale) > np.log(1e300):
         raise ValueError(
-            f"T = {temperature:g} with J = {coupling:g}, h = {field:g} puts exp(-E/T) and the specific "
+            f"T = {t:g} with J = {j:g}, h = {h:g} puts exp(-E/T) and the specific "
             "heat outside the range of a float64; use a temperature nearer the coupling's scale."
         )
     for name, value, low in (
@@ -230,11 +259,8 @@ def _importance(log_w, values):
 
 def exact_sample(
     model,
+    target: Target,
     *,
-    lattice_model: str = "ising",
-    temperature: float,
-    coupling: float = 1.0,
-    field: float = 0.0,
     n_chains: int = 16,
     n_steps: int = 500,
     burn_in: int = 50,
@@ -243,15 +269,18 @@ def exact_sample(
     keep_states: bool = False,
     log=None,
 ) -> ExactSampleResult:
-    """Sample exp(-E/T)/Z exactly with `model` (a BetaVAE) as the proposal; see the module docstring.
+    """Sample the target exp(-E/T)/Z exactly with `model` (a BetaVAE) as the proposal; see the module docstring.
+
+    target is a Target, e.g. Target(2.0) (Ising, J = 1, h = 0) or
+    Target(1.0, "potts", coupling=1.0).
 
     Every chain step proposes once from the model for every chain (one batch of
     n_chains through decoder and encoder) and, with local_sweeps > 0, then runs
     that many checkerboard Metropolis sweeps and draws z afresh from q(z|x).
     The first burn_in steps are not measured. Returns an ExactSampleResult.
     """
-    record = lattice_lib.get(lattice_model)
-    check_settings(model, lattice_model, temperature, coupling, field, n_chains, n_steps, burn_in, local_sweeps)
+    check_settings(model, target, n_chains, n_steps, burn_in, local_sweeps)
+    record, temperature, coupling, field = target.record, target.temperature, target.coupling, target.field
     cfg = model.config
     L, channels, q = cfg.lattice_size, cfg.channels, max(cfg.channels, 2)
     n_sites = L * L
@@ -367,28 +396,19 @@ class ThermoResult:
 
 
 def thermodynamics(
-    model,
-    *,
-    lattice_model: str = "ising",
-    temperature: float,
-    coupling: float = 1.0,
-    field: float = 0.0,
-    n_samples: int = 4096,
-    batch_size: int = 512,
-    seed: int = 0,
-    n_bootstrap: int = 200,
+    model, target: Target, *, n_samples: int = 4096, batch_size: int = 512, seed: int = 0, n_bootstrap: int = 200
 ) -> ThermoResult:
     """F, U, S, C per site (and ln Z, the variational bound, ESS) of exp(-E/T)/Z from n_samples draws of model.
 
-    model is a BetaVAE over discrete states of a lattice model with an energy
-    (betavae_tf.lattice); the settings are checked as for exact sampling.
+    model is a BetaVAE over discrete states of the target's lattice model (a
+    Target, as for exact_sample); the settings are checked as for exact sampling.
     """
-    check_settings(model, lattice_model, temperature, coupling, field, 2, 4, 0, 0)
+    check_settings(model, target)
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
         raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}.")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}.")
-    record = lattice_lib.get(lattice_model)
+    record, temperature, coupling, field = target.record, target.temperature, target.coupling, target.field
     n_sites = model.config.lattice_size**2
     terms = ModelTerms(model)
     start = time.perf_counter()

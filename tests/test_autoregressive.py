@@ -125,7 +125,7 @@ def test_train_export_and_sample(train_data_dir, tmp_path):
 
 def test_exact_sampling_with_the_autoregressive_head():
     model = BetaVAE(lattice_size=4, channels=1, latent_dim=2, decoder="autoregressive", seed=0)
-    result = sampling.exact_sample(model, temperature=3.0, n_chains=32, n_steps=20, burn_in=2, seed=1)
+    result = sampling.exact_sample(model, sampling.Target(3.0), n_chains=32, n_steps=20, burn_in=2, seed=1)
     assert 0 < result.acceptance <= 1 and result.ess >= 1
     assert np.isfinite(result.observables["energy"][0])
 

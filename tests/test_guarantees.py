@@ -507,9 +507,9 @@ def test_extreme_sampler_settings_are_refused_not_printed_as_inf(run_dir):
 
     model, _ = export.model_from_workdir(run_dir)
     with pytest.raises(ValueError, match="outside the range of a float64"):
-        sampling.exact_sample(model, temperature=1e-160, n_chains=2, n_steps=4, burn_in=0)
+        sampling.exact_sample(model, sampling.Target(1e-160), n_chains=2, n_steps=4, burn_in=0)
     with pytest.raises(ValueError, match="n_chains must be an integer >= 2"):
-        sampling.exact_sample(model, temperature=2.0, n_chains=1, n_steps=4, burn_in=0)
+        sampling.exact_sample(model, sampling.Target(2.0), n_chains=1, n_steps=4, burn_in=0)
     result = _cli("betavae-sample", f"--workdir={run_dir}", "--temperature=1e-160", "--n_steps=4", "--n_chains=2")
     line = _one_sentence(result, 2, "outside the range of a float64")
     assert "inf" not in result.stdout and "nan" not in result.stdout, line

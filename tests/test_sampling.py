@@ -55,7 +55,7 @@ def test_chain_matches_the_exact_energy_distribution_with_a_poor_proposal(ising_
     # ... while the independence Metropolis-Hastings chain on (x, z) passes it. At T = 6 the largest
     # Boltzmann / proposal ratio is about 130, so 300 burn-in steps forget the start.
     result = sampling.exact_sample(
-        ising_model, temperature=temperature, n_chains=128, n_steps=400, burn_in=300, seed=3, keep_states=True
+        ising_model, sampling.Target(temperature), n_chains=128, n_steps=400, burn_in=300, seed=3, keep_states=True
     )
     statistic, dof, p_chain = _chi_square(result.states, temperature, 2 * result.tau_int["energy"])
     assert p_chain > 1e-3, (statistic, dof)
@@ -73,7 +73,7 @@ def test_local_sweeps_keep_the_chain_exact(ising_model):
     """Checkerboard Metropolis sweeps plus a Gibbs draw of z between proposals, at T = 2.5 (ordered side)."""
     temperature = 2.5
     result = sampling.exact_sample(
-        ising_model, temperature=temperature, n_chains=64, n_steps=120, burn_in=30, local_sweeps=1, seed=4
+        ising_model, sampling.Target(temperature), n_chains=64, n_steps=120, burn_in=30, local_sweeps=1, seed=4
     )
     exact = enumerate_ising(L, temperature)
     for name, key in (("energy", "energy"), ("abs_order_parameter", "abs_magnetization")):
@@ -88,7 +88,7 @@ def test_potts_chain_with_local_sweeps_matches_the_transfer_matrix():
 
     model = BetaVAE(lattice_size=L, channels=3, latent_dim=2, decoder="multinomial", beta=1.0, seed=1)
     result = sampling.exact_sample(
-        model, lattice_model="potts", temperature=1.0, n_chains=64, n_steps=100, burn_in=30, local_sweeps=1, seed=5
+        model, sampling.Target(1.0, "potts"), n_chains=64, n_steps=100, burn_in=30, local_sweeps=1, seed=5
     )
     value, error = result.observables["energy"]
     assert abs(value - potts_finite_lattice_energy(L, 1.0, q=3)) < 4 * error
@@ -111,17 +111,15 @@ def test_refusals(ising_model):
     from betavae_tf.models import BetaVAE
 
     with pytest.raises(ValueError, match="positive number"):
-        sampling.exact_sample(ising_model, temperature=0.0)
+        sampling.exact_sample(ising_model, sampling.Target(0.0))
     with pytest.raises(ValueError, match="n_steps must be an integer >= 4"):
-        sampling.exact_sample(ising_model, temperature=2.0, n_steps=2)
+        sampling.exact_sample(ising_model, sampling.Target(2.0), n_steps=2)
     with pytest.raises(ValueError, match="one-hot over q >= 2"):
-        sampling.exact_sample(ising_model, lattice_model="potts", temperature=1.0)
+        sampling.exact_sample(ising_model, sampling.Target(1.0, "potts"))
     with pytest.raises(ValueError, match="not the gaussian head"):
-        sampling.exact_sample(BetaVAE(lattice_size=L, decoder="gaussian"), temperature=2.0)
+        sampling.exact_sample(BetaVAE(lattice_size=L, decoder="gaussian"), sampling.Target(2.0))
     with pytest.raises(ValueError, match="defines none"):
-        sampling.exact_sample(
-            BetaVAE(lattice_size=L, channels=2, decoder="gaussian"), lattice_model="xy", temperature=1.0
-        )
+        sampling.exact_sample(BetaVAE(lattice_size=L, channels=2, decoder="gaussian"), sampling.Target(1.0, "xy"))
 
 
 def test_sample_cli(train_data_dir, tmp_path):

@@ -93,7 +93,9 @@ def test_the_model_is_normalised_over_every_state_of_the_torus(ising_model):
 @pytest.mark.parametrize("temperature", [4.0, 6.0])
 def test_ising_free_energy_of_an_untrained_model_on_the_enumerated_torus(ising_model, temperature):
     truth = exact.enumerate_ising(L, temperature)
-    result = sampling.thermodynamics(ising_model, temperature=temperature, n_samples=20000, batch_size=5000, seed=2)
+    result = sampling.thermodynamics(
+        ising_model, sampling.Target(temperature), n_samples=20000, batch_size=5000, seed=2
+    )
     est = result.estimates
     for name in ("free_energy", "energy", "entropy"):
         value, error = est[name]
@@ -110,7 +112,7 @@ def test_potts_free_energy_of_an_untrained_model_on_the_4x4_torus():
     temperature = 1.5
     truth = potts.potts_thermodynamics(L, temperature, q=3)
     est = sampling.thermodynamics(
-        model, lattice_model="potts", temperature=temperature, n_samples=20000, batch_size=5000, seed=3
+        model, sampling.Target(temperature, "potts"), n_samples=20000, batch_size=5000, seed=3
     ).estimates
     value, error = est["free_energy"]
     assert abs(value - truth["free_energy"]) < 4 * error + 1e-9, (value, error, truth["free_energy"])
@@ -120,7 +122,7 @@ def test_potts_free_energy_of_an_untrained_model_on_the_4x4_torus():
 
 def test_exact_sample_reports_the_thermodynamics_of_its_proposals(ising_model):
     truth = exact.enumerate_ising(L, 4.0)
-    result = sampling.exact_sample(ising_model, temperature=4.0, n_chains=64, n_steps=100, burn_in=10, seed=4)
+    result = sampling.exact_sample(ising_model, sampling.Target(4.0), n_chains=64, n_steps=100, burn_in=10, seed=4)
     value, error = result.thermodynamics["free_energy"]
     assert abs(value - truth["free_energy"]) < 4 * error
     assert result.thermodynamics["n"] == 64 * 110 and "thermodynamics" in result.summary()

@@ -73,9 +73,8 @@ def exact_entry(model, spins, temperature, coupling, settings, seed=0, n_kept=No
     from betavae_tf.physics import finite_lattice_energy
     from betavae_tf.physics.exact import ising_thermodynamics
 
-    r = sampling.exact_sample(
-        model, temperature=temperature, coupling=coupling, seed=seed, keep_states=True, **settings
-    )
+    target = sampling.Target(temperature, coupling=coupling)
+    r = sampling.exact_sample(model, target, seed=seed, keep_states=True, **settings)
     states = r.states.reshape(-1, *r.states.shape[2:]).astype(np.uint8)
     if n_kept and len(states) > n_kept:
         states = states[np.linspace(0, len(states) - 1, n_kept).astype(int)]
