@@ -324,10 +324,10 @@ def test_phase_signature_places_configurations_as_the_analysis_did(tmp_path):
     )
     reloaded = tf.saved_model.load(path)
     out = reloaded.signatures["phase"](x=tf.constant(x))
-    np.testing.assert_array_equal(out["cluster"].numpy(), arrays["assign"])
-    np.testing.assert_allclose(out["order_parameter"].numpy(), arrays["r"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(out["cluster"].numpy(), arrays.assign)
+    np.testing.assert_allclose(out["order_parameter"].numpy(), arrays.r, rtol=1e-5, atol=1e-6)
     roles = [c["role"] for c in summary["clusters"]]
-    assert [p.decode() for p in out["phase"].numpy()] == [roles[c] for c in arrays["assign"]]
+    assert [p.decode() for p in out["phase"].numpy()] == [roles[c] for c in arrays.assign]
     assert export.read_metadata(path)["signatures"][-1] == "phase"
     result = subprocess.run(
         [sys.executable, "-c", _WARMUP, path],

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from betavae_tf.analysis import discovery_report, scaling, transition
+from betavae_tf.analysis.results import OrderParameterRun, Transition
 
 
 def _scaling_samples(tc=1.0, inverse_nu=1.2, y=2 / 15, sizes=(16, 32, 64), noise=0.05, seed=0):
@@ -131,7 +132,7 @@ def test_finite_size_over_seeds_combines_the_sets():
     crossing combined over the sets (seeds_combined of the sets' crossings)."""
     rng = np.random.default_rng(0)
     grid = np.linspace(2.0, 2.6, 13)
-    runs, arrays = [], []
+    runs = []
     for seed_shift in (0.0, 0.02):
         for L in (16, 32):
             t = np.repeat(grid, 400)
@@ -140,14 +141,15 @@ def test_finite_size_over_seeds_combines_the_sets():
             order = 1 / (1 + np.exp((t - tc) * L / 4))
             r = np.abs(order + rng.normal(0, 0.3, t.size) * (1 - order) + 0.05 * rng.normal(size=t.size))
             runs.append(
-                {
-                    "lattice_size": L,
-                    "temperatures": grid.tolist(),
-                    "transition_latent": {"tc": tc + 1 / L, "error": 0.01},
-                }
+                OrderParameterRun(
+                    lattice_size=L,
+                    temperature=t,
+                    r=r,
+                    coupling=np.full(t.size, np.nan),
+                    transition=Transition(tc + 1 / L, 0.01, None, None),
+                )
             )
-            arrays.append({"temperature": t, "r": r, "coupling": np.full(t.size, np.nan)})
-    fs = scaling.finite_size(runs, arrays, n_bootstrap=20, seed=0)
+    fs = scaling.finite_size(runs, n_bootstrap=20, seed=0)
     assert fs["seeds"] == 2 and len(fs["replicates"]) == 2
     per_set = [rep["crossings"][0]["tc"] for rep in fs["replicates"]]
     assert all(np.isfinite(per_set))
@@ -173,25 +175,27 @@ def test_finite_size_collapse_in_the_study_the_report_and_the_figure(tmp_path):
     holds the collapse at those values, the report and the sizes figure show it."""
     rng = np.random.default_rng(3)
     grid = np.concatenate([[0.6, 0.85, 0.93], np.linspace(0.96, 1.02, 13), [1.04, 1.1, 1.3]])
-    runs, arrays = [], []
+    runs, summaries = [], []
     for L in (16, 32, 64):
         t = np.repeat(grid, 300)
         x = (t - 1) * L**1.2
         r = np.abs(L ** (-2 / 15) * (np.logaddexp(0, -2 * x) / 2 + 0.05) ** (1 / 9) + 0.05 * rng.normal(size=t.size))
-        arrays.append({"temperature": t, "r": r, "coupling": np.full(t.size, np.nan)})
         tr = transition.transition(t, r, 2, 0)
         runs.append(
+            OrderParameterRun(lattice_size=L, temperature=t, r=r, coupling=np.full(t.size, np.nan), transition=tr)
+        )
+        summaries.append(
             {
                 "lattice_size": L,
                 "temperatures": grid.tolist(),
-                "transition_latent": tr,
+                "transition_latent": tr.summary(),
                 "binder_latent": [transition.binder_ratio(r[t == g]) for g in grid],
             }
         )
-    fs = scaling.finite_size(runs, arrays, n_bootstrap=4, seed=0)
+    fs = scaling.finite_size(runs, n_bootstrap=4, seed=0)
     c = fs["collapse"]
     assert c["tc"] == pytest.approx(1.0, abs=0.004) and c["inverse_nu"] == pytest.approx(1.2, abs=0.2)
     text = str(discovery_report.report_blocks({"runs": [], "finite_size": fs, "figures": {}}))
     assert "Data collapse of the mean of r" in text and f"{c['tc']:.4f}" in text
-    path = discovery_report.figure_sizes(fs, runs, str(tmp_path / "sizes"))
+    path = discovery_report.figure_sizes(fs, summaries, str(tmp_path / "sizes"))
     assert os.path.getsize(path) > 10000 and os.path.exists(str(tmp_path / "sizes.pdf"))

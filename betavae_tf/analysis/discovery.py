@@ -64,6 +64,7 @@ from betavae_tf.analysis import quality
 from betavae_tf.analysis import scaling as sc
 from betavae_tf.analysis import transition as tr
 from betavae_tf.analysis.projector import write_projector
+from betavae_tf.analysis.results import RunArrays
 from betavae_tf.analysis.text import fmt_number as f
 from betavae_tf.config_flags import setting
 
@@ -141,8 +142,8 @@ def analyze_run(
     n_bootstrap: int = 200,
     n_components_pca: int = 0,
     seed: int = 0,
-) -> tuple[dict, dict]:
-    """Every measure of steps 1-6 for one model on its data. Returns (summary of plain numbers, arrays)."""
+) -> tuple[dict, RunArrays]:
+    """Every measure of steps 1-6 for one model on its data. Returns (summary of plain numbers, RunArrays)."""
     from betavae_tf.data import format as fmt
     from betavae_tf.data.pipeline import model_input
     from betavae_tf.models import inference
@@ -219,23 +220,26 @@ def analyze_run(
     for members in branches:
         u = centres[members].mean(axis=0) - c0
         projections.append((z - c0) @ (u / np.linalg.norm(u)))
-    out["transition_latent"] = tr.transition(temperature, r, n_bootstrap, seed)
+    latent = tr.transition(temperature, r, n_bootstrap, seed)
+    out["transition_latent"] = latent.summary()
     n_pca = n_components_pca or z.shape[1]
     r_pca, explained = tr.pca_radius(x, temperature, n_pca, seed)
     out["transition_pca"] = dict(
-        tr.transition(temperature, r_pca, n_bootstrap, seed), n_components=n_pca, explained_variance=explained
+        tr.transition(temperature, r_pca, n_bootstrap, seed).summary(), n_components=n_pca, explained_variance=explained
     )
     # Data made at several couplings: each coupling's transition on its own (Tc scales with |J|).
     coupling = np.asarray(data.get("coupling", np.full(len(z), np.nan)), float)
     values = np.unique(coupling[np.isfinite(coupling)])
+    latent_by_coupling = {}
     if len(values) > 1:
-        out["by_coupling"] = {
-            f"{j:g}": {
-                "latent": tr.transition(temperature[coupling == j], r[coupling == j], n_bootstrap, seed),
-                "pca": tr.transition(temperature[coupling == j], r_pca[coupling == j], n_bootstrap, seed),
+        out["by_coupling"] = {}
+        for j in values:
+            at = coupling == j
+            latent_by_coupling[f"{j:g}"] = tr.transition(temperature[at], r[at], n_bootstrap, seed)
+            out["by_coupling"][f"{j:g}"] = {
+                "latent": latent_by_coupling[f"{j:g}"].summary(),
+                "pca": tr.transition(temperature[at], r_pca[at], n_bootstrap, seed).summary(),
             }
-            for j in values
-        }
     out["by_temperature"] = tr.temperature_table(temperature, r, n_sites=int(manifest["lattice_size"]) ** 2)
     out["shares_by_role"] = _shares_by_role(out["clusters"])
     out["binder_latent"] = [tr.binder_ratio(r[temperature == t]) for t in t_grid]
@@ -260,17 +264,20 @@ def analyze_run(
     out["decoded_contrast"] = float(
         max((np.mean(np.abs(flat[a] - flat[b])) for a in range(len(flat)) for b in range(a)), default=float("nan"))
     )
-    arrays = {
-        "z": z,
-        "assign": assign,
-        "branch_of": branch_of,
-        "temperature": temperature,
-        "r": r,
-        "r_pca": r_pca,
-        "coupling": coupling,
-        "decoded_centres": decoded,
-        "centres": centres,
-    }
+    arrays = RunArrays(
+        lattice_size=out["lattice_size"],
+        temperature=temperature,
+        r=r,
+        coupling=coupling,
+        transition=latent,
+        by_coupling=latent_by_coupling,
+        z=z,
+        assign=assign,
+        branch_of=branch_of,
+        r_pca=r_pca,
+        centres=centres,
+        decoded_centres=decoded,
+    )
     return out, arrays
 
 
@@ -295,14 +302,14 @@ def _projector_columns(data, manifest, summary, arrays):
 
     names = phase_names_of(manifest)
     columns = {
-        "temperature": arrays["temperature"],
-        "coupling": arrays["coupling"],
+        "temperature": arrays.temperature,
+        "coupling": arrays.coupling,
         "phase": [names.get(int(p), "unknown") for p in data["phase"]],
     }
     if "magnetization" in data:
         columns["abs_magnetization"] = np.abs(np.asarray(data["magnetization"], float))
-    columns["cluster"] = arrays["assign"]
-    columns["role"] = [summary["clusters"][c]["role"] for c in arrays["assign"]]
+    columns["cluster"] = arrays.assign
+    columns["role"] = [summary["clusters"][c]["role"] for c in arrays.assign]
     return columns
 
 
@@ -412,12 +419,10 @@ def _analyze_into(config, out, data_dirs, manifests, log):
         figures[f"{summary['workdir']}: latent, clusters, decoded centres, order parameter"] = rep.figure_run(
             summary, arr, os.path.join(out, "figures", name), f"{summary['workdir']} (L = {summary['lattice_size']})"
         )
-        write_projector(
-            os.path.join(out, "tensorboard", name), arr["z"], _projector_columns(data, manifest, summary, arr)
-        )
+        write_projector(os.path.join(out, "tensorboard", name), arr.z, _projector_columns(data, manifest, summary, arr))
         runs.append(summary)
         arrays.append(arr)
-    fs = sc.finite_size(runs, arrays, config.n_bootstrap, config.seed, config.collapse_window)
+    fs = sc.finite_size(arrays, config.n_bootstrap, config.seed, config.collapse_window)
     if fs:
         figures["Binder ratio of the latent order parameter, Tc(L) and the data collapse"] = rep.figure_sizes(
             fs, runs, os.path.join(out, "figures", "sizes")

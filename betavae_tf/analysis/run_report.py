@@ -78,15 +78,15 @@ def figure_run(summary, arrays, path, title):
 
     fig, axes = subplots(2, 3, figsize=(16, 9.5))
     (a, b, c), (d, e, g) = axes
-    z, t = arrays["z"], arrays["temperature"]
+    z, t = arrays.z, arrays.temperature
     y = z[:, 1] if z.shape[1] > 1 else np.zeros(len(z))
     ylabel = "latent mean $z_1$" if z.shape[1] > 1 else "(one latent dimension)"
     scatter = a.scatter(z[:, 0], y, c=t, s=2, cmap="coolwarm", linewidths=0)
     fig.colorbar(scatter, ax=a, label="temperature T")
     a.set(xlabel="latent mean $z_0$", ylabel=ylabel, title="(a) latent means, coloured by T")
-    for k in np.unique(arrays["assign"]):
+    for k in np.unique(arrays.assign):
         cluster = summary["clusters"][k]
-        sel = arrays["assign"] == k
+        sel = arrays.assign == k
         b.scatter(
             z[sel, 0],
             y[sel],
@@ -94,7 +94,7 @@ def figure_run(summary, arrays, path, title):
             linewidths=0,
             label=f"{k}: {_role_label(cluster['role'])}, mean T {f(cluster['mean_temperature'], 2)}",
         )
-        centre = arrays["centres"][k]
+        centre = arrays.centres[k]
         b.annotate(str(k), (centre[0], centre[1] if len(centre) > 1 else 0.0), fontsize=9, weight="bold")
     b.legend(fontsize=6, markerscale=4)
     b.set(
@@ -102,7 +102,7 @@ def figure_run(summary, arrays, path, title):
         ylabel=ylabel,
         title=f"(b) {summary['n_clusters']} clusters (BIC), {summary['n_ordered_branches']} ordered branch(es)",
     )
-    images = display_images(arrays["decoded_centres"])
+    images = display_images(arrays.decoded_centres)
     columns = min(4, len(images))
     c.imshow(tile(images, columns=columns, gap=2), interpolation="nearest")
     h, w = images.shape[1:3]

@@ -13,6 +13,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from betavae_tf.analysis import transition as tr
+from betavae_tf.analysis.results import OrderParameterRun
 
 COLLAPSE_WINDOW = 2.0  # |T / Tc - 1| L^(1/nu) at most this: the critical region a collapse compares
 
@@ -206,9 +207,9 @@ def crossing(t_grid, u_small, u_large):
     return float(t[i] - d[i] * (t[i + 1] - t[i]) / (d[i + 1] - d[i]))
 
 
-def _binder_curves(arrays, common, select=None, rng=None):
-    """U(T) on the common temperatures for one run's arrays (optionally a subset, optionally resampled)."""
-    t, r = arrays["temperature"], arrays["r"]
+def _binder_curves(run, common, select=None, rng=None):
+    """U(T) on the common temperatures for one run (optionally a subset, optionally resampled)."""
+    t, r = run.temperature, run.r
     if select is not None:
         t, r = t[select], r[select]
     curve = []
@@ -218,18 +219,17 @@ def _binder_curves(arrays, common, select=None, rng=None):
     return curve
 
 
-def _crossings(by_size, grids, arrays, n_bootstrap, rng, subset=None):
+def _crossings(by_size, runs, n_bootstrap, rng, subset=None):
     out = []
     for (L1, i1), (L2, i2) in zip(by_size, by_size[1:]):
-        common = np.intersect1d(grids[i1], grids[i2])
-        sel1 = subset(arrays[i1]) if subset else None
-        sel2 = subset(arrays[i2]) if subset else None
-        tc = crossing(common, _binder_curves(arrays[i1], common, sel1), _binder_curves(arrays[i2], common, sel2))
+        one, two = runs[i1], runs[i2]
+        common = np.intersect1d(one.temperatures, two.temperatures)
+        sel1 = subset(one) if subset else None
+        sel2 = subset(two) if subset else None
+        tc = crossing(common, _binder_curves(one, common, sel1), _binder_curves(two, common, sel2))
         boots = np.array(
             [
-                crossing(
-                    common, _binder_curves(arrays[i1], common, sel1, rng), _binder_curves(arrays[i2], common, sel2, rng)
-                )
+                crossing(common, _binder_curves(one, common, sel1, rng), _binder_curves(two, common, sel2, rng))
                 for _ in range(n_bootstrap)
             ]
         )
@@ -245,13 +245,13 @@ def _crossings(by_size, grids, arrays, n_bootstrap, rng, subset=None):
     return out
 
 
-def _collapse(by_size, arrays, n_bootstrap, seed, subset=None, window=COLLAPSE_WINDOW):
+def _collapse(by_size, runs, n_bootstrap, seed, subset=None, window=COLLAPSE_WINDOW):
     """The data collapse (metrics.scaling_collapse) of the latent order parameter r over the sizes, or None
     where it cannot be made (too few temperatures in the critical region of a size)."""
     samples = []
     for L, i in by_size:
-        t, r = arrays[i]["temperature"], arrays[i]["r"]
-        keep = np.isfinite(t) & (subset(arrays[i]) if subset else True)
+        t, r = runs[i].temperature, runs[i].r
+        keep = np.isfinite(t) & (subset(runs[i]) if subset else True)
         samples.append((L, t[keep], r[keep]))
     try:
         result = scaling_collapse(samples, window=window, n_bootstrap=n_bootstrap, seed=seed)
@@ -357,12 +357,12 @@ def replicate_groups(sizes):
     return [[groups[L][k] for L in sorted(groups)] for k in range(counts[0])]
 
 
-def finite_size(runs, arrays, n_bootstrap=200, seed=0, window=COLLAPSE_WINDOW):
+def finite_size(runs: list[OrderParameterRun], n_bootstrap=200, seed=0, window=COLLAPSE_WINDOW):
     """The finite-size study (finite_size_one) of every replicate set (replicate_groups: the k-th run of
     each size); with several, the crossings and extrapolations combined over them (seeds_combined), the
     first set's full study kept as the frame and every set's under "replicates"."""
-    sets = replicate_groups([run["lattice_size"] for run in runs])
-    reps = [finite_size_one([runs[i] for i in k], [arrays[i] for i in k], n_bootstrap, seed, window) for k in sets]
+    sets = replicate_groups([run.lattice_size for run in runs])
+    reps = [finite_size_one([runs[i] for i in k], n_bootstrap, seed, window) for k in sets]
     if reps[0] is None or len(reps) == 1:
         return reps[0]
     out = dict(reps[0], seeds=len(reps), replicates=reps)
@@ -389,42 +389,39 @@ def finite_size(runs, arrays, n_bootstrap=200, seed=0, window=COLLAPSE_WINDOW):
     return out
 
 
-def finite_size_one(runs, arrays, n_bootstrap=200, seed=0, window=COLLAPSE_WINDOW):
+def finite_size_one(runs: list[OrderParameterRun], n_bootstrap=200, seed=0, window=COLLAPSE_WINDOW):
     """Tc(L) per run, Binder-ratio crossings between successive sizes (bootstrap errors; per coupling too when
     the data have several), Tc + a/L, the three-size extrapolation with a free exponent, and the data
     collapse of the mean of r over all sizes (Tc, 1/nu and y together; per coupling too)."""
-    by_size = sorted(((run["lattice_size"], i) for i, run in enumerate(runs)))
+    by_size = sorted(((run.lattice_size, i) for i, run in enumerate(runs)))
     sizes = [L for L, _ in by_size]
     if len(set(sizes)) < 2:
         return None
     out = {
         "sizes": sizes,
-        "tc_latent": [runs[i]["transition_latent"]["tc"] for _, i in by_size],
-        "tc_latent_error": [runs[i]["transition_latent"]["error"] for _, i in by_size],
+        "tc_latent": [runs[i].transition.tc for _, i in by_size],
+        "tc_latent_error": [runs[i].transition.error for _, i in by_size],
     }
-    grids = {i: np.asarray(runs[i]["temperatures"]) for _, i in by_size}
     rng = np.random.default_rng(seed)
-    out["crossings"] = _crossings(by_size, grids, arrays, n_bootstrap, rng)
+    out["crossings"] = _crossings(by_size, runs, n_bootstrap, rng)
     combined = combined_crossing(out["crossings"])
     if combined:
         out["crossing"] = combined
-    couplings = sorted(set.intersection(*(set(runs[i].get("by_coupling", {})) for _, i in by_size)))
+    couplings = sorted(set.intersection(*(set(runs[i].by_coupling) for _, i in by_size)))
     if couplings:
         out["by_coupling"] = {}
         for j in couplings:
             value = float(j)
             entry = {
-                "tc_latent": [runs[i]["by_coupling"][j]["latent"]["tc"] for _, i in by_size],
-                "tc_latent_error": [runs[i]["by_coupling"][j]["latent"]["error"] for _, i in by_size],
-                "crossings": _crossings(
-                    by_size, grids, arrays, n_bootstrap, rng, subset=lambda a, v=value: a["coupling"] == v
-                ),
+                "tc_latent": [runs[i].by_coupling[j].tc for _, i in by_size],
+                "tc_latent_error": [runs[i].by_coupling[j].error for _, i in by_size],
+                "crossings": _crossings(by_size, runs, n_bootstrap, rng, subset=lambda a, v=value: a.coupling == v),
             }
             three = three_size_extrapolation(sizes, entry["tc_latent"], entry["tc_latent_error"], seed=seed)
             if three:
                 entry["three_size"] = three
             collapsed = _collapse(
-                by_size, arrays, n_bootstrap, seed, subset=lambda a, v=value: a["coupling"] == v, window=window
+                by_size, runs, n_bootstrap, seed, subset=lambda a, v=value: a.coupling == v, window=window
             )
             if collapsed:
                 entry["collapse"] = collapsed
@@ -441,7 +438,7 @@ def finite_size_one(runs, arrays, n_bootstrap=200, seed=0, window=COLLAPSE_WINDO
     three = three_size_extrapolation(sizes, out["tc_latent"], out["tc_latent_error"], seed=seed)
     if three:
         out["three_size"] = three
-    collapsed = _collapse(by_size, arrays, n_bootstrap, seed, window=window)
+    collapsed = _collapse(by_size, runs, n_bootstrap, seed, window=window)
     if collapsed:
         out["collapse"] = collapsed
     return out

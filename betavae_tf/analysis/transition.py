@@ -10,6 +10,8 @@ import warnings
 
 import numpy as np
 
+from betavae_tf.analysis.results import Estimate, Transition
+
 
 def _logistic(t, top, bottom, tc, width):
     return bottom + (top - bottom) / (1.0 + np.exp((t - tc) / width))
@@ -23,7 +25,7 @@ def critical_temperature(temperature, order, n_bootstrap=200, seed=0):
     bottom + (top - bottom) / (1 + exp((T - Tc) / w)); Tc is the step's
     midpoint, where the curve changes fastest. The error is the spread over
     bootstrap resamples of the samples at each temperature.
-    Returns (tc, tc_error, {"temperatures", "mean"}).
+    Returns Estimate(tc, error, {"temperatures", "mean"}).
     """
     from scipy.optimize import curve_fit
 
@@ -47,7 +49,7 @@ def critical_temperature(temperature, order, n_bootstrap=200, seed=0):
         warnings.simplefilter("ignore")
         tc = fit(means)
         err = _bootstrap_spread(fit, groups, n_bootstrap, seed)
-    return float(tc), err, {"temperatures": grid.tolist(), "mean": means.tolist()}
+    return Estimate(float(tc), err, {"temperatures": grid.tolist(), "mean": means.tolist()})
 
 
 def by_temperature(temperature, order):
@@ -80,7 +82,7 @@ def steepest_change(temperature, order, n_bootstrap=200, seed=0):
     transition the T-derivative of an order parameter (and of the energy: the specific heat) peaks at
     Tc(L). The steepest slope in the first or last interval is no transition in the range: nan. The error
     is the spread over bootstrap resamples of the samples at each temperature.
-    Returns (tc, tc_error, {"temperatures", "slope"}) with the slopes at the intervals' midpoints.
+    Returns Estimate(tc, error, {"temperatures", "slope"}) with the slopes at the intervals' midpoints.
     """
     grid, groups = by_temperature(temperature, order)
     mid = (grid[1:] + grid[:-1]) / 2
@@ -97,7 +99,7 @@ def steepest_change(temperature, order, n_bootstrap=200, seed=0):
         return float(np.clip(-b / (2 * a), mid[k - 1], mid[k + 1])) if a < 0 else float(mid[k])
 
     means = np.array([g.mean() for g in groups])
-    return (
+    return Estimate(
         locate(means),
         _bootstrap_spread(locate, groups, n_bootstrap, seed),
         {"temperatures": mid.tolist(), "slope": slopes(means).tolist()},
@@ -127,20 +129,15 @@ def pca_radius(x, temperature, n_components, seed=0):
     return np.linalg.norm(y - y[hot].mean(axis=0), axis=1), pca.explained_variance_ratio_.tolist()
 
 
-def transition(temperature, order, n_bootstrap, seed):
-    """Tc from an order parameter's mean against T (logistic midpoint, bootstrap error), or n/a."""
+def transition(temperature, order, n_bootstrap, seed) -> Transition:
+    """Tc from an order parameter's mean against T (logistic midpoint and steepest slope, bootstrap errors)."""
     ok = np.isfinite(temperature)
     if len(np.unique(temperature[ok])) < 4:
-        return {
-            "tc": float("nan"),
-            "error": float("nan"),
-            "curve": None,
-            "steepest": {"tc": float("nan"), "error": float("nan"), "slope": None},
-            "note": "fewer than 4 temperatures: no transition can be located",
-        }
+        nan = float("nan")
+        return Transition(nan, nan, None, None, note="fewer than 4 temperatures: no transition can be located")
     tc, err, curve = critical_temperature(temperature[ok], order[ok], n_bootstrap=n_bootstrap, seed=seed)
-    steep, steep_err, slope = steepest_change(temperature[ok], order[ok], n_bootstrap=n_bootstrap, seed=seed)
-    return {"tc": tc, "error": err, "curve": curve, "steepest": {"tc": steep, "error": steep_err, "slope": slope}}
+    steepest = steepest_change(temperature[ok], order[ok], n_bootstrap=n_bootstrap, seed=seed)
+    return Transition(tc, err, curve, steepest)
 
 
 def temperature_table(temperature, order, n_sites):
