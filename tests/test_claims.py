@@ -72,6 +72,31 @@ def test_claim_ids_are_unique_and_texts_name_their_thresholds():
     ids = [c.id for c in all_claims]
     assert len(ids) == len(set(ids))
     assert "0.95" in ising.CLAIMS[1].text({}) and ising.CLAIMS[1].threshold == 0.95
+    # A sentence made from a docstring has every name formatted in (a renamed constant fails at import).
+    fixed = [c.sentence for c in all_claims if isinstance(c.sentence, str)]
+    assert len(fixed) > 20 and not [t for t in fixed if "{" in t or "}" in t or "  " in t]
+    assert "Tc = 2.269 within 3%" in ising.CLAIMS[4].text({})
+
+
+def test_a_claim_is_declared_by_the_function_that_decides_it():
+    claims = cl.Claims()
+
+    @claims.add("demo.above", "nowhere", "x", 0.5, applies=lambda m: "x" in m, unit="nat")
+    def above(m):
+        """x is above {threshold:.0%} of one {unit}."""
+        return m["x"] > 0.5, f"x = {m['x']}"
+
+    assert above({"x": 1.0}) == (True, "x = 1.0")  # the decorator returns the function unchanged
+    assert cl.judge(claims, {"x": 0.2}) == [
+        {
+            "id": "demo.above",
+            "claim": "x is above 50% of one nat.",
+            "source": "nowhere",
+            "verdict": cl.FAILS,
+            "evidence": "x = 0.2",
+        }
+    ]
+    assert cl.judge(claims, {}) == []  # not applicable: left out
 
 
 def _sec5_run(purity=1.0, spread=0.05, ratio=1.2, contrast=0.8, gen=0.2, corr=0.97, tc=0.99, ref=0.995):

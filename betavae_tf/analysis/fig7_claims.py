@@ -5,6 +5,7 @@ import numpy as np
 from betavae_tf.analysis import claims as cl
 from betavae_tf.analysis.text import fmt_number as _f
 from betavae_tf.analysis.text import fractions
+from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
 
 MEASURES = ("energy", "abs_m", "nn_correlation", "specific_heat", "susceptibility")
 SCALES = {
@@ -164,8 +165,6 @@ def _latent(result):
 def _latent_tc(entry):
     """(Tc, the largest relative deviation over the couplings) from the distance to the disordered codes
     (latent_transition): every coupling's transition must be within the tolerance, not only their mean."""
-    from betavae_tf.physics import ISING_CRITICAL_TEMPERATURE
-
     t = entry.get("latent_transition") or {}
     per = [v["tc"] for v in t.get("by_coupling", {}).values()] or [t.get("tc", np.nan)]
     if not per or not all(np.isfinite(per)):
@@ -247,7 +246,8 @@ def _exact_energy(r):
 )
 def _exact_energy_with_sweeps(r):
     """With one Metropolis sweep between the model's proposals, the chain's energy per site agrees with the exact
-    finite-torus value within {threshold:g} standard errors at every temperature, T = 2.269 included."""
+    finite-torus value within {threshold:g} standard errors at every temperature, T = {ISING_CRITICAL_TEMPERATURE:.3f}
+    included."""
     return _exact_holds(r, SWEEP), _exact_evidence(r, SWEEP)
 
 

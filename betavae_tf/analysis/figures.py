@@ -146,7 +146,9 @@ def order_parameter_vs_temperature(tc_by_name, path, beta=100):
             label=f"{label}: Tc = {entry['tc']:.3f} ± {entry['error']:.3f}",
         )
         ax.axvline(entry["tc"], color=colour, ls=":", lw=1)
-    ax.axvline(ISING_CRITICAL_TEMPERATURE, color="k", ls="--", lw=1, label="exact Tc = 2.269")
+    ax.axvline(
+        ISING_CRITICAL_TEMPERATURE, color="k", ls="--", lw=1, label=f"exact Tc = {ISING_CRITICAL_TEMPERATURE:.3f}"
+    )
     ax.set_xlabel("T / |J|")
     ax.set_ylabel("mean |z|")
     ax.set_title(f"latent order parameter, $\\beta$ = {beta:g}")
@@ -215,7 +217,9 @@ def finite_size_figure(fits, path):
         ax.errorbar(inv, fit["tc"], yerr=fit["tc_error"], fmt="o", color=colour, label=key.replace("_", " "))
         x = np.linspace(0, inv.max() * 1.1, 50)
         ax.plot(x, fit["tc_inf"] + fit["slope"] * x, color=colour, lw=1)
-    ax.axhline(ISING_CRITICAL_TEMPERATURE, color="k", ls="--", lw=0.8, label="Onsager 2.269")
+    ax.axhline(
+        ISING_CRITICAL_TEMPERATURE, color="k", ls="--", lw=0.8, label=f"Onsager {ISING_CRITICAL_TEMPERATURE:.3f}"
+    )
     ax.set_xlabel("1 / L")
     ax.set_ylabel("Tc(L) from the latent")
     ax.legend(fontsize=7)

@@ -58,7 +58,7 @@ def _axis_claim(key):
         sizes = ", ".join(str(int(L)) for L in result["fits"][key]["sizes"])
         return (
             f"Tc from the latent ({key.replace('_', ' ')}), extrapolated from L = {sizes} with Tc(L) = Tc + a/L, is "
-            f"within {100 * TOLERANCE:.0f}% of Onsager's 2.269."
+            f"within {100 * TOLERANCE:.0f}% of Onsager's {ISING_CRITICAL_TEMPERATURE:.3f}."
         )
 
     @CLAIMS.add(
@@ -107,7 +107,7 @@ def blocks(result):
         ),
         (
             "table",
-            ["axis", "Tc(inf)", "error", "a (Tc + a/L)", "deviation from 2.269"],
+            ["axis", "Tc(inf)", "error", "a (Tc + a/L)", f"deviation from {ISING_CRITICAL_TEMPERATURE:.3f}"],
             [
                 [k, f(v["tc_inf"]), f(v["error"]), f(v["slope"], 2), f"{100 * v['relative_deviation']:.1f}%"]
                 for k, v in result["fits"].items()

@@ -4,6 +4,7 @@ import numpy as np
 
 from betavae_tf.analysis import claims as cl
 from betavae_tf.analysis.text import fmt_number as f
+from betavae_tf.physics.xy import XY_BKT_TEMPERATURE
 
 SEPARATE_PURITY = 0.95
 EQUAL_SPREAD = 0.10
@@ -179,10 +180,11 @@ def _xy_angle(r):
     "dz2.transition_from_latent",
     reported=True,
     applies=lambda r: bool(_fig6("xy")(r)) and "transition_from_latent" in _fig6("xy")(r)["dz2"],
+    t_bkt=XY_BKT_TEMPERATURE,
 )
 def _xy_crossover(r):
     """XY d_z = 2: the latent distance from the disordered cluster tracks |m| and puts the crossover near
-    T_BKT = 0.893 (a finite-size crossover, reported, not judged)."""
+    T_BKT = {t_bkt:.3f} (a finite-size crossover, reported, not judged)."""
     run = _fig6("xy")(r)["dz2"]
     t = run["transition_from_latent"]
     evidence = f"corr(radius, |m|) {run['corr_radius_order_parameter']:.3f}; crossover at T = {t['tc']:.3f} +- "
