@@ -36,6 +36,17 @@ class Experiment:
     report: ModuleType
     report_order: int
 
+    WORK_PARTS = ("applies", "flagfiles", "planned_runs", "run", "NEEDS_THREE_PHASE")
+    REPORT_PARTS = ("claims", "blocks")
+
+    def __post_init__(self):
+        missing = [f"{self.work.__name__}.{n}" for n in self.WORK_PARTS if not hasattr(self.work, n)]
+        missing += [f"{self.report.__name__}.{n}" for n in self.REPORT_PARTS if not hasattr(self.report, n)]
+        if missing:
+            raise TypeError(
+                f"experiment {self.key!r} lacks {', '.join(missing)} (see betavae_tf.analysis.experiments)."
+            )
+
     def applies(self, config):
         return self.work.applies(config)
 
