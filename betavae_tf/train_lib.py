@@ -195,13 +195,9 @@ def export_in_tensorflow(workdir, epoch):
     # PYTHONSAFEPATH and the workdir as cwd: the package is imported as this process imported it, never from
     # a source checkout that happens to be the current directory.
     env = dict(os.environ, KERAS_BACKEND="tensorflow", PYTHONSAFEPATH="1")
-    command = [
-        sys.executable,
-        "-m",
-        "betavae_tf.cli.export",
-        f"--workdir={workdir}",
-        f"--checkpoint={checkpoints.prefix(workdir, epoch)}",
-    ]
+    script = "import sys; from betavae_tf import export; export.export_checkpoint(*sys.argv[1:4])"
+    prefix = checkpoints.prefix(workdir, epoch)
+    command = [sys.executable, "-c", script, workdir, prefix, os.path.join(workdir, "export")]
     done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=workdir)
     if done.returncode:
         lines = (done.stderr or done.stdout).strip().splitlines()
@@ -437,7 +433,7 @@ def _train_locked(plan, keras, tf):
             )
         elif chief and config.export and kept:
             # The SavedModel is TensorFlow's: a TensorFlow process rebuilds the model from this run's
-            # backend-independent checkpoint and writes the same signatures (betavae-export).
+            # backend-independent checkpoint and writes the same signatures (as betavae-export).
             result["export_dir"] = export_in_tensorflow(workdir, kept)
         if chief:
             fileio.write_json_atomic(os.path.join(workdir, "result.json"), result)
