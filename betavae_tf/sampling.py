@@ -126,10 +126,6 @@ class Target:
     def record(self):
         return lattice_lib.get(self.lattice_model)
 
-    def energy(self, states):
-        """E/N of each configuration of integer states [n, L, L]."""
-        return self.record.energy(states, self.coupling, self.field)
-
 
 def check_settings(model, target, n_chains=2, n_steps=4, burn_in=0, local_sweeps=0):
     """ValueError in one sentence for a model or chain settings exact_sample cannot honour (before any chain runs)."""

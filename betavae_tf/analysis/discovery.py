@@ -234,10 +234,10 @@ def analyze_run(
     if len(values) > 1:
         out["by_coupling"] = {}
         for j in values:
-            at = coupling == j
-            latent_by_coupling[f"{j:g}"] = tr.transition(temperature[at], r[at], n_bootstrap, seed)
-            out["by_coupling"][f"{j:g}"] = {
-                "latent": latent_by_coupling[f"{j:g}"].summary(),
+            at, key = coupling == j, f"{j:g}"
+            latent_by_coupling[key] = tr.transition(temperature[at], r[at], n_bootstrap, seed)
+            out["by_coupling"][key] = {
+                "latent": latent_by_coupling[key].summary(),
                 "pca": tr.transition(temperature[at], r_pca[at], n_bootstrap, seed).summary(),
             }
     out["by_temperature"] = tr.temperature_table(temperature, r, n_sites=int(manifest["lattice_size"]) ** 2)
