@@ -9,7 +9,7 @@ from betavae_tf.config_flags import setting
 from betavae_tf.data import format as fmt
 from betavae_tf.models import heads
 from betavae_tf.models.config import ModelConfig
-from betavae_tf.models.heads import HEADS
+from betavae_tf.models.heads import HEADS, IMAGE_BETA_AT_32
 
 STRATEGIES = ("auto", "one_device", "mirrored", "tpu", "multi_worker")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
@@ -41,8 +41,9 @@ class TrainConfig:
     beta: float | None = setting(
         None,
         "beta of Eq. 4 (distortion summed over sites, rate over latents). Default: the decoder head's beta at "
-        "L = 32 times (L / 32)^2 (bernoulli, gaussian, temperature, autoregressive 100, multinomial 65; 1 for "
-        "image data under the gaussian head), printed when the run starts.",
+        "L = 32 times (L / 32)^2 ("
+        + ", ".join(f"{name} {head.beta_at_32:g}" for name, head in HEADS.items())
+        + f"; {IMAGE_BETA_AT_32:g} for image data under the gaussian head), printed when the run starts.",
     )
     kl_warmup_epochs: int = setting(
         0,
